@@ -1,0 +1,51 @@
+# Bazaar — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+HOST ?= 127.0.0.1
+
+.PHONY: demo test test-unit test-browser install install-dev lint format migrate seed run clean-demo
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade pip >/dev/null
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install -r requirements-dev.txt
+	touch $(VENV)/.installed $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## make demo: everything on one machine (embedded default unless DATABASE_URL/REDIS_URL are set)
+demo: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py run_demo --host $(HOST) --port $(PORT)
+
+## make test: the whole suite on PostgreSQL and Redis; browser journeys in their own process
+test: install-dev
+	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m browser
+
+test-unit: install-dev
+	$(BIN)/pytest -m "not browser"
+
+test-browser: install-dev
+	$(BIN)/pytest -m browser
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install-dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean-demo:
+	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm

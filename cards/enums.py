@@ -1,0 +1,31 @@
+from django.db import models
+
+
+class Finish(models.TextChoices):
+    NONFOIL = "nonfoil", "Non-foil"
+    FOIL = "foil", "Foil"
+    ETCHED = "etched", "Etched"
+
+
+class Rarity(models.TextChoices):
+    COMMON = "common", "Common"
+    UNCOMMON = "uncommon", "Uncommon"
+    RARE = "rare", "Rare"
+    MYTHIC = "mythic", "Mythic"
+    SPECIAL = "special", "Special"
+    BONUS = "bonus", "Bonus"
+
+
+class PriceSource(models.TextChoices):
+    """Where a snapshot came from. Market sources move the current price; others are history only."""
+
+    SCRYFALL = "scryfall", "Scryfall (TCGplayer market)"
+    TCGPLAYER = "tcgplayer", "TCGplayer retail (MTGJSON)"
+    CARDKINGDOM = "cardkingdom", "Card Kingdom retail (MTGJSON)"
+    CARDKINGDOM_BUYLIST = "cardkingdom_buylist", "Card Kingdom buylist (MTGJSON)"
+    TCGPLAYER_BUYLIST = "tcgplayer_buylist", "TCGplayer buylist (MTGJSON)"
+    CARDMARKET = "cardmarket", "Cardmarket (MTGJSON)"
+    DEMO = "demo", "Demo feed (random walk)"
+
+
+MARKET_SOURCES = {PriceSource.SCRYFALL, PriceSource.TCGPLAYER, PriceSource.DEMO}

@@ -1,0 +1,92 @@
+from django.db import models
+from django.db.models import Q
+
+from core.models import TimeStampedModel
+from core.money import CurrencyField, MoneyField
+
+from .enums import Finish, PriceSource, Rarity
+
+
+class Card(TimeStampedModel):
+    """One printing of a card (Scryfall's unit): a set, a collector number, a language."""
+
+    scryfall_id = models.UUIDField(unique=True)
+    oracle_id = models.UUIDField(null=True, blank=True, db_index=True)
+    mtgjson_uuid = models.UUIDField(null=True, blank=True, unique=True)
+    name = models.CharField(max_length=300, db_index=True)
+    lang = models.CharField(max_length=5, default="en")
+    set_code = models.CharField(max_length=10, db_index=True)
+    set_name = models.CharField(max_length=200)
+    collector_number = models.CharField(max_length=20)
+    rarity = models.CharField(max_length=10, choices=Rarity.choices, default=Rarity.COMMON)
+    finishes = models.JSONField(default=list, help_text='Subset of ["nonfoil", "foil", "etched"]')
+    tcgplayer_id = models.PositiveIntegerField(null=True, blank=True, db_index=True)
+    image_url = models.URLField(max_length=500, blank=True)
+    is_reserved = models.BooleanField(default=False)
+    released_at = models.DateField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["set_code", "collector_number"], name="card_set_number_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.set_code.upper()} {self.collector_number})"
+
+
+class PriceSnapshot(models.Model):
+    """One observed price of one finish of a card at one moment, from one source. Append-only."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="price_snapshots")
+    finish = models.CharField(max_length=10, choices=Finish.choices)
+    source = models.CharField(max_length=30, choices=PriceSource.choices)
+    price = MoneyField()
+    currency = CurrencyField()
+    captured_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["card", "finish", "source", "currency", "captured_at"], name="snapshot_unique_observation"
+            ),
+            models.CheckConstraint(condition=Q(price__gte=0), name="snapshot_price_non_negative"),
+        ]
+        indexes = [
+            # History of one card/finish over a range; the latest price per card: index range scans.
+            models.Index(fields=["card", "finish", "-captured_at"], name="snapshot_card_finish_time_idx"),
+            models.Index(fields=["captured_at"], name="snapshot_captured_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {self.finish} {self.price} {self.currency} @ {self.captured_at:%Y-%m-%d %H:%M}"
+
+
+class CardPrice(models.Model):
+    """The current market price of one finish of a card, kept in step with market snapshots.
+
+    Written only by cards.services when a newer market-source USD snapshot arrives, so that
+    "latest price of these 50 cards" is one indexed lookup and movers never scan history.
+    """
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="current_prices")
+    finish = models.CharField(max_length=10, choices=Finish.choices)
+    price = MoneyField()
+    currency = CurrencyField()
+    source = models.CharField(max_length=30, choices=PriceSource.choices)
+    captured_at = models.DateTimeField()
+    price_24h_ago = MoneyField(null=True, blank=True)
+    price_7d_ago = MoneyField(null=True, blank=True)
+    change_24h_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+    change_7d_pct = models.DecimalField(max_digits=9, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["card", "finish"], name="card_price_unique_finish"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="card_price_non_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["-change_24h_pct"], name="card_price_change_24h_idx"),
+            models.Index(fields=["-change_7d_pct"], name="card_price_change_7d_idx"),
+            models.Index(fields=["price"], name="card_price_price_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} {self.finish} {self.price} {self.currency}"

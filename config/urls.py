@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.admin_site import install_admin_security
+
+install_admin_security(admin.site)
+
+api_v1 = [
+    path("", include("accounts.api.urls")),
+    path("", include("cards.api.urls")),
+    path("", include("trades.api.urls")),
+    path("", include("notifications.api.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("", include("core.urls")),
+    path("", include("accounts.urls")),
+    path("cards/", include("cards.urls")),
+    path("trades/", include("trades.urls")),
+    path("notifications/", include("notifications.urls")),
+]
+
+handler404 = "core.views.error_404"
+handler403 = "core.views.error_403"
+handler500 = "core.views.error_500"
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

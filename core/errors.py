@@ -1,0 +1,29 @@
+"""Domain errors raised by services; views and the API turn them into 4xx answers."""
+
+
+class DomainError(Exception):
+    """A rule of the product refused the request. The message is shown to the user."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str, *, field: str | None = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code:
+            self.code = code
+
+
+class InvalidTransition(DomainError):
+    """The object is not in a state that allows this move (it changed under the user)."""
+
+    status_code = 409
+    code = "invalid_transition"
+
+
+class NotAllowed(DomainError):
+    """The user may see the object but may not do this to it."""
+
+    status_code = 403
+    code = "not_allowed"

@@ -1,0 +1,16 @@
+from rest_framework.pagination import CursorPagination, PageNumberPagination
+
+
+class DefaultCursorPagination(CursorPagination):
+    """Keyset pagination: no COUNT(*) over big tables (SPEC §1)."""
+
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    ordering = "-created_at"
+
+
+class SmallPagePagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200

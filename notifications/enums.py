@@ -1,0 +1,12 @@
+from django.db import models
+
+
+class NotificationKind(models.TextChoices):
+    PROPOSAL_RECEIVED = "proposal_received", "Trade proposal received"
+    PROPOSAL_ACCEPTED = "proposal_accepted", "Your proposal was accepted"
+    PROPOSAL_DECLINED = "proposal_declined", "Your proposal was declined"
+    PROPOSAL_COUNTERED = "proposal_countered", "Your proposal was countered"
+    PROPOSAL_EXPIRED = "proposal_expired", "A proposal expired"
+    MESSAGE_RECEIVED = "message_received", "New message"
+    TRADE_COMPLETED = "trade_completed", "Trade completed"
+    REVIEW_RECEIVED = "review_received", "New review"
