@@ -276,6 +276,13 @@ LOGGING = {
 }
 
 # --- Product settings ----------------------------------------------------------------------
+# Signed-in home page: each app contributes a panel, f(*, user) -> {"template": ..., ...} | None.
+DASHBOARD_PANELS = [
+    "accounts.selectors.dashboard_panel",
+    "cards.selectors.dashboard_panel",
+    "trades.selectors.dashboard_panel",
+    "notifications.selectors.dashboard_panel",
+]
 REPUTATION_INACTIVITY_DAYS_PER_MONTH = 30
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "trades"
-urlpatterns: list = []
+# Two areas of the app, one namespace: trades:<name>.
+urlpatterns = [
+    path("", include("trades.urls_lists")),
+    path("", include("trades.urls_negotiation")),
+]

@@ -1,0 +1,1 @@
+from . import lists, negotiation  # noqa: F401  (Celery autodiscovery imports trades.tasks)
