@@ -43,3 +43,63 @@ def _clear_cache():
 
     cache.clear()
     yield
+
+
+# --- Browser journeys (run with `pytest -m browser`, in their own process) -------------------
+
+CHROMIUM_PATH = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def asgi_live_server(transactional_db):
+    """The real ASGI app (HTTP + websockets) on a free port, against the test database."""
+    from core.asgi_server import ThreadedAsgiServer
+
+    server = ThreadedAsgiServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    # Sync Playwright runs an event loop in this thread; the ORM calls tests make between
+    # page actions are still plain synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM_PATH):
+        raise pytest.UsageError(f"Chromium not found at {CHROMIUM_PATH}: apt-get install -y chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def new_page(chromium, asgi_live_server):
+    """Factory for pages in separate browser contexts (one per person in a journey)."""
+    contexts = []
+
+    def make():
+        context = chromium.new_context(base_url=asgi_live_server.url)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
