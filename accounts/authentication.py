@@ -7,6 +7,7 @@ Only a SHA-256 of the whole token is stored; tokens are 256-bit random, so a pla
 import hashlib
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
@@ -44,3 +45,18 @@ class ApiTokenAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         return "Bearer"
+
+
+class ApiTokenAuthenticationScheme(OpenApiAuthenticationExtension):
+    """Documents the token scheme in the OpenAPI schema (Swagger's Authorize button)."""
+
+    target_class = "accounts.authentication.ApiTokenAuthentication"
+    name = "ApiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "bz_<prefix>_<secret>",
+            "description": "Create a token on your settings page; send `Authorization: Bearer <token>`.",
+        }
