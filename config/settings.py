@@ -148,10 +148,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # The one place periodic jobs are declared; the DatabaseScheduler mirrors it into the DB.
+# BEAT_FAST_SECONDS (tests of the embedded runner only) makes the nightly jobs run every N seconds.
+BEAT_FAST_SECONDS = env.float("BEAT_FAST_SECONDS", default=0.0)
 CELERY_BEAT_SCHEDULE = {
     "accounts.recompute_reputations": {
         "task": "accounts.tasks.recompute_all_reputations",
-        "schedule": crontab(minute=15, hour=3) if not env.bool("DEMO_FAST_BEAT", default=False) else 60.0,
+        "schedule": BEAT_FAST_SECONDS or crontab(minute=15, hour=3),
     },
 }
 
@@ -194,6 +196,12 @@ ACCOUNT_RATE_LIMITS = {
 }
 if env.bool("DISABLE_RATE_LIMITS", default=False):
     ACCOUNT_RATE_LIMITS = False
+# --- Accounts (accounts engineer) ------------------------------------------------------
+# Signups go through accounts.services.user_create (user + reputation row in one transaction).
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Public-profile panels other apps add, like DASHBOARD_PANELS:
+# f(*, profile_user, viewer) -> {"template": ..., ...} | None.
+PROFILE_PANELS: list[str] = []
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Bazaar"
 
