@@ -1,3 +1,255 @@
+"""Reads of the card catalog and market prices. Query counts do not grow with the rows shown."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from .enums import Finish, Rarity
+from .models import Card, CardPrice, PriceSnapshot
+
+AUTOCOMPLETE_LIMIT = 10
+SEARCH_LIMIT_MAX = 200
+MOVERS_WINDOWS = ("24h", "7d")
+CHART_RANGES = {"7d": 7, "30d": 30, "180d": 180}
+MOVERS_DEFAULT_MIN_PRICE = Decimal("1.00")
+
+
+def _uses_trigram() -> bool:
+    """Typo-tolerant search needs pg_trgm (created by migration 0002 on PostgreSQL only)."""
+    return connection.vendor == "postgresql"
+
+
+def _prefetch_current_prices() -> Prefetch:
+    return Prefetch("current_prices", queryset=CardPrice.objects.order_by("finish"))
+
+
+def card_search_queryset(
+    *,
+    query: str = "",
+    set_code: str | None = None,
+    rarity: str | None = None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+) -> QuerySet[Card]:
+    """All printings matching the filters, best matches first, current prices prefetched.
+
+    On PostgreSQL a name matches if it contains the query or is word-similar to it
+    (pg_trgm `%>`, served by the GIN trigram index), so "lightnig bolt" finds Lightning
+    Bolt. SQLite (the embedded demo) has no trigrams: every word must appear in the name.
+    A price filter matches a card if any finish's current price is in range.
+    """
+    cards = Card.objects.all()
+    query = " ".join((query or "").split())
+    if query:
+        if _uses_trigram():
+            from django.contrib.postgres.lookups import TrigramWordSimilar
+            from django.contrib.postgres.search import TrigramWordSimilarity
+
+            cards = cards.filter(Q(name__icontains=query) | Q(TrigramWordSimilar(F("name"), query)))
+            cards = cards.annotate(
+                is_prefix=Q(name__istartswith=query),
+                similarity=TrigramWordSimilarity(query, "name"),
+            ).order_by("-is_prefix", "-similarity", "name", "set_code", "collector_number")
+        else:
+            for word in query.split():
+                cards = cards.filter(name__icontains=word)
+            cards = cards.order_by("name", "set_code", "collector_number")
+    else:
+        cards = cards.order_by("name", "set_code", "collector_number")
+    if set_code:
+        cards = cards.filter(set_code=set_code.lower())
+    if rarity:
+        cards = cards.filter(rarity=rarity)
+    if min_price is not None or max_price is not None:
+        in_range = CardPrice.objects.filter(card=OuterRef("pk"))
+        if min_price is not None:
+            in_range = in_range.filter(price__gte=min_price)
+        if max_price is not None:
+            in_range = in_range.filter(price__lte=max_price)
+        cards = cards.filter(Exists(in_range))
+    return cards.prefetch_related(_prefetch_current_prices())
+
+
+def card_search(
+    *,
+    query: str,
+    set_code: str | None = None,
+    rarity: str | None = None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    limit: int = 50,
+) -> list[Card]:
+    """Up to `limit` cards for a search box or picker; each has `current_prices` prefetched (2 queries)."""
+    limit = max(1, min(limit, SEARCH_LIMIT_MAX))
+    return list(
+        card_search_queryset(
+            query=query, set_code=set_code, rarity=rarity, min_price=min_price, max_price=max_price
+        )[:limit]
+    )
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of results without COUNT(*): we fetch one extra row to know if there is a next page."""
+
+    items: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def paginate_without_count(queryset: QuerySet, *, page: int, per_page: int) -> Page:
+    page = max(1, page)
+    start = (page - 1) * per_page
+    rows = list(queryset[start : start + per_page + 1])
+    return Page(items=rows[:per_page], number=page, has_next=len(rows) > per_page)
+
+
+def card_autocomplete(*, query: str) -> list[Card]:
+    """At most 10 printings for a picker; nothing for queries under 2 characters."""
+    if len(query.strip()) < 2:
+        return []
+    return card_search(query=query, limit=AUTOCOMPLETE_LIMIT)
+
+
+def card_get(*, pk: int) -> Card:
+    """A card for its page (public: every card may be seen), current prices prefetched."""
+    return get_object_or_404(Card.objects.prefetch_related(_prefetch_current_prices()), pk=pk)
+
+
+def card_prices_current(*, card_ids) -> dict[tuple[int, str], CardPrice]:
+    """Current market price of every finish of these cards, in one query: {(card_id, finish): CardPrice}."""
+    card_ids = list(card_ids)
+    if not card_ids:
+        return {}
+    return {(price.card_id, price.finish): price for price in CardPrice.objects.filter(card_id__in=card_ids)}
+
+
+def card_price_history(
+    *,
+    card_id: int,
+    finish: str | None = None,
+    date_from: datetime | None = None,
+    date_to: datetime | None = None,
+    currency: str = "USD",
+) -> QuerySet[PriceSnapshot]:
+    """Snapshots of one card oldest first, a range scan on (card, finish, captured_at)."""
+    snapshots = PriceSnapshot.objects.filter(card_id=card_id, currency=currency)
+    if finish:
+        snapshots = snapshots.filter(finish=finish)
+    if date_from:
+        snapshots = snapshots.filter(captured_at__gte=date_from)
+    if date_to:
+        snapshots = snapshots.filter(captured_at__lte=date_to)
+    return snapshots.order_by("finish", "captured_at", "source")
+
+
+def card_chart_series(*, card: Card, days: int, now: datetime | None = None) -> dict[str, list[tuple[datetime, Decimal]]]:
+    """Points per finish for the price chart over the last `days` days: one query.
+
+    Only the market price is charted (the source the current price follows: market sources
+    in USD), so retail and buylist quotes from MTGJSON do not make the line zig-zag.
+    """
+    from .enums import MARKET_SOURCES
+
+    now = now or timezone.now()
+    series: dict[str, list[tuple[datetime, Decimal]]] = {}
+    rows = (
+        PriceSnapshot.objects.filter(
+            card=card,
+            currency="USD",
+            source__in=[source.value for source in MARKET_SOURCES],
+            captured_at__gte=now - timedelta(days=days),
+            captured_at__lte=now,
+        )
+        .order_by("finish", "captured_at")
+        .values_list("finish", "captured_at", "price")
+    )
+    for finish, captured_at, price in rows:
+        series.setdefault(finish, []).append((captured_at, price))
+    return series
+
+
+def card_latest_quotes(*, card_id: int, now: datetime | None = None, days: int = 8) -> list[PriceSnapshot]:
+    """The latest quote of each (source, finish, currency) seen in the last `days` days: one query.
+
+    Shows MTGJSON retail and buylist prices next to the market price on the card page.
+    """
+    now = now or timezone.now()
+    latest: dict[tuple[str, str, str], PriceSnapshot] = {}
+    rows = PriceSnapshot.objects.filter(card_id=card_id, captured_at__gte=now - timedelta(days=days)).order_by(
+        "-captured_at"
+    )[:500]
+    for snapshot in rows:
+        latest.setdefault((snapshot.source, snapshot.finish, snapshot.currency), snapshot)
+    return sorted(latest.values(), key=lambda snapshot: (snapshot.source, snapshot.finish, snapshot.currency))
+
+
+def card_sets_list() -> list[dict]:
+    """Every set with its card count, newest release first (one grouped query)."""
+    from django.db.models import Count, Max
+
+    return list(
+        Card.objects.values("set_code", "set_name")
+        .annotate(card_count=Count("id"), released_at=Max("released_at"))
+        .order_by(F("released_at").desc(nulls_last=True), "set_name")
+    )
+
+
+def movers_list(
+    *,
+    window: str = "24h",
+    direction: str = "gainers",
+    min_price: Decimal | None = MOVERS_DEFAULT_MIN_PRICE,
+    limit: int = 25,
+) -> list[CardPrice]:
+    """Top gainers or losers by percentage change over 24 h or 7 d (precomputed on CardPrice).
+
+    A minimum price keeps penny cards, whose percentages swing wildly, out of the list.
+    """
+    if window not in MOVERS_WINDOWS:
+        raise ValueError(f"window must be one of {MOVERS_WINDOWS}")
+    field = "change_24h_pct" if window == "24h" else "change_7d_pct"
+    prices = CardPrice.objects.select_related("card").filter(**{f"{field}__isnull": False}, currency="USD")
+    if direction == "gainers":
+        prices = prices.filter(**{f"{field}__gt": 0}).order_by(F(field).desc(), "card__name")
+    else:
+        prices = prices.filter(**{f"{field}__lt": 0}).order_by(F(field).asc(), "card__name")
+    if min_price is not None:
+        prices = prices.filter(price__gte=min_price)
+    return list(prices[: max(1, min(limit, 100))])
+
+
 def dashboard_panel(*, user) -> dict | None:
-    """This app's panel on the signed-in home page (None: nothing to show)."""
-    return None
+    """Top movers today on the signed-in home page (None until there are any)."""
+    gainers = movers_list(window="24h", direction="gainers", limit=5)
+    losers = movers_list(window="24h", direction="losers", limit=5)
+    if not gainers and not losers:
+        return None
+    return {"template": "cards/partials/_dashboard_panel.html", "gainers": gainers, "losers": losers}
+
+
+def rarity_choices() -> list[tuple[str, str]]:
+    return list(Rarity.choices)
+
+
+def finish_choices() -> list[tuple[str, str]]:
+    return list(Finish.choices)

@@ -2,6 +2,8 @@
 // Prices are server-rendered; without this script the page still shows them, just not live.
 (function () {
   "use strict";
+  if (window.bazaarLivePrices) return; // the include may appear more than once on a page
+  window.bazaarLivePrices = true;
   const MAX_CARDS = 200; // the server enforces the same cap
   const subscribed = new Set();
   let socketWrapper = null;
