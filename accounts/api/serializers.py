@@ -1,11 +1,15 @@
 from rest_framework import serializers
 
-from accounts.models import User
+from accounts.models import ApiToken, User
+from accounts.services import MAX_API_TOKEN_DAYS
 
 
 class MeSerializer(serializers.ModelSerializer):
     reputation_score = serializers.DecimalField(source="reputation.reputation_score", max_digits=8, decimal_places=2)
     reputation_tier = serializers.CharField(source="reputation.reputation_tier")
+    completed_trades = serializers.IntegerField(source="reputation.completed_trades")
+    review_count = serializers.IntegerField(source="reputation.review_count")
+    review_average = serializers.DecimalField(source="reputation.review_average", max_digits=3, decimal_places=2)
 
     class Meta:
         model = User
@@ -24,5 +28,31 @@ class MeSerializer(serializers.ModelSerializer):
             "match_with_stores",
             "reputation_score",
             "reputation_tier",
+            "completed_trades",
+            "review_count",
+            "review_average",
+            "date_joined",
         ]
+        read_only_fields = fields
+
+
+class ApiTokenSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at"]
+        read_only_fields = fields
+
+
+class ApiTokenCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=100)
+    expires_in_days = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, max_value=MAX_API_TOKEN_DAYS, default=None
+    )
+
+
+class ApiTokenCreatedSerializer(ApiTokenSerializer):
+    token = serializers.CharField(help_text="The token itself. Shown only in this response; store it now.")
+
+    class Meta(ApiTokenSerializer.Meta):
+        fields = [*ApiTokenSerializer.Meta.fields, "token"]
         read_only_fields = fields

@@ -1,0 +1,54 @@
+"""Input parsing for the settings page. Rules (ZIP lookup, limits, uniqueness) live in services."""
+
+from django import forms
+
+from .models import MAX_TRADE_RADIUS_KM
+from .services import MAX_API_TOKEN_DAYS
+
+
+class SettingsForm(forms.Form):
+    username = forms.CharField(
+        max_length=150,
+        help_text="Shown publicly on your profile and in trades.",
+        widget=forms.TextInput(attrs={"autocomplete": "username"}),
+    )
+    country = forms.CharField(
+        max_length=2,
+        required=False,
+        help_text="Two-letter code, e.g. US. Left empty with a ZIP code, we assume US.",
+        widget=forms.TextInput(attrs={"autocomplete": "country", "size": 2}),
+    )
+    postal_code = forms.CharField(
+        label="ZIP / postal code",
+        max_length=12,
+        required=False,
+        help_text="US ZIP codes are looked up for you; we only store the area's centre, never your address.",
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "numeric"}),
+    )
+    latitude = forms.DecimalField(
+        max_digits=9, decimal_places=6, required=False, min_value=-90, max_value=90, widget=forms.TextInput
+    )
+    longitude = forms.DecimalField(
+        max_digits=9, decimal_places=6, required=False, min_value=-180, max_value=180, widget=forms.TextInput
+    )
+    trade_radius_km = forms.IntegerField(
+        label="Trade radius (km)",
+        min_value=1,
+        max_value=MAX_TRADE_RADIUS_KM,
+        help_text=f"How far you are willing to travel to trade in person (1–{MAX_TRADE_RADIUS_KM} km).",
+    )
+    match_with_stores = forms.BooleanField(
+        label="Let verified local stores see that I am a nearby match",
+        required=False,
+    )
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(max_length=100, help_text="What will use it, e.g. “price spreadsheet”.")
+    expires_in_days = forms.IntegerField(
+        label="Expires after (days)",
+        required=False,
+        min_value=1,
+        max_value=MAX_API_TOKEN_DAYS,
+        help_text=f"1–{MAX_API_TOKEN_DAYS} days; leave empty for a token that does not expire.",
+    )
