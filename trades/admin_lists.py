@@ -1,1 +1,70 @@
-"""Admin for this area of trades."""
+"""Admin for lists and imports: read-mostly (support looks; traders change their own lists)."""
+
+from django.contrib import admin
+
+from .models import HaveItem, ListImport, ListSettings, WantItem
+
+
+class ListItemAdmin(admin.ModelAdmin):
+    list_display = ["id", "owner", "card", "quantity", "condition", "finish", "language", "updated_at"]
+    list_filter = ["condition", "finish", "language"]
+    search_fields = ["owner__username", "owner__email", "card__name", "card__set_code"]
+    list_select_related = ["owner", "card"]
+    raw_id_fields = ["owner", "card"]
+    readonly_fields = ["created_at", "updated_at"]
+    ordering = ["-updated_at"]
+
+
+@admin.register(HaveItem)
+class HaveItemAdmin(ListItemAdmin):
+    list_display = [*ListItemAdmin.list_display, "min_trade_value", "trade_for_wants_only"]
+
+
+@admin.register(WantItem)
+class WantItemAdmin(ListItemAdmin):
+    list_display = [*ListItemAdmin.list_display, "max_price"]
+
+
+@admin.register(ListSettings)
+class ListSettingsAdmin(admin.ModelAdmin):
+    list_display = ["user", "haves_public", "wants_public", "updated_at"]
+    search_fields = ["user__username", "user__email"]
+    list_select_related = ["user"]
+    raw_id_fields = ["user"]
+
+
+@admin.register(ListImport)
+class ListImportAdmin(admin.ModelAdmin):
+    list_display = ["id", "owner", "kind", "format", "status", "total_rows", "matched_rows", "created_at", "committed_at"]
+    list_filter = ["status", "kind", "format"]
+    search_fields = ["owner__username", "owner__email", "original_filename"]
+    list_select_related = ["owner"]
+    date_hierarchy = "created_at"
+    exclude = ["matched"]
+    readonly_fields = [
+        "owner",
+        "kind",
+        "format",
+        "file",
+        "original_filename",
+        "status",
+        "replace_existing",
+        "total_rows",
+        "processed_rows",
+        "matched_rows",
+        "unmatched",
+        "errors",
+        "error_message",
+        "committed_at",
+        "created_at",
+        "updated_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("matched")
