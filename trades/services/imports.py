@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import Http404
@@ -292,6 +292,11 @@ def list_import_commit(*, list_import_id: int) -> None:
             list_import = ListImport.objects.select_for_update().filter(pk=list_import_id).first()
             if list_import is None or list_import.status != ImportStatus.COMMITTING:
                 return
+            if connection.vendor == "postgresql":
+                # Foreign keys are checked at COMMIT by default; check them per statement so a
+                # bad row fails inside this block and everything it did rolls back with it.
+                with connection.cursor() as cursor:
+                    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             list_items_upsert(
                 owner=list_import.owner,
                 kind=list_import.kind,
