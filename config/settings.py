@@ -155,6 +155,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.recompute_all_reputations",
         "schedule": BEAT_FAST_SECONDS or crontab(minute=15, hour=3),
     },
+    # Trades (negotiation): pending/viewed proposals past expires_at become expired.
+    "trades.expire_due_proposals": {
+        "task": "trades.tasks.negotiation.expire_due_proposals",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/10"),
+    },
+    # Cards (market data): daily price imports from SCRYFALL_BULK_URL / MTGJSON_PRICES_URL;
+    # with no URL set they log a warning and do nothing.
+    "cards.import_scryfall_bulk": {
+        "task": "cards.tasks.import_scryfall_bulk",
+        "schedule": crontab(minute=30, hour=10),
+    },
+    "cards.import_mtgjson_prices": {
+        "task": "cards.tasks.import_mtgjson_prices",
+        "schedule": crontab(minute=0, hour=11),
+    },
 }
 
 # --- Auth ------------------------------------------------------------------------------
@@ -199,6 +214,10 @@ if env.bool("DISABLE_RATE_LIMITS", default=False):
 # --- Accounts (accounts engineer) ------------------------------------------------------
 # Signups go through accounts.services.user_create (user + reputation row in one transaction).
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# Signup with a taken email says so plainly (issue 2: "clear form errors"); allauth's
+# enumeration guard would instead pretend success and email the owner. Rate limits above
+# bound how fast anyone can probe addresses.
+ACCOUNT_PREVENT_ENUMERATION = False
 # Public-profile panels other apps add, like DASHBOARD_PANELS:
 # f(*, profile_user, viewer) -> {"template": ..., ...} | None.
 PROFILE_PANELS: list[str] = []
@@ -295,7 +314,19 @@ DASHBOARD_PANELS = [
     "notifications.selectors.dashboard_panel",
 ]
 REPUTATION_INACTIVITY_DAYS_PER_MONTH = 30
+# Trades (negotiation): an unanswered proposal expires after this many days; reviews stay
+# open this long after a trade completes.
+PROPOSAL_EXPIRY_DAYS = env.int("PROPOSAL_EXPIRY_DAYS", default=7)
+TRADE_REVIEW_WINDOW_DAYS = env.int("TRADE_REVIEW_WINDOW_DAYS", default=30)
 SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
+
+# --- Cards (market data) ---------------------------------------------------------------
+# Daily imports fetch these; empty = the beat job logs a warning and imports nothing.
+# SCRYFALL_BULK_URL may be the bulk-data API object (https://api.scryfall.com/bulk-data/default-cards)
+# or a direct file URL; MTGJSON files may be .json, .json.gz, .json.bz2 or .json.xz.
+SCRYFALL_BULK_URL = env("SCRYFALL_BULK_URL", default="")
+MTGJSON_PRICES_URL = env("MTGJSON_PRICES_URL", default="")
+MTGJSON_IDENTIFIERS_URL = env("MTGJSON_IDENTIFIERS_URL", default="")
 
 # --- Production ----------------------------------------------------------------------------
 if IS_PRODUCTION:

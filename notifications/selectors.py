@@ -1,3 +1,66 @@
+"""Reads for notifications: the inbox, unread counts for the nav bell, email preferences."""
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from .enums import NotificationKind
+from .models import Notification, NotificationPreference
+
+
+def notification_list(*, user, unread_only: bool = False) -> QuerySet[Notification]:
+    notifications = Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+    if unread_only:
+        notifications = notifications.filter(read_at__isnull=True)
+    return notifications
+
+
+def notification_unread_count(*, user) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def access_notification(*, user, pk: int) -> Notification:
+    """Another user's notification is simply not there (404)."""
+    try:
+        return Notification.objects.get(pk=pk, recipient=user)
+    except Notification.DoesNotExist:
+        raise Http404("No such notification.") from None
+
+
+def nav_badge_counts(*, user) -> dict[str, int]:
+    """The numbers in the signed-in nav: unread notifications and conversations with unread messages."""
+    from trades.selectors.negotiation import thread_unread_count
+
+    return {
+        "notifications": notification_unread_count(user=user),
+        "threads": thread_unread_count(user=user),
+    }
+
+
+def email_preferences_for(*, user) -> list[dict]:
+    """One row per kind with the effective setting (no stored row = email on)."""
+    stored = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email_enabled"))
+    return [
+        {"kind": kind.value, "label": kind.label, "email_enabled": stored.get(kind.value, True)}
+        for kind in NotificationKind
+    ]
+
+
+def email_enabled_for(*, user_id: int, kind: str) -> bool:
+    return (
+        NotificationPreference.objects.filter(user_id=user_id, kind=kind)
+        .values_list("email_enabled", flat=True)
+        .first()
+        is not False
+    )
+
+
 def dashboard_panel(*, user) -> dict | None:
-    """This app's panel on the signed-in home page (None: nothing to show)."""
-    return None
+    """The five latest unread notifications; nothing when the inbox is read."""
+    unread = list(notification_list(user=user, unread_only=True)[:5])
+    if not unread:
+        return None
+    return {
+        "template": "notifications/partials/_dashboard_panel.html",
+        "notifications": unread,
+        "unread_count": notification_unread_count(user=user),
+    }

@@ -1,0 +1,30 @@
+"""Live nav badges: each signed-in tab joins its user's group and receives out-of-band swaps."""
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from core.realtime import user_group
+
+
+class NotificationConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close()
+            return
+        self.group_name = user_group(user.pk)
+        await self.channel_layer.group_add(self.group_name, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        if getattr(self, "group_name", None):
+            await self.channel_layer.group_discard(self.group_name, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        """The socket is push-only."""
+
+    async def badges_update(self, event):
+        await self.send(text_data=event["html"])
+
+    async def push_html(self, event):
+        """Generic hook for other apps: {"type": "push.html", "html": "<... hx-swap-oob ...>"}."""
+        await self.send(text_data=event["html"])

@@ -1,0 +1,14 @@
+from django import template
+
+from notifications.selectors import nav_badge_counts
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def nav_badges(context) -> dict[str, int]:
+    """Unread counts for the signed-in nav (two small indexed counts)."""
+    user = context.get("user")
+    if user is None or not user.is_authenticated:
+        return {"notifications": 0, "threads": 0}
+    return nav_badge_counts(user=user)

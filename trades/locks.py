@@ -1,0 +1,26 @@
+"""Row locks for the negotiation area.
+
+Lock order, when more than one: proposal, then trade, then reputations by user id.
+"""
+
+from .models import Trade, TradeProposal
+
+
+def proposal_for_update(*, proposal_id: int) -> TradeProposal:
+    """The proposal, locked until the surrounding transaction ends (raises DoesNotExist)."""
+    return TradeProposal.objects.select_for_update().get(pk=proposal_id)
+
+
+def trade_for_update(*, trade_id: int) -> Trade:
+    return Trade.objects.select_for_update().get(pk=trade_id)
+
+
+def reputations_for_update(*, user_ids: list[int]) -> list:
+    """Lock the users' reputation rows in user-id order before aggregating their trade stats.
+
+    Without this, two trades of one user completing at once could each aggregate before the
+    other commits and write a count that misses one of them.
+    """
+    from accounts.models import UserReputation
+
+    return list(UserReputation.objects.select_for_update().filter(user_id__in=user_ids).order_by("user_id"))

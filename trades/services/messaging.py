@@ -1,0 +1,92 @@
+"""Threads and messages: one conversation per negotiation, pushed live to both parties."""
+
+from django.db import transaction
+from django.db.models import F
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from core.errors import DomainError
+from core.realtime import broadcast_on_commit
+from notifications.enums import NotificationKind
+from notifications.services import badges_push_on_commit, notification_send
+from trades.models import Message, Thread, ThreadParticipant
+
+MAX_MESSAGE_LENGTH = 5000
+
+
+def thread_group(thread_id: int) -> str:
+    """The Channels group of one conversation (joined only after access_thread allowed it)."""
+    return f"thread.{thread_id}"
+
+
+def thread_open(*, users: list) -> Thread:
+    """A new conversation between the given users (called inside the proposal service's transaction)."""
+    thread = Thread.objects.create()
+    ThreadParticipant.objects.bulk_create([ThreadParticipant(thread=thread, user=user) for user in users])
+    return thread
+
+
+def _publish(message: Message) -> None:
+    """Append the message live for everyone with the thread open, and refresh the others' badges."""
+    html = render_to_string("trades/partials/_message_oob.html", {"message": message})
+    broadcast_on_commit(thread_group(message.thread_id), {"type": "thread.message", "html": html})
+    others = ThreadParticipant.objects.filter(thread_id=message.thread_id)
+    if message.sender_id:
+        others = others.exclude(user_id=message.sender_id)
+    for user_id in others.values_list("user_id", flat=True):
+        badges_push_on_commit(user_id=user_id)
+
+
+def _record(*, thread: Thread, sender, body: str, is_system: bool) -> Message:
+    message = Message.objects.create(thread=thread, sender=sender, body=body, is_system=is_system)
+    Thread.objects.filter(pk=thread.pk).update(last_message_at=message.created_at, updated_at=message.created_at)
+    if sender is not None:
+        # Your own message never counts as unread for you.
+        ThreadParticipant.objects.filter(thread=thread, user=sender).update(last_read_at=message.created_at)
+    _publish(message)
+    return message
+
+
+def system_message_post(*, thread: Thread, body: str) -> Message:
+    """A line written by Bazaar ("alice accepted the proposal") inside the caller's transaction."""
+    return _record(thread=thread, sender=None, body=body, is_system=True)
+
+
+@transaction.atomic
+def message_send(*, thread: Thread, sender, body: str) -> Message:
+    """Post a message from a participant; the other party gets it live, in the bell and by email."""
+    body = (body or "").strip()
+    if not body:
+        raise DomainError("Write a message first.", field="body")
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise DomainError(f"Messages are at most {MAX_MESSAGE_LENGTH} characters.", field="body")
+    memberships = list(ThreadParticipant.objects.filter(thread=thread).select_related("user"))
+    if sender.pk not in {m.user_id for m in memberships}:
+        raise DomainError("You are not part of this conversation.", code="not_allowed")
+    message = _record(thread=thread, sender=sender, body=body, is_system=False)
+    url = reverse("trades:thread_detail", args=[thread.pk])
+    for membership in memberships:
+        if membership.user_id != sender.pk:
+            notification_send(
+                recipient=membership.user,
+                kind=NotificationKind.MESSAGE_RECEIVED,
+                title=f"New message from {sender.username}",
+                body=body[:500],
+                url=url,
+            )
+    return message
+
+
+@transaction.atomic
+def thread_mark_read(*, thread_id: int, user) -> bool:
+    """Everything in the thread up to now is read by `user`. Returns whether anything changed."""
+    now = timezone.now()
+    updated = (
+        ThreadParticipant.objects.filter(thread_id=thread_id, user=user)
+        .exclude(last_read_at__gte=F("thread__last_message_at"))
+        .update(last_read_at=now)
+    )
+    if updated:
+        badges_push_on_commit(user_id=user.pk)
+    return bool(updated)

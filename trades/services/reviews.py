@@ -1,0 +1,86 @@
+"""Reviews of completed trades: one per party, within the review window; reputation follows."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from core.errors import DomainError, InvalidTransition
+from notifications.enums import NotificationKind
+from notifications.services import notification_send
+from trades import locks
+from trades.enums import TradeStatus
+from trades.models import Trade, TradeReview
+
+from .trades_ import _party, reputation_sync
+
+RATING_FIELDS = ("overall", "communication", "packaging", "accuracy", "speed")
+
+
+def review_window_days() -> int:
+    return int(getattr(settings, "TRADE_REVIEW_WINDOW_DAYS", 30))
+
+
+def review_window_open(*, trade: Trade, now=None) -> bool:
+    if trade.completed_at is None:
+        return False
+    return (now or timezone.now()) <= trade.completed_at + timedelta(days=review_window_days())
+
+
+@transaction.atomic
+def review_create(
+    *,
+    trade_id: int,
+    reviewer,
+    overall: int,
+    communication: int,
+    packaging: int,
+    accuracy: int,
+    speed: int,
+    comment: str = "",
+) -> TradeReview:
+    """A party reviews the other after completion; once, within the window. Reviewee's reputation recomputes."""
+    ratings = {"overall": overall, "communication": communication, "packaging": packaging}
+    ratings |= {"accuracy": accuracy, "speed": speed}
+    for name, value in ratings.items():
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            raise DomainError("Ratings are whole numbers from 1 to 5.", field=name) from None
+        if not 1 <= value <= 5:
+            raise DomainError("Ratings are whole numbers from 1 to 5.", field=name)
+        ratings[name] = value
+    try:
+        trade = locks.trade_for_update(trade_id=trade_id)
+    except Trade.DoesNotExist:
+        raise DomainError("No such trade.", code="not_found") from None
+    side = _party(trade, reviewer)
+    if trade.status != TradeStatus.COMPLETED:
+        raise InvalidTransition("You can review a trade once it is completed.")
+    if not review_window_open(trade=trade):
+        raise DomainError(f"Reviews are open for {review_window_days()} days after completion.", code="closed")
+    if TradeReview.objects.filter(trade=trade, reviewer=reviewer).exists():
+        raise DomainError("You already reviewed this trade.", code="duplicate")
+    reviewee_id = trade.party_b_id if side == "a" else trade.party_a_id
+    try:
+        with transaction.atomic():
+            review = TradeReview.objects.create(
+                trade=trade,
+                reviewer=reviewer,
+                reviewee_id=reviewee_id,
+                comment=(comment or "").strip()[:2000],
+                **ratings,
+            )
+    except IntegrityError:
+        raise DomainError("You already reviewed this trade.", code="duplicate") from None
+    reputation_sync(user_ids=[reviewee_id, reviewer.pk])
+    notification_send(
+        recipient=review.reviewee,
+        kind=NotificationKind.REVIEW_RECEIVED,
+        title=f"{reviewer.username} reviewed your trade: {review.overall}/5",
+        body=review.comment[:500],
+        url=reverse("trades:trade_detail", args=[trade.pk]),
+    )
+    return review
