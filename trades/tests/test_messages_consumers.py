@@ -1,0 +1,65 @@
+"""The live thread socket: participants receive new messages; nobody else can even join."""
+
+import pytest
+from channels.db import database_sync_to_async
+from channels.routing import URLRouter
+from channels.testing import WebsocketCommunicator
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.tests.factories import UserFactory
+from trades.routing import websocket_urlpatterns
+from trades.selectors.negotiation import thread_unread_count
+from trades.services import negotiation as services
+from trades.tests.factories import fast_password_hashing, thread_between  # noqa: F401
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _communicator(user, thread_id):
+    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/threads/{thread_id}/")
+    communicator.scope["user"] = user
+    return communicator
+
+
+@database_sync_to_async
+def _setup():
+    alice, bob, eve = UserFactory(), UserFactory(), UserFactory()
+    return alice, bob, eve, thread_between(alice, bob)
+
+
+async def test_participant_receives_messages_live_and_they_count_as_read():
+    alice, bob, _, thread = await _setup()
+    communicator = _communicator(bob, thread.pk)
+    connected, _ = await communicator.connect()
+    assert connected
+
+    await database_sync_to_async(services.message_send)(thread=thread, sender=alice, body="Deal at 5?")
+
+    html = await communicator.receive_from(timeout=5)
+    assert f'id="thread-{thread.pk}-messages" hx-swap-oob="beforeend"' in html
+    assert "Deal at 5?" in html
+    assert alice.username in html
+    await communicator.disconnect()
+    assert await database_sync_to_async(thread_unread_count)(user=bob) == 0
+
+
+async def test_outsider_is_closed_without_joining():
+    alice, _, eve, thread = await _setup()
+    communicator = _communicator(eve, thread.pk)
+    connected, _ = await communicator.connect()
+    assert not connected
+
+    await database_sync_to_async(services.message_send)(thread=thread, sender=alice, body="private")
+    assert await communicator.receive_nothing(timeout=0.5)
+
+
+async def test_anonymous_is_closed():
+    *_, thread = await _setup()
+    connected, _ = await _communicator(AnonymousUser(), thread.pk).connect()
+    assert not connected
+
+
+async def test_unknown_thread_is_closed():
+    alice, *_ = await _setup()
+    connected, _ = await _communicator(alice, 999999).connect()
+    assert not connected
