@@ -10,8 +10,12 @@ class CardSearchForm(forms.Form):
     q = forms.CharField(label="Card name", required=False, max_length=200)
     set = forms.CharField(label="Set code", required=False, max_length=10)
     rarity = forms.ChoiceField(label="Rarity", required=False, choices=[("", "Any rarity"), *Rarity.choices])
-    min_price = forms.DecimalField(label="Min price (USD)", required=False, min_value=0, max_digits=12, decimal_places=2)
-    max_price = forms.DecimalField(label="Max price (USD)", required=False, min_value=0, max_digits=12, decimal_places=2)
+    min_price = forms.DecimalField(
+        label="Min price (USD)", required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    max_price = forms.DecimalField(
+        label="Max price (USD)", required=False, min_value=0, max_digits=12, decimal_places=2
+    )
 
     def clean(self):
         cleaned = super().clean()
@@ -23,4 +27,6 @@ class CardSearchForm(forms.Form):
 
 class MoversForm(forms.Form):
     window = forms.ChoiceField(label="Window", required=False, choices=[(w, w) for w in MOVERS_WINDOWS])
-    min_price = forms.DecimalField(label="Min price (USD)", required=False, min_value=0, max_digits=12, decimal_places=2)
+    min_price = forms.DecimalField(
+        label="Min price (USD)", required=False, min_value=0, max_digits=12, decimal_places=2
+    )

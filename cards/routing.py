@@ -1,1 +1,5 @@
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from .consumers import PriceConsumer
+
+websocket_urlpatterns: list = [path("ws/prices/", PriceConsumer.as_asgi())]

@@ -89,9 +89,9 @@ def card_search(
     """Up to `limit` cards for a search box or picker; each has `current_prices` prefetched (2 queries)."""
     limit = max(1, min(limit, SEARCH_LIMIT_MAX))
     return list(
-        card_search_queryset(
-            query=query, set_code=set_code, rarity=rarity, min_price=min_price, max_price=max_price
-        )[:limit]
+        card_search_queryset(query=query, set_code=set_code, rarity=rarity, min_price=min_price, max_price=max_price)[
+            :limit
+        ]
     )
 
 
@@ -162,7 +162,9 @@ def card_price_history(
     return snapshots.order_by("finish", "captured_at", "source")
 
 
-def card_chart_series(*, card: Card, days: int, now: datetime | None = None) -> dict[str, list[tuple[datetime, Decimal]]]:
+def card_chart_series(
+    *, card: Card, days: int, now: datetime | None = None
+) -> dict[str, list[tuple[datetime, Decimal]]]:
     """Points per finish for the price chart over the last `days` days: one query.
 
     Only the market price is charted (the source the current price follows: market sources

@@ -14,7 +14,7 @@ def finish_price(card, finish: str):
 
 @register.filter
 def signed_pct(value) -> str:
-    """+12.50% / −3.10% for a percentage change; an em dash when unknown."""
+    """+12.50% / minus 3.10% for a percentage change; an em dash when unknown."""
     if value is None:
         return "—"
     return f"+{value:.2f}%" if value > 0 else f"−{abs(value):.2f}%" if value < 0 else "0.00%"

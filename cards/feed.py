@@ -1,0 +1,77 @@
+"""The demo price feed: random-walks current prices every few seconds. NOT real market data.
+
+It writes through cards.services.price_snapshots_record (source "demo"), exactly like an
+import, so snapshots, current prices, movers and live ticks all behave as in production.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from decimal import Decimal
+
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from .enums import PriceSource
+from .models import CardPrice
+from .services import PriceObservation, price_snapshots_record
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_CARDS_PER_TICK = 60
+HOT_CARDS = 40  # the most valuable cards move on every tick, so popular pages visibly change
+
+
+def _say(stdout, message: str) -> None:
+    if stdout is not None:
+        stdout.write(message)
+    else:
+        logger.info(message)
+
+
+def price_feed_step(*, rng: random.Random, cards_per_tick: int = DEFAULT_CARDS_PER_TICK, hot_ids=()) -> int:
+    """Move a random sample of current prices (plus the hot ones) by up to ±4 %; returns how many moved."""
+    ids = list(CardPrice.objects.filter(currency="USD").order_by("?").values_list("id", flat=True)[:cards_per_tick])
+    ids += list(hot_ids)
+    now = timezone.now()
+    observations = []
+    for price in CardPrice.objects.filter(id__in=ids).only("card_id", "finish", "price", "currency"):
+        factor = Decimal(str(round(1 + rng.uniform(-0.04, 0.04), 4)))
+        new_price = max(Decimal("0.02"), (price.price * factor).quantize(Decimal("0.01")))
+        if new_price == price.price:
+            new_price += Decimal("0.01") if rng.random() < 0.5 or new_price <= Decimal("0.02") else Decimal("-0.01")
+        observations.append(
+            PriceObservation(price.card_id, price.finish, PriceSource.DEMO.value, new_price, price.currency, now)
+        )
+    return price_snapshots_record(observations=observations).prices_changed
+
+
+def run_price_feed(
+    *,
+    interval: float,
+    stop_event: threading.Event,
+    stdout=None,
+    cards_per_tick: int = DEFAULT_CARDS_PER_TICK,
+) -> None:
+    """Loop until stop_event is set. Safe to run in a thread of the demo web process."""
+    _say(
+        stdout,
+        f"DEMO price feed (random walk, not real market data): moving {cards_per_tick} random prices "
+        f"plus the {HOT_CARDS} most valuable every {interval:g} s. Ctrl-C to stop.",
+    )
+    rng = random.Random()
+    hot_ids = list(CardPrice.objects.filter(currency="USD").order_by("-price").values_list("id", flat=True)[:HOT_CARDS])
+    try:
+        while not stop_event.is_set():
+            close_old_connections()
+            try:
+                moved = price_feed_step(rng=rng, cards_per_tick=cards_per_tick, hot_ids=hot_ids)
+                logger.debug("demo price feed moved %s prices", moved)
+            except Exception:  # keep the demo alive through a locked SQLite file or a lost connection
+                logger.exception("demo price feed step failed; retrying")
+            stop_event.wait(interval)
+    finally:
+        connection.close()
+        _say(stdout, "DEMO price feed stopped.")

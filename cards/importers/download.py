@@ -1,0 +1,51 @@
+"""Fetch a data file to a temporary file (streamed) so importers can stream it from disk."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlparse
+
+import requests
+
+USER_AGENT = "Bazaar/1.0 (card price importer)"
+TIMEOUT = (10, 120)
+
+
+def is_url(value: str) -> bool:
+    return urlparse(str(value)).scheme in ("http", "https")
+
+
+def scryfall_download_uri(url: str) -> str:
+    """Scryfall's bulk-data API object (api.scryfall.com/bulk-data/...) names the file to download."""
+    parsed = urlparse(url)
+    if parsed.netloc == "api.scryfall.com" and parsed.path.startswith("/bulk-data"):
+        response = requests.get(url, timeout=TIMEOUT, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
+        response.raise_for_status()
+        return response.json()["download_uri"]
+    return url
+
+
+@contextlib.contextmanager
+def local_copy(path_or_url: str) -> Iterator[Path]:
+    """Yield a local path: the file itself, or a downloaded temporary copy removed afterwards."""
+    if not is_url(path_or_url):
+        yield Path(path_or_url)
+        return
+    suffix = "".join(Path(urlparse(path_or_url).path).suffixes[-2:]) or ".json"
+    handle, name = tempfile.mkstemp(prefix="bazaar-import-", suffix=suffix)
+    try:
+        with (
+            os.fdopen(handle, "wb") as out,
+            requests.get(path_or_url, stream=True, timeout=TIMEOUT, headers={"User-Agent": USER_AGENT}) as response,
+        ):
+            response.raise_for_status()
+            for chunk in response.iter_content(chunk_size=1 << 20):
+                out.write(chunk)
+        yield Path(name)
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(name)

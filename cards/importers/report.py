@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import bz2
+import gzip
+import lzma
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+MAX_ISSUES_KEPT = 1000
+
+
+@dataclass
+class RecordIssue:
+    record: str  # where: "#12" (position) and the record's id when it has one
+    message: str
+
+
+@dataclass
+class ImportReport:
+    """What an import did and every problem it met, per record."""
+
+    kind: str
+    records_seen: int = 0
+    records_skipped: int = 0
+    cards_created: int = 0
+    cards_updated: int = 0
+    cards_unchanged: int = 0
+    cards_matched: int = 0
+    snapshots_created: int = 0
+    prices_changed: int = 0
+    file_errors: list[str] = field(default_factory=list)
+    issues: list[RecordIssue] = field(default_factory=list)
+    issue_count: int = 0
+    unknown_fields: Counter = field(default_factory=Counter)
+
+    def issue(self, record: str, message: str) -> None:
+        self.issue_count += 1
+        if len(self.issues) < MAX_ISSUES_KEPT:
+            self.issues.append(RecordIssue(record, message))
+
+    @property
+    def is_ok(self) -> bool:
+        return not self.file_errors
+
+    def as_dict(self) -> dict:
+        return {
+            "kind": self.kind,
+            "records_seen": self.records_seen,
+            "records_skipped": self.records_skipped,
+            "cards_created": self.cards_created,
+            "cards_updated": self.cards_updated,
+            "cards_unchanged": self.cards_unchanged,
+            "cards_matched": self.cards_matched,
+            "snapshots_created": self.snapshots_created,
+            "prices_changed": self.prices_changed,
+            "file_errors": list(self.file_errors),
+            "issue_count": self.issue_count,
+        }
+
+    def lines(self) -> list[str]:
+        """Human-readable summary for commands and logs."""
+        out = [
+            f"{self.kind}: {self.records_seen} records, {self.records_skipped} skipped; "
+            f"cards created {self.cards_created}, updated {self.cards_updated}, unchanged {self.cards_unchanged}"
+            + (f", matched {self.cards_matched}" if self.kind == "mtgjson" else "")
+            + f"; snapshots written {self.snapshots_created}; current prices changed {self.prices_changed}"
+        ]
+        out += [f"FILE ERROR: {error}" for error in self.file_errors]
+        out += [f"record {issue.record}: {issue.message}" for issue in self.issues]
+        if self.issue_count > len(self.issues):
+            out.append(f"... and {self.issue_count - len(self.issues)} more record issues")
+        for name, count in sorted(self.unknown_fields.items()):
+            out.append(f"ignored unknown field {name!r} in {count} record(s)")
+        return out
+
+
+def open_binary(path: str | Path) -> BinaryIO:
+    """Open a data file, decompressing .gz/.bz2/.xz (MTGJSON publishes those) on the fly."""
+    path = str(path)
+    if path.endswith(".gz"):
+        return gzip.open(path, "rb")
+    if path.endswith(".bz2"):
+        return bz2.open(path, "rb")
+    if path.endswith(".xz"):
+        return lzma.open(path, "rb")
+    return open(path, "rb")
+
+
+def first_json_char(stream: BinaryIO) -> str:
+    """The first non-space character of a stream, without consuming it (needs .peek)."""
+    head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
+    text = head.lstrip(b" \t\r\n\xef\xbb\xbf")
+    return chr(text[0]) if text else ""

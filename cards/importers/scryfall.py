@@ -1,0 +1,329 @@
+"""Scryfall bulk data (`default_cards`): a JSON array of card objects, hundreds of MB; streamed.
+
+https://scryfall.com/docs/api/bulk-data and https://scryfall.com/docs/api/cards
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import BinaryIO
+
+import ijson
+
+from ..enums import PriceSource
+from ..services import (
+    BATCH_SIZE,
+    CardData,
+    PriceObservation,
+    cards_upsert,
+    normalise_finish,
+    normalise_rarity,
+    price_snapshots_record,
+)
+from .report import ImportReport, first_json_char, open_binary
+
+logger = logging.getLogger(__name__)
+
+# prices key → (finish, currency). tix (MTGO) is not a paper price and is ignored.
+PRICE_KEYS = {
+    "usd": ("nonfoil", "USD"),
+    "usd_foil": ("foil", "USD"),
+    "usd_etched": ("etched", "USD"),
+    "eur": ("nonfoil", "EUR"),
+    "eur_foil": ("foil", "EUR"),
+    "eur_etched": ("etched", "EUR"),
+}
+IGNORED_PRICE_KEYS = {"tix"}
+
+# Every field of Scryfall's Card object (docs, 2024-2026). Anything else is reported once per name.
+KNOWN_FIELDS = frozenset(
+    [
+        "object",
+        "id",
+        "oracle_id",
+        "multiverse_ids",
+        "mtgo_id",
+        "mtgo_foil_id",
+        "arena_id",
+        "tcgplayer_id",
+        "tcgplayer_etched_id",
+        "cardmarket_id",
+        "resource_id",
+        "name",
+        "lang",
+        "released_at",
+        "uri",
+        "scryfall_uri",
+        "layout",
+        "highres_image",
+        "image_status",
+        "image_uris",
+        "mana_cost",
+        "cmc",
+        "type_line",
+        "oracle_text",
+        "power",
+        "toughness",
+        "loyalty",
+        "defense",
+        "colors",
+        "color_identity",
+        "color_indicator",
+        "keywords",
+        "produced_mana",
+        "all_parts",
+        "card_faces",
+        "legalities",
+        "games",
+        "reserved",
+        "game_changer",
+        "foil",
+        "nonfoil",
+        "finishes",
+        "oversized",
+        "promo",
+        "reprint",
+        "variation",
+        "set_id",
+        "set",
+        "set_name",
+        "set_type",
+        "set_uri",
+        "set_search_uri",
+        "scryfall_set_uri",
+        "rulings_uri",
+        "prints_search_uri",
+        "collector_number",
+        "digital",
+        "rarity",
+        "flavor_text",
+        "flavor_name",
+        "card_back_id",
+        "artist",
+        "artist_ids",
+        "illustration_id",
+        "border_color",
+        "frame",
+        "frame_effects",
+        "security_stamp",
+        "full_art",
+        "textless",
+        "booster",
+        "story_spotlight",
+        "edhrec_rank",
+        "penny_rank",
+        "prices",
+        "related_uris",
+        "purchase_uris",
+        "promo_types",
+        "preview",
+        "watermark",
+        "hand_modifier",
+        "life_modifier",
+        "content_warning",
+        "attraction_lights",
+        "printed_name",
+        "printed_type_line",
+        "printed_text",
+        "variation_of",
+    ]
+)
+
+
+def _text(record: dict, key: str, *, required: bool = True, max_length: int = 300) -> str:
+    value = record.get(key)
+    if value is None or value == "":
+        if required:
+            raise ValueError(f"missing {key}")
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    if len(value) > max_length:
+        raise ValueError(f"{key} is longer than {max_length} characters")
+    return value
+
+
+def _uuid(value, key: str, *, required: bool = True) -> str | None:
+    if value in (None, ""):
+        if required:
+            raise ValueError(f"missing {key}")
+        return None
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        raise ValueError(f"{key} is not a UUID: {str(value)[:60]!r}") from None
+
+
+def _image_url(record: dict) -> str:
+    images = record.get("image_uris")
+    if not isinstance(images, dict):
+        faces = record.get("card_faces")
+        images = (
+            faces[0].get("image_uris") if isinstance(faces, list) and faces and isinstance(faces[0], dict) else None
+        )
+    if isinstance(images, dict):
+        url = images.get("normal") or images.get("large") or images.get("small") or ""
+        if isinstance(url, str) and url.startswith("https://") and len(url) <= 500:
+            return url
+    return ""
+
+
+def parse_card(record, report: ImportReport, where: str) -> tuple[CardData, list[tuple[str, str, Decimal]]] | None:
+    """A validated card and its prices, or None (reported) when the record cannot be used."""
+    if not isinstance(record, dict):
+        report.issue(where, f"not a card object (got {type(record).__name__})")
+        return None
+    if record.get("object", "card") != "card":
+        report.issue(where, f"not a card object (object={str(record.get('object'))[:40]!r})")
+        return None
+    try:
+        scryfall_id = _uuid(record.get("id"), "id")
+        rarity = normalise_rarity(_text(record, "rarity"))
+        if rarity is None:
+            raise ValueError(f"unknown rarity {record.get('rarity')!r}")
+        finishes_raw = record.get("finishes")
+        if finishes_raw is None:  # older dumps: foil/nonfoil booleans
+            finishes_raw = [name for name in ("nonfoil", "foil") if record.get(name)]
+        if not isinstance(finishes_raw, list):
+            raise ValueError("finishes must be a list")
+        finishes = [finish for finish in (normalise_finish(str(value)) for value in finishes_raw) if finish]
+        tcgplayer_id = record.get("tcgplayer_id")
+        if tcgplayer_id is not None and (not isinstance(tcgplayer_id, int) or tcgplayer_id < 0):
+            raise ValueError("tcgplayer_id must be a positive integer")
+        released_at = None
+        if record.get("released_at"):
+            released_at = date.fromisoformat(_text(record, "released_at", max_length=10))
+        card = CardData(
+            scryfall_id=scryfall_id,
+            oracle_id=_uuid(record.get("oracle_id"), "oracle_id", required=False),
+            name=_text(record, "name"),
+            lang=_text(record, "lang", required=False, max_length=5) or "en",
+            set_code=_text(record, "set", max_length=10).lower(),
+            set_name=_text(record, "set_name", max_length=200),
+            collector_number=_text(record, "collector_number", max_length=20),
+            rarity=rarity,
+            finishes=finishes,
+            tcgplayer_id=tcgplayer_id,
+            image_url=_image_url(record),
+            is_reserved=bool(record.get("reserved", False)),
+            released_at=released_at,
+        )
+    except ValueError as error:
+        report.issue(where, f"skipped: {error}")
+        return None
+    for name in record:
+        if name not in KNOWN_FIELDS:
+            report.unknown_fields[name] += 1
+    prices = []
+    raw_prices = record.get("prices")
+    if raw_prices is None:
+        report.issue(where, "no prices object: card imported without prices")
+    elif not isinstance(raw_prices, dict):
+        report.issue(where, "prices is not an object: card imported without prices")
+    else:
+        for key, value in raw_prices.items():
+            if key in IGNORED_PRICE_KEYS or value is None:
+                continue  # Scryfall writes null for finishes nobody sells
+            if key not in PRICE_KEYS:
+                report.unknown_fields[f"prices.{key}"] += 1
+                continue
+            try:
+                amount = Decimal(str(value))
+                if not amount.is_finite() or amount < 0 or amount >= Decimal("1e10"):
+                    raise InvalidOperation
+            except InvalidOperation:
+                report.issue(where, f"price {key}={str(value)[:30]!r} is not a price: ignored")
+                continue
+            finish, currency = PRICE_KEYS[key]
+            prices.append((finish, currency, amount.quantize(Decimal("0.01"))))
+    return card, prices
+
+
+def _write_batch(batch: list, as_of: datetime, report: ImportReport, publish: bool) -> None:
+    upserted = cards_upsert(records=[card for card, _ in batch])
+    report.cards_created += upserted.created
+    report.cards_updated += upserted.updated
+    report.cards_unchanged += upserted.unchanged
+    observations = [
+        PriceObservation(
+            upserted.card_ids[card.scryfall_id], finish, PriceSource.SCRYFALL.value, price, currency, as_of
+        )
+        for card, prices in batch
+        for finish, currency, price in prices
+    ]
+    recorded = price_snapshots_record(observations=observations, publish=publish)
+    report.snapshots_created += recorded.snapshots_created
+    report.prices_changed += recorded.prices_changed
+
+
+def start_of_day(moment: datetime | None = None) -> datetime:
+    moment = moment or datetime.now(UTC)
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def scryfall_import(
+    *,
+    path: str | Path | None = None,
+    stream: BinaryIO | None = None,
+    as_of: datetime | None = None,
+    batch_size: int = BATCH_SIZE,
+    publish: bool = True,
+) -> ImportReport:
+    """Stream a Scryfall `default_cards` file into the catalog and price history.
+
+    Prices are recorded as of `as_of` (default: today 00:00 UTC — Scryfall prices are daily),
+    so importing the same file again the same day writes nothing. Each batch commits on its
+    own: a file that breaks off half-way keeps every whole record before the break.
+    """
+    report = ImportReport(kind="scryfall")
+    as_of = as_of or start_of_day()
+    owned = stream is None
+    try:
+        stream = stream or open_binary(path)
+    except OSError as error:
+        report.file_errors.append(f"cannot open {path}: {error}")
+        return report
+    try:
+        top = first_json_char(stream)
+        if top != "[":
+            report.file_errors.append(
+                "expected a JSON array of cards at the top level (Scryfall default_cards), "
+                f"got {'an object' if top == '{' else repr(top) if top else 'an empty file'}"
+            )
+            return report
+        seen: dict[int, int] = {}
+        batch: list = []
+        try:
+            for index, record in enumerate(ijson.items(stream, "item", use_float=True), start=1):
+                report.records_seen += 1
+                record_id = record.get("id") if isinstance(record, dict) else None
+                where = f"#{index}" + (f" ({str(record_id)[:40]})" if record_id else "")
+                parsed = parse_card(record, report, where)
+                if parsed is None:
+                    report.records_skipped += 1
+                    continue
+                key = uuid.UUID(parsed[0].scryfall_id).int
+                if key in seen:
+                    report.issue(where, f"skipped: duplicate id (first seen in record #{seen[key]})")
+                    report.records_skipped += 1
+                    continue
+                seen[key] = index
+                batch.append(parsed)
+                if len(batch) >= batch_size:
+                    _write_batch(batch, as_of, report, publish)
+                    batch = []
+        except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as error:
+            report.file_errors.append(
+                f"malformed JSON after record #{report.records_seen}: {str(error).splitlines()[0]}"
+            )
+        if batch:
+            _write_batch(batch, as_of, report, publish)
+    finally:
+        if owned:
+            stream.close()
+    logger.info("scryfall import: %s", report.as_dict())
+    return report

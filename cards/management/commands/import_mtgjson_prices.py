@@ -1,0 +1,34 @@
+import requests
+from django.core.management.base import BaseCommand, CommandError
+
+from cards.importers import mtgjson_prices_import
+from cards.importers.download import local_copy
+
+
+class Command(BaseCommand):
+    help = "Import MTGJSON AllPricesToday (path or URL), matching cards via an MTGJSON identifiers file."
+
+    def add_arguments(self, parser):
+        parser.add_argument("prices", help="AllPricesToday.json path or URL (.gz/.bz2/.xz ok)")
+        parser.add_argument(
+            "--identifiers",
+            help="AllIdentifiers.json (or AllPrintings.json) path or URL; without it, uuids kept from earlier imports",
+        )
+        parser.add_argument("--no-live", action="store_true", help="do not publish live price ticks")
+
+    def handle(self, *args, prices, identifiers=None, no_live=False, **options):
+        try:
+            with local_copy(prices) as prices_path:
+                if identifiers:
+                    with local_copy(identifiers) as identifiers_path:
+                        report = mtgjson_prices_import(
+                            prices_path=prices_path, identifiers_path=identifiers_path, publish=not no_live
+                        )
+                else:
+                    report = mtgjson_prices_import(prices_path=prices_path, publish=not no_live)
+        except requests.RequestException as error:
+            raise CommandError(f"could not fetch: {error}") from error
+        for line in report.lines():
+            self.stdout.write(line)
+        if not report.is_ok:
+            raise CommandError("import finished with file errors (whole records before the error were kept)")

@@ -1,0 +1,35 @@
+from datetime import UTC, datetime
+
+import requests
+from django.core.management.base import BaseCommand, CommandError
+
+from cards.importers import scryfall_import
+from cards.importers.download import is_url, local_copy, scryfall_download_uri
+
+
+class Command(BaseCommand):
+    help = "Import a Scryfall bulk data file (default_cards JSON, a path or an URL); streamed, idempotent."
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", help="path or http(s) URL of a default_cards JSON file (.gz/.bz2/.xz ok)")
+        parser.add_argument("--as-of", help="date or datetime the prices were observed (default: today 00:00 UTC)")
+        parser.add_argument("--no-live", action="store_true", help="do not publish live price ticks")
+
+    def handle(self, *args, source, as_of=None, no_live=False, **options):
+        moment = None
+        if as_of:
+            try:
+                moment = datetime.fromisoformat(as_of)
+            except ValueError:
+                raise CommandError(f"--as-of must be an ISO date or datetime, got {as_of!r}") from None
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        try:
+            url = scryfall_download_uri(source) if is_url(source) else source
+            with local_copy(url) as path:
+                report = scryfall_import(path=path, as_of=moment, publish=not no_live)
+        except (requests.RequestException, KeyError, ValueError) as error:  # network: say so, no traceback
+            raise CommandError(f"could not fetch {source}: {error}") from error
+        for line in report.lines():
+            self.stdout.write(line)
+        if not report.is_ok:
+            raise CommandError("import finished with file errors (whole records before the error were kept)")
