@@ -44,9 +44,7 @@ def _ensure_user(spec: dict) -> tuple[User, bool]:
             match_with_stores=True,
             **spec["location"],
         )
-    EmailAddress.objects.update_or_create(
-        user=user, email=user.email, defaults={"verified": True, "primary": True}
-    )
+    EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
     reputation_recompute(user=user)
     return user, True
 

@@ -35,7 +35,7 @@ class SettingsForm(forms.Form):
         label="Trade radius (km)",
         min_value=1,
         max_value=MAX_TRADE_RADIUS_KM,
-        help_text=f"How far you are willing to travel to trade in person (1–{MAX_TRADE_RADIUS_KM} km).",
+        help_text=f"How far you are willing to travel to trade in person (1-{MAX_TRADE_RADIUS_KM} km).",
     )
     match_with_stores = forms.BooleanField(
         label="Let verified local stores see that I am a nearby match",
@@ -50,5 +50,5 @@ class ApiTokenForm(forms.Form):
         required=False,
         min_value=1,
         max_value=MAX_API_TOKEN_DAYS,
-        help_text=f"1–{MAX_API_TOKEN_DAYS} days; leave empty for a token that does not expire.",
+        help_text=f"1-{MAX_API_TOKEN_DAYS} days; leave empty for a token that does not expire.",
     )

@@ -9,8 +9,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .enums import TIER_THRESHOLDS, ReputationTier
 
-TRADE_POINTS_FIRST = Decimal(10)  # each of trades 1–10
-TRADE_POINTS_MIDDLE = Decimal(5)  # each of trades 11–50
+TRADE_POINTS_FIRST = Decimal(10)  # each of trades 1-10
+TRADE_POINTS_MIDDLE = Decimal(5)  # each of trades 11-50
 TRADE_POINTS_BEYOND = Decimal(2)  # each trade after the 50th
 REVIEW_NEUTRAL_AVERAGE = Decimal("2.5")
 REVIEW_POINTS_PER_STAR = Decimal(20)
@@ -63,7 +63,7 @@ def reputation_score(
     email_verified: bool,
     months_inactive: int,
 ) -> Decimal:
-    """Score = (trade + review + follow − penalties + verification) × decay, floored at 0."""
+    """Score = (trade + review + follow - penalties + verification) x decay, floored at 0."""
     raw = (
         trade_points(completed_trades)
         + review_points(review_count, review_average)

@@ -193,7 +193,9 @@ def api_token_create(*, user: User, name: str, expires_in_days: int | None) -> t
     prefix = secrets.token_hex(6)
     raw = f"{settings.API_TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
-    token = ApiToken.objects.create(user=user, name=name, prefix=prefix, key_hash=hash_token(raw), expires_at=expires_at)
+    token = ApiToken.objects.create(
+        user=user, name=name, prefix=prefix, key_hash=hash_token(raw), expires_at=expires_at
+    )
     return token, raw
 
 

@@ -35,7 +35,7 @@ def test_nothing_scores_zero():
         (9, "90.00"),
         (10, "100.00"),  # last trade at 10 points
         (11, "105.00"),  # first trade at 5 points
-        (50, "300.00"),  # last trade at 5 points: 100 + 40×5
+        (50, "300.00"),  # last trade at 5 points: 100 + 40x5
         (51, "302.00"),  # first trade at 2 points
         (60, "320.00"),
     ],
@@ -47,9 +47,9 @@ def test_trade_point_bands(trades, expected):
 @pytest.mark.parametrize(
     ("count", "average", "expected"),
     [
-        (1, "5.00", "50.00"),  # (5 − 2.5) × 20 × √1
-        (4, "4.50", "80.00"),  # 2 × 20 × 2
-        (2, "5.00", "70.71"),  # 50 × √2, rounded half-up
+        (1, "5.00", "50.00"),  # (5 - 2.5) x 20 x √1
+        (4, "4.50", "80.00"),  # 2 x 20 x 2
+        (2, "5.00", "70.71"),  # 50 x √2, rounded half-up
         (99, "5.00", "497.49"),  # √99 ≈ 9.9499 still under the cap
         (100, "5.00", "500.00"),  # √100 = 10: the cap
         (400, "5.00", "500.00"),  # √400 = 20 capped at 10
@@ -61,7 +61,7 @@ def test_review_points(count, average, expected):
 
 
 def test_bad_reviews_subtract():
-    # 10 trades (100) + (1.5 − 2.5) × 20 × √4 = 100 − 40
+    # 10 trades (100) + (1.5 - 2.5) x 20 x √4 = 100 - 40
     assert score(completed_trades=10, review_count=4, review_average=Decimal("1.50")) == Decimal("60.00")
 
 
@@ -115,20 +115,23 @@ def test_decay_applies_to_the_whole_sum_including_verification():
 
 
 def test_rounding_is_half_up_once_at_the_end():
-    # follow 1/8 × 100 = 12.5, review (2.51 − 2.5) × 20 = 0.2 → 12.7 × 0.95 = 12.065 → 12.07 (half-even would give 12.06)
-    value = score(signals_followed=8, signals_profitable=1, review_count=1, review_average=Decimal("2.51"), months_inactive=1)
+    # follow 1/8 x 100 = 12.5, review (2.51 - 2.5) x 20 = 0.2 → 12.7 x 0.95 = 12.065 → 12.07
+    # (half-even would give 12.06)
+    value = score(
+        signals_followed=8, signals_profitable=1, review_count=1, review_average=Decimal("2.51"), months_inactive=1
+    )
     assert value == Decimal("12.07")
 
 
 def test_all_terms_together():
     value = score(
         completed_trades=12,  # 100 + 10
-        cancelled_trades=1,  # −20
+        cancelled_trades=1,  # -20
         review_count=9,
-        review_average=Decimal("4.00"),  # 1.5 × 20 × 3 = 90
+        review_average=Decimal("4.00"),  # 1.5 x 20 x 3 = 90
         signals_followed=10,
         signals_profitable=6,  # 60
-        disputes_lost=1,  # −50
+        disputes_lost=1,  # -50
         email_verified=True,  # +10
         months_inactive=0,
     )
@@ -164,13 +167,33 @@ def test_tier_boundaries(value, tier):
     [
         ({"completed_trades": 9, "review_count": 1, "review_average": Decimal("2.95")}, "99.00", ReputationTier.NEW),
         ({"completed_trades": 10}, "100.00", ReputationTier.BRONZE),
-        ({"completed_trades": 49, "review_count": 1, "review_average": Decimal("2.70")}, "299.00", ReputationTier.BRONZE),
+        (
+            {"completed_trades": 49, "review_count": 1, "review_average": Decimal("2.70")},
+            "299.00",
+            ReputationTier.BRONZE,
+        ),
         ({"completed_trades": 50}, "300.00", ReputationTier.SILVER),
-        ({"completed_trades": 199, "review_count": 1, "review_average": Decimal("2.60")}, "600.00", ReputationTier.GOLD),
-        ({"completed_trades": 199, "review_count": 1, "review_average": Decimal("2.55")}, "599.00", ReputationTier.SILVER),
-        ({"completed_trades": 349, "review_count": 1, "review_average": Decimal("2.55")}, "899.00", ReputationTier.GOLD),
+        (
+            {"completed_trades": 199, "review_count": 1, "review_average": Decimal("2.60")},
+            "600.00",
+            ReputationTier.GOLD,
+        ),
+        (
+            {"completed_trades": 199, "review_count": 1, "review_average": Decimal("2.55")},
+            "599.00",
+            ReputationTier.SILVER,
+        ),
+        (
+            {"completed_trades": 349, "review_count": 1, "review_average": Decimal("2.55")},
+            "899.00",
+            ReputationTier.GOLD,
+        ),
         ({"completed_trades": 350}, "900.00", ReputationTier.PLATINUM),
-        ({"completed_trades": 499, "review_count": 1, "review_average": Decimal("2.55")}, "1199.00", ReputationTier.PLATINUM),
+        (
+            {"completed_trades": 499, "review_count": 1, "review_average": Decimal("2.55")},
+            "1199.00",
+            ReputationTier.PLATINUM,
+        ),
         ({"completed_trades": 500}, "1200.00", ReputationTier.DIAMOND),
     ],
 )
