@@ -92,7 +92,10 @@ class ListItemViewSet(viewsets.GenericViewSet):
             raise DomainError(f"At most {MAX_BULK_ITEMS} items per request.", field="items")
         serializer = self.get_serializer(data=payload, many=True)
         serializer.is_valid()
-        errors = {index: error for index, error in enumerate(serializer.errors or []) if error}
+        raw_errors = serializer.errors or []
+        # DRF gives a list (one dict per item) or, in newer versions, a dict of the failing indexes.
+        pairs = raw_errors.items() if isinstance(raw_errors, dict) else enumerate(raw_errors)
+        errors = {int(index): error for index, error in pairs if error}
         rows = serializer.validated_data if not errors else []
         if not errors:
             cards = {card.pk: card for card in Card.objects.filter(pk__in={row["card_id"] for row in rows})}

@@ -23,7 +23,6 @@ from trades.enums import CONDITION_ORDER
 from trades.models import HaveItem, WantItem
 
 EARTH_RADIUS_KM = 6371.0088
-KM_PER_DEGREE = 111.32
 MAX_CANDIDATES = 500
 # Score weights (sum 100): a fair swap matters most, then how much is worth the trip.
 WEIGHTS = {"balance": 35, "value": 20, "variety": 15, "distance": 15, "reputation": 15}
@@ -93,13 +92,18 @@ def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 def bounding_box(lat: float, lon: float, radius_km: float) -> dict:
-    """Filter kwargs for a box that contains the circle (longitude left open near the poles/antimeridian)."""
-    d_lat = radius_km / KM_PER_DEGREE
+    """Filter kwargs for the smallest lat/long box holding every point within radius_km.
+
+    The longitude half-width is asin(sin(r/R) / cos(lat)) (the circle's widest point lies
+    poleward of my latitude); near the poles or across the antimeridian longitude stays open.
+    """
+    angular = radius_km / EARTH_RADIUS_KM
+    d_lat = math.degrees(angular)
     box = {"latitude__gte": lat - d_lat, "latitude__lte": lat + d_lat}
     cos_lat = math.cos(math.radians(lat))
-    if cos_lat > 0.01:
-        d_lon = radius_km / (KM_PER_DEGREE * cos_lat)
-        if lon - d_lon >= -180 and lon + d_lon <= 180:
+    if math.sin(angular) < cos_lat:
+        d_lon = math.degrees(math.asin(math.sin(angular) / cos_lat))
+        if -180 <= lon - d_lon and lon + d_lon <= 180:
             box |= {"longitude__gte": lon - d_lon, "longitude__lte": lon + d_lon}
     return box
 
