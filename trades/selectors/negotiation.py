@@ -63,7 +63,7 @@ def access_trade(*, user, pk: int) -> Trade:
         return (
             Trade.objects.select_related("party_a__reputation", "party_b__reputation", "proposal")
             .prefetch_related(
-                Prefetch("items", queryset=TradeItem.objects.select_related("card").order_by("pk")),
+                Prefetch("items", queryset=TradeItem.objects.select_related("card", "giver").order_by("pk")),
                 Prefetch("reviews", queryset=TradeReview.objects.select_related("reviewer", "reviewee")),
             )
             .get(Q(party_a=user) | Q(party_b=user), pk=pk)
@@ -220,7 +220,7 @@ def trade_list(*, user, status: str = "all") -> QuerySet[Trade]:
         trades = trades.filter(status=status)
     return (
         trades.select_related("party_a", "party_b")
-        .prefetch_related(Prefetch("items", queryset=TradeItem.objects.select_related("card").order_by("pk")))
+        .prefetch_related(Prefetch("items", queryset=TradeItem.objects.select_related("card", "giver").order_by("pk")))
         .order_by("-created_at", "-pk")
     )
 

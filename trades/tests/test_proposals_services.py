@@ -322,9 +322,7 @@ FORBIDDEN = [(status, action) for status in CLOSED for action in sorted(ACTIONS)
 
 @pytest.mark.parametrize("status,action", FORBIDDEN)
 def test_forbidden_moves_change_nothing(proposal, status, action):
-    TradeProposal.objects.filter(pk=proposal.pk).update(
-        status=status, expires_at=timezone.now() - timedelta(days=1)
-    )
+    TradeProposal.objects.filter(pk=proposal.pk).update(status=status, expires_at=timezone.now() - timedelta(days=1))
     events_before = ProposalEvent.objects.count()
     with pytest.raises(InvalidTransition):
         ACTIONS[action](proposal)

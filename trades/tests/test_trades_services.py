@@ -129,7 +129,8 @@ def test_allowed_trade_transitions(trade, start, target):
 
 
 @pytest.mark.parametrize(
-    "start,target", [("completed", "cancelled"), ("completed", "active"), ("cancelled", "completed"), ("cancelled", "active")]
+    "start,target",
+    [("completed", "cancelled"), ("completed", "active"), ("cancelled", "completed"), ("cancelled", "active")],
 )
 def test_forbidden_trade_transitions(trade, start, target):
     from django.db import transaction

@@ -1,0 +1,123 @@
+from decimal import Decimal
+
+import pytest
+
+from trades.models import TradeProposal
+from trades.tests.factories import fast_password_hashing, trading_pair  # noqa: F401
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def pair():
+    return trading_pair(proposer_price="10.00", recipient_price="4.00")
+
+
+def _post(client, url, data=None):
+    return client.post(url, data or {}, content_type="application/json")
+
+
+def test_full_negotiation_through_the_api(client, pair):
+    proposer, recipient, mine, theirs = pair
+    client.force_login(proposer)
+    created = _post(
+        client,
+        "/api/v1/proposals/",
+        {
+            "recipient": recipient.username,
+            "offer": [{"have_item": mine.pk, "quantity": 2}],
+            "request": [{"have_item": theirs.pk, "quantity": 1}],
+            "cash_from_recipient": "1.00",
+            "message": "API deal",
+        },
+    )
+    assert created.status_code == 201, created.json()
+    body = created.json()
+    assert (body["status"], body["proposer_value"], body["recipient_value"]) == ("pending", "20.00", "4.00")
+    assert {(i["side"], i["quantity"]) for i in body["items"]} == {("proposer", 2), ("recipient", 1)}
+    proposal_id = body["id"]
+
+    client.force_login(recipient)
+    assert client.get(f"/api/v1/proposals/{proposal_id}/").json()["status"] == "viewed"
+    countered = _post(
+        client,
+        f"/api/v1/proposals/{proposal_id}/counter/",
+        {"offer": [{"have_item": theirs.pk, "quantity": 2}], "request": [{"have_item": mine.pk, "quantity": 1}]},
+    )
+    assert countered.status_code == 201
+    counter_id = countered.json()["id"]
+    assert countered.json()["countered_from"] == proposal_id
+
+    client.force_login(proposer)
+    assert _post(client, f"/api/v1/proposals/{proposal_id}/accept/").status_code == 403
+    trade = _post(client, f"/api/v1/proposals/{counter_id}/accept/").json()
+    assert (trade["party_a"], trade["party_b"], trade["total_value"]) == (
+        recipient.username,
+        proposer.username,
+        "18.00",
+    )
+    assert _post(client, f"/api/v1/trades/{trade['id']}/confirm/").json()["status"] == "active"
+
+    client.force_login(recipient)
+    confirmed = _post(client, f"/api/v1/trades/{trade['id']}/confirm/").json()
+    assert confirmed["status"] == "completed"
+    review = _post(
+        client,
+        f"/api/v1/trades/{trade['id']}/review/",
+        {"overall": 4, "communication": 5, "packaging": 5, "accuracy": 4, "speed": 5, "comment": "ok"},
+    )
+    assert review.status_code == 201
+    assert (review.json()["reviewer"], review.json()["reviewee"]) == (recipient.username, proposer.username)
+    duplicate = _post(
+        client,
+        f"/api/v1/trades/{trade['id']}/review/",
+        {"overall": 4, "communication": 5, "packaging": 5, "accuracy": 4, "speed": 5},
+    )
+    assert duplicate.status_code == 400 and duplicate.json()["code"] == "duplicate"
+
+    messages = client.get(f"/api/v1/threads/{trade['thread']}/messages/").json()["results"]
+    assert any(m["body"] == "API deal" and m["sender"] == proposer.username for m in messages)
+    posted = _post(client, f"/api/v1/threads/{trade['thread']}/messages/", {"body": "Thanks!"})
+    assert posted.status_code == 201 and posted.json()["sender"] == recipient.username
+    assert [row["id"] for row in client.get("/api/v1/trades/?status=completed").json()["results"]] == [trade["id"]]
+
+
+def test_create_validation_errors_write_nothing(client, pair):
+    proposer, recipient, mine, theirs = pair
+    client.force_login(proposer)
+    wrong_side = _post(
+        client,
+        "/api/v1/proposals/",
+        {"recipient": recipient.username, "offer": [{"have_item": theirs.pk, "quantity": 1}]},
+    )
+    assert wrong_side.status_code == 400
+    assert wrong_side.json() == {
+        "detail": "One of the cards is not on your have list.",
+        "code": "invalid",
+        "field": "offer",
+    }
+    to_self = _post(client, "/api/v1/proposals/", {"recipient": proposer.username, "cash_from_proposer": "1"})
+    assert to_self.status_code == 400 and "yourself" in to_self.json()["detail"]
+    negative = _post(client, "/api/v1/proposals/", {"recipient": recipient.username, "cash_from_proposer": "-1"})
+    assert negative.status_code == 400
+    assert TradeProposal.objects.count() == 0
+
+
+def test_decline_and_cancel(client, pair):
+    proposer, recipient, mine, _ = pair
+    client.force_login(proposer)
+    first = _post(
+        client,
+        "/api/v1/proposals/",
+        {"recipient": recipient.username, "offer": [{"have_item": mine.pk, "quantity": 1}]},
+    ).json()
+    second = _post(client, "/api/v1/proposals/", {"recipient": recipient.username, "cash_from_proposer": "5"}).json()
+    assert _post(client, f"/api/v1/proposals/{second['id']}/cancel/").json()["status"] == "cancelled"
+    client.force_login(recipient)
+    declined = _post(client, f"/api/v1/proposals/{first['id']}/decline/", {"reason": "pass"}).json()
+    assert (declined["status"], declined["decline_reason"]) == ("declined", "pass")
+    conflict = _post(client, f"/api/v1/proposals/{first['id']}/accept/")
+    assert conflict.status_code == 409 and conflict.json()["code"] == "invalid_transition"
+    incoming = client.get("/api/v1/proposals/?box=incoming").json()["results"]
+    assert {row["id"] for row in incoming} == {first["id"], second["id"]}
+    assert TradeProposal.objects.get(pk=second["id"]).cash_from_proposer == Decimal("5.00")
