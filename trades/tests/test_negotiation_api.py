@@ -83,7 +83,7 @@ def test_full_negotiation_through_the_api(client, pair):
 
 
 def test_create_validation_errors_write_nothing(client, pair):
-    proposer, recipient, mine, theirs = pair
+    proposer, recipient, _mine, theirs = pair
     client.force_login(proposer)
     wrong_side = _post(
         client,

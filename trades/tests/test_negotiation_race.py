@@ -39,7 +39,7 @@ def _race(calls):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("round_", range(3))
 def test_exactly_one_of_accept_decline_cancel_expire_wins(round_):
-    proposer, recipient, mine, theirs = trading_pair()
+    proposer, recipient, mine, _theirs = trading_pair()
     proposal = services.proposal_create(proposer=proposer, recipient=recipient, offer={mine.pk: 1}, request={})
     TradeProposal.objects.filter(pk=proposal.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
 
@@ -63,7 +63,7 @@ def test_exactly_one_of_accept_decline_cancel_expire_wins(round_):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_confirmations_at_once_complete_the_trade_once():
-    proposer, recipient, mine, theirs = trading_pair()
+    proposer, recipient, mine, _theirs = trading_pair()
     proposal = services.proposal_create(proposer=proposer, recipient=recipient, offer={mine.pk: 1}, request={})
     trade = services.proposal_accept(proposal_id=proposal.pk, actor=recipient)
 

@@ -124,7 +124,7 @@ def test_detail_shows_values_and_marks_viewed_for_recipient(client, proposal):
 
 
 def test_accept_decline_cancel_buttons(client, pair):
-    proposer, recipient, mine, theirs = pair
+    proposer, recipient, mine, _theirs = pair
     make = lambda: services.proposal_create(proposer=proposer, recipient=recipient, offer={mine.pk: 1}, request={})  # noqa: E731
     accepted, declined, cancelled = make(), make(), make()
 
@@ -149,7 +149,7 @@ def test_wrong_party_action_shows_error_and_changes_nothing(client, proposal):
 
 
 def test_counter_form_prefills_swapped_sides(client, proposal, pair):
-    proposer, recipient, mine, theirs = pair
+    _proposer, recipient, mine, theirs = pair
     client.force_login(recipient)
     page = client.get(reverse("trades:proposal_counter", args=[proposal.pk])).content.decode()
     assert f'name="offer_{theirs.pk}" id="id_offer_{theirs.pk}" value="1"' in page

@@ -58,7 +58,7 @@ def test_both_confirmations_complete_trade_proposal_and_reputation(trade):
     for user in (trade.party_a, trade.party_b):
         reputation = _reputation(user)
         assert reputation.completed_trades == 1
-        assert reputation.total_trade_value == Decimal("19.00")  # 10 + 2×4 + 1 cash
+        assert reputation.total_trade_value == Decimal("19.00")  # 10 + 2 x 4 + 1 cash
         assert reputation.reputation_score == Decimal("20.00")  # 10 for the trade + 10 verified email
         assert reputation.last_activity_at == completed.completed_at
     assert Notification.objects.filter(kind="trade_completed").count() == 2
@@ -89,7 +89,7 @@ def test_mutual_cancel(trade):
     for user in (trade.party_a, trade.party_b):
         reputation = _reputation(user)
         assert (reputation.completed_trades, reputation.cancelled_trades) == (0, 1)
-        assert reputation.reputation_score == Decimal("0.00")  # 10 verified − 20 penalty, floored
+        assert reputation.reputation_score == Decimal("0.00")  # 10 verified - 20 penalty, floored
 
 
 def test_withdrawn_cancel_request_needs_asking_again(trade):
@@ -155,7 +155,7 @@ def test_review_after_completion_updates_reviewee_reputation(trade):
     assert (review.reviewer_id, review.reviewee_id) == (trade.party_a_id, trade.party_b_id)
     reputation = _reputation(trade.party_b)
     assert (reputation.review_count, reputation.review_average) == (1, Decimal("5.00"))
-    assert reputation.reputation_score == Decimal("70.00")  # 10 trade + 10 email + (5−2.5)×20×1
+    assert reputation.reputation_score == Decimal("70.00")  # 10 trade + 10 email + (5 - 2.5) x 20 x 1
     assert _reputation(trade.party_a).review_count == 0
     assert Notification.objects.get(recipient=trade.party_b, kind="review_received").title.endswith("5/5")
 
