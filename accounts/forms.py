@@ -44,7 +44,7 @@ class SettingsForm(forms.Form):
 
 
 class ApiTokenForm(forms.Form):
-    name = forms.CharField(max_length=100, help_text="What will use it, e.g. “price spreadsheet”.")
+    name = forms.CharField(label="Token name", max_length=100, help_text="What will use it, e.g. “price spreadsheet”.")
     expires_in_days = forms.IntegerField(
         label="Expires after (days)",
         required=False,
