@@ -35,7 +35,17 @@ class ListSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(ListImport)
 class ListImportAdmin(admin.ModelAdmin):
-    list_display = ["id", "owner", "kind", "format", "status", "total_rows", "matched_rows", "created_at", "committed_at"]
+    list_display = [
+        "id",
+        "owner",
+        "kind",
+        "format",
+        "status",
+        "total_rows",
+        "matched_rows",
+        "created_at",
+        "committed_at",
+    ]
     list_filter = ["status", "kind", "format"]
     search_fields = ["owner__username", "owner__email", "original_filename"]
     list_select_related = ["owner"]

@@ -107,7 +107,7 @@ def seed(stdout) -> None:
     for index, (username, latitude, longitude) in enumerate(DEMO_TRADERS):
         user, created = _ensure_trader(username, latitude, longitude)
         created_count += created
-        # Each trader has 2–4 of demo_trader's wants and wants 2–4 of its haves, plus cards of their own.
+        # Each trader has 2-4 of demo_trader's wants and wants 2-4 of its haves, plus cards of their own.
         trader_rng = random.Random(index)
         has = trader_rng.sample(demo_wants, 2 + index % 3) + trader_rng.sample(pool, 12)
         wants = trader_rng.sample(demo_haves, 2 + (index + 1) % 3) + trader_rng.sample(pool, 8)

@@ -40,9 +40,7 @@ class ListItemFieldsMixin(forms.Form):
 
 class ListItemAddForm(ListItemFieldsMixin):
     card = forms.IntegerField(required=False, widget=forms.HiddenInput)
-    q = forms.CharField(
-        label="Card", max_length=300, required=False, help_text="Type a name and pick the printing."
-    )
+    q = forms.CharField(label="Card", max_length=300, required=False, help_text="Type a name and pick the printing.")
     field_order = ["q", "card", "quantity", "condition", "finish", "language"]
 
     def clean(self):

@@ -14,8 +14,8 @@ urlpatterns = [
     path("lists/<str:kind>/<int:pk>/edit/", lists.item_edit, name="list_item_edit"),
     path("lists/<str:kind>/<int:pk>/row/", lists.item_row, name="list_item_row"),
     path("lists/<str:kind>/<int:pk>/remove/", lists.item_remove, name="list_item_remove"),
-    # Last: a trader's public lists (usernames never clash with the fixed paths above,
-    # which all have a second segment or are reserved words).
+    # Last: a trader's public lists. The one-segment paths above ("settings", "import") win
+    # over usernames spelled the same; every other username reaches this view.
     path("lists/<str:username>/", lists.public_lists, name="public_lists"),
     path("matches/", matching.matches, name="matches"),
 ]

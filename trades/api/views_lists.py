@@ -139,4 +139,6 @@ class MatchesView(APIView):
         except ValueError:
             limit = 20
         matches = matches_for(user=request.user, limit=limit)
-        return Response({"has_location": request.user.has_location, "results": MatchSerializer(matches, many=True).data})
+        return Response(
+            {"has_location": request.user.has_location, "results": MatchSerializer(matches, many=True).data}
+        )

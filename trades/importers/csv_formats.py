@@ -195,7 +195,9 @@ def iter_rows(stream: IO[str], file_format: str) -> Iterator[ParsedRow | RowErro
         header = [column.strip().lower() for column in next(reader)]
     except StopIteration:
         return
-    positions = {field: header.index(column) for field, column in FORMAT_COLUMNS[file_format].items() if column in header}
+    positions = {
+        field: header.index(column) for field, column in FORMAT_COLUMNS[file_format].items() if column in header
+    }
     row_number = 1
     while True:
         try:

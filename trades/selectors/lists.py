@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, QuerySet, Subquery, Sum
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
 from accounts.models import User
@@ -89,7 +89,7 @@ def list_totals(*, owner, kind: str) -> ListTotals:
                     F("quantity") * F("unit_price"), output_field=DecimalField(max_digits=14, decimal_places=2)
                 )
             ),
-            unpriced=Count("pk", filter=_unpriced()),
+            unpriced=Count("pk", filter=Q(unit_price__isnull=True)),
         )
     )
     return ListTotals(
@@ -99,12 +99,6 @@ def list_totals(*, owner, kind: str) -> ListTotals:
         currency=DEFAULT_CURRENCY,
         unpriced=row["unpriced"] or 0,
     )
-
-
-def _unpriced():
-    from django.db.models import Q
-
-    return Q(unit_price__isnull=True)
 
 
 def list_settings_of(*, user) -> ListSettings:

@@ -103,7 +103,7 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> dict:
     cos_lat = math.cos(math.radians(lat))
     if math.sin(angular) < cos_lat:
         d_lon = math.degrees(math.asin(math.sin(angular) / cos_lat))
-        if -180 <= lon - d_lon and lon + d_lon <= 180:
+        if lon - d_lon >= -180 and lon + d_lon <= 180:
             box |= {"longitude__gte": lon - d_lon, "longitude__lte": lon + d_lon}
     return box
 

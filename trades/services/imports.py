@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 CHUNK_ROWS = 1000
+PARSE_FAILED_MESSAGE = "The file could not be read to the end; nothing was changed. Please try again."
 COMMIT_FAILED_MESSAGE = "The import could not be saved, so nothing was changed. Please try again."
 
 
@@ -80,15 +81,29 @@ def list_import_start(*, owner, kind: str, uploaded_file: UploadedFile, replace_
 
 
 def list_import_parse(*, list_import_id: int) -> None:
-    """Read, check and match every row; store the preview. Safe to run twice (only from PARSING)."""
+    """Read, check and match every row; store the preview. Safe to run twice (only from PARSING).
+
+    Anything unexpected (including the task's time limit) marks the import failed, so the
+    page never polls a dead import forever.
+    """
     list_import = ListImport.objects.filter(pk=list_import_id, status=ImportStatus.PARSING).first()
     if list_import is None:
         return
     try:
+        _parse(list_import)
+    except Exception:
+        logger.exception("list import %s failed to parse", list_import_id)
+        ListImport.objects.filter(pk=list_import_id, status=ImportStatus.PARSING).update(
+            status=ImportStatus.FAILED, error_message=PARSE_FAILED_MESSAGE, updated_at=timezone.now()
+        )
+
+
+def _parse(list_import: ListImport) -> None:
+    try:
         with list_import.file.open("rb") as raw:
             file_format, stream = open_csv(raw)
         rows = list(iter_rows(stream, file_format))
-    except (ImportFileError, OSError) as error:
+    except ImportFileError as error:
         ListImport.objects.filter(pk=list_import.pk, status=ImportStatus.PARSING).update(
             status=ImportStatus.FAILED, error_message=str(error), updated_at=timezone.now()
         )

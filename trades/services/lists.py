@@ -165,7 +165,7 @@ def list_items_upsert(
             merged[key] = {**item, "quantity": min(MAX_QUANTITY, int(item["quantity"]))}
     if replace:
         model.objects.filter(owner=owner).delete()
-    extra_fields = [field for field in KIND_FIELDS[kind]]
+    extra_fields = list(KIND_FIELDS[kind])
     objects = []
     for (card_id, condition, finish, language), item in merged.items():
         objects.append(

@@ -97,7 +97,13 @@ def make_catalog() -> dict:
             collector_number="51",
             finishes=both,
         ),
-        "forest_a": CardFactory(name="Forest", set_code="neo", set_name="Kamigawa: Neon Dynasty", collector_number="293"),
-        "forest_b": CardFactory(name="Forest", set_code="neo", set_name="Kamigawa: Neon Dynasty", collector_number="294"),
-        "mace": CardFactory(name="+2 Mace", set_code="afr", set_name="Adventures in the Forgotten Realms", collector_number="1"),
+        "forest_a": CardFactory(
+            name="Forest", set_code="neo", set_name="Kamigawa: Neon Dynasty", collector_number="293"
+        ),
+        "forest_b": CardFactory(
+            name="Forest", set_code="neo", set_name="Kamigawa: Neon Dynasty", collector_number="294"
+        ),
+        "mace": CardFactory(
+            name="+2 Mace", set_code="afr", set_name="Adventures in the Forgotten Realms", collector_number="1"
+        ),
     }

@@ -14,6 +14,7 @@ from trades.importers.export import moxfield_rows, neutralise_cell
 from trades.models import HaveItem, ListImport, WantItem
 from trades.services.imports import (
     COMMIT_FAILED_MESSAGE,
+    PARSE_FAILED_MESSAGE,
     list_import_discard,
     list_import_request_commit,
     list_import_start,
@@ -171,7 +172,9 @@ def test_a_large_file_is_parsed_in_chunks(owner, catalog, django_capture_on_comm
         "Alter,Proxy,Purchase Price\n"
     )
     lines = [f"1,1,Lightning Bolt,2x2,NM,English,{'foil' if i % 2 else ''},,,117,False,False,\n" for i in range(2500)]
-    list_import = preview(owner, "big.csv", django_capture_on_commit_callbacks, content=(header + "".join(lines)).encode())
+    list_import = preview(
+        owner, "big.csv", django_capture_on_commit_callbacks, content=(header + "".join(lines)).encode()
+    )
 
     assert (list_import.total_rows, list_import.processed_rows, list_import.matched_rows) == (2500, 2500, 2500)
     commit(owner, list_import, django_capture_on_commit_callbacks)
@@ -184,7 +187,7 @@ def test_a_large_file_is_parsed_in_chunks(owner, catalog, django_capture_on_comm
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("=HYPERLINK(\"http://evil\")", "'=HYPERLINK(\"http://evil\")"),
+        ('=HYPERLINK("http://evil")', '\'=HYPERLINK("http://evil")'),
         ("+2 Mace", "'+2 Mace"),
         ("-1", "'-1"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -216,3 +219,21 @@ def test_export_neutralises_formulas_and_reads_back(owner, catalog, django_captu
     list_import = preview(other, "export.csv", django_capture_on_commit_callbacks, content=text.encode())
     commit(other, list_import, django_capture_on_commit_callbacks)
     assert rows(HaveItem, other) == rows(HaveItem, owner)
+
+
+def test_a_file_gone_before_parsing_fails_the_import_cleanly(owner, catalog, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        list_import = list_import_start(
+            owner=owner,
+            kind="have",
+            uploaded_file=SimpleUploadedFile("x.csv", (FIXTURES / "deckbox_haves.csv").read_bytes()),
+        )
+    list_import.file.delete(save=False)
+
+    for callback in callbacks:
+        callback()
+
+    list_import.refresh_from_db()
+    assert list_import.status == ImportStatus.FAILED
+    assert list_import.error_message == PARSE_FAILED_MESSAGE  # no server paths shown to the trader
+    assert HaveItem.objects.count() == 0

@@ -41,7 +41,9 @@ def upload(name: str, content: bytes | None = None) -> SimpleUploadedFile:
 
 def start(owner, name, kind="have", capture=None, content=None, replace=False) -> ListImport:
     with capture(execute=True):
-        list_import = list_import_start(owner=owner, kind=kind, uploaded_file=upload(name, content), replace_existing=replace)
+        list_import = list_import_start(
+            owner=owner, kind=kind, uploaded_file=upload(name, content), replace_existing=replace
+        )
     list_import.refresh_from_db()
     return list_import
 
@@ -85,8 +87,10 @@ def test_deckbox_preview(owner, catalog, django_capture_on_commit_callbacks):
     assert list_import.status == ImportStatus.PREVIEW
     assert list_import.format == ImportFormat.DECKBOX
     assert (list_import.total_rows, list_import.processed_rows, list_import.matched_rows) == (4, 4, 3)
-    assert [(row["row"], row["card_id"], row["quantity"], row["condition"], row["finish"], row["language"])
-            for row in list_import.matched] == [
+    assert [
+        (row["row"], row["card_id"], row["quantity"], row["condition"], row["finish"], row["language"])
+        for row in list_import.matched
+    ] == [
         (2, catalog["bolt"].pk, 4, "NM", "nonfoil", "en"),
         (3, catalog["sol_ring"].pk, 1, "LP", "foil", "en"),
         (4, catalog["delver"].pk, 2, "MP", "nonfoil", "ja"),
@@ -102,14 +106,21 @@ def test_moxfield_preview(owner, catalog, django_capture_on_commit_callbacks):
     list_import = start(owner, "moxfield_collection.csv", kind="want", capture=django_capture_on_commit_callbacks)
 
     assert list_import.format == ImportFormat.MOXFIELD
-    assert [(row["row"], row["card_id"], row["quantity"], row["condition"], row["finish"], row["language"])
-            for row in list_import.matched] == [
+    assert [
+        (row["row"], row["card_id"], row["quantity"], row["condition"], row["finish"], row["language"])
+        for row in list_import.matched
+    ] == [
         (2, catalog["thoughtseize"].pk, 2, "NM", "nonfoil", "en"),
         (3, catalog["bolt"].pk, 1, "NM", "foil", "en"),
         (5, catalog["sol_ring"].pk, 1, "HP", "nonfoil", "de"),  # name alone: the only Sol Ring
     ]
     assert list_import.unmatched == [
-        {"row": 4, "name": "Forest", "set": "neo", "reason": "2 printings of this card in NEO; add the collector number."}
+        {
+            "row": 4,
+            "name": "Forest",
+            "set": "neo",
+            "reason": "2 printings of this card in NEO; add the collector number.",
+        }
     ]
 
 
@@ -117,8 +128,9 @@ def test_manabox_with_binder_columns(owner, catalog, django_capture_on_commit_ca
     list_import = start(owner, "manabox_binder.csv", capture=django_capture_on_commit_callbacks)
 
     assert list_import.format == ImportFormat.MANABOX
-    assert [(row["row"], row["card_id"], row["quantity"], row["condition"], row["finish"])
-            for row in list_import.matched] == [
+    assert [
+        (row["row"], row["card_id"], row["quantity"], row["condition"], row["finish"]) for row in list_import.matched
+    ] == [
         (2, catalog["bolt"].pk, 3, "NM", "nonfoil"),  # by Scryfall id
         (3, catalog["sol_ring"].pk, 1, "LP", "foil"),  # unknown Scryfall id: set + number
     ]
@@ -130,8 +142,10 @@ def test_manabox_with_binder_columns(owner, catalog, django_capture_on_commit_ca
 def test_manabox_without_binder_columns(owner, catalog, django_capture_on_commit_callbacks):
     list_import = start(owner, "manabox_plain.csv", capture=django_capture_on_commit_callbacks)
 
-    assert [(row["card_id"], row["quantity"], row["condition"], row["finish"], row["language"])
-            for row in list_import.matched] == [
+    assert [
+        (row["card_id"], row["quantity"], row["condition"], row["finish"], row["language"])
+        for row in list_import.matched
+    ] == [
         (catalog["thoughtseize"].pk, 2, "MP", "foil", "ja"),
         (catalog["bolt"].pk, 1, "DMG", "nonfoil", "en"),
     ]
@@ -196,5 +210,10 @@ def test_name_alone_that_is_ambiguous_is_unmatched(owner, catalog, django_captur
 
     assert list_import.matched == []
     assert list_import.unmatched == [
-        {"row": 2, "name": "Lightning Bolt", "set": "", "reason": "2 printings have this name; add the set and collector number."}
+        {
+            "row": 2,
+            "name": "Lightning Bolt",
+            "set": "",
+            "reason": "2 printings have this name; add the set and collector number.",
+        }
     ]

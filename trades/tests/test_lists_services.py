@@ -62,7 +62,10 @@ def test_update_changes_the_row():
     item = WantItemFactory(quantity=1)
 
     list_item_update(
-        owner=item.owner, kind="want", item_id=item.pk, changes={"quantity": 4, "condition": "MP", "max_price": Decimal("2")}
+        owner=item.owner,
+        kind="want",
+        item_id=item.pk,
+        changes={"quantity": 4, "condition": "MP", "max_price": Decimal("2")},
     )
 
     item.refresh_from_db()
@@ -116,7 +119,10 @@ def test_upsert_sets_quantities_and_can_replace():
     WantItemFactory(owner=owner, card=keep, quantity=8)
 
     written = list_items_upsert(
-        owner=owner, kind="want", items=[{"card_id": keep.pk, "quantity": 2}, {"card_id": keep.pk, "quantity": 1}], replace=True
+        owner=owner,
+        kind="want",
+        items=[{"card_id": keep.pk, "quantity": 2}, {"card_id": keep.pk, "quantity": 1}],
+        replace=True,
     )
 
     assert written == 1

@@ -48,7 +48,7 @@ def test_lists_page_shows_items_prices_and_totals(client, owner):
     assert response.status_code == 200
     assert "Lightning Bolt" in body
     assert f'id="price-{card.pk}-nonfoil"' in body
-    assert "$10.00" in body  # 4 × $2.50, line value and total
+    assert "$10.00" in body  # 4 x $2.50, line value and total
 
 
 def test_empty_lists_explain_what_to_do(client, owner):
@@ -101,7 +101,13 @@ def test_add_with_htmx_returns_the_panel(client, owner):
     assert response.status_code == 200
     assert 'id="list-panel"' in response.content.decode()
     item = WantItem.objects.get(owner=owner)
-    assert (item.card_id, item.quantity, item.condition, item.finish, str(item.max_price)) == (card.pk, 2, "NM", "foil", "5.00")
+    assert (item.card_id, item.quantity, item.condition, item.finish, str(item.max_price)) == (
+        card.pk,
+        2,
+        "NM",
+        "foil",
+        "5.00",
+    )
 
 
 def test_add_without_javascript_accepts_the_picker_label(client, owner):
@@ -150,8 +156,14 @@ def test_inline_edit_round_trip(client, owner):
     form = client.get(url, **HTMX)
     saved = client.post(
         url,
-        {"quantity": 3, "condition": "LP", "finish": "nonfoil", "language": "en", "min_trade_value": "8.00",
-         "trade_for_wants_only": "on"},
+        {
+            "quantity": 3,
+            "condition": "LP",
+            "finish": "nonfoil",
+            "language": "en",
+            "min_trade_value": "8.00",
+            "trade_for_wants_only": "on",
+        },
         **HTMX,
     )
 
@@ -162,7 +174,12 @@ def test_inline_edit_round_trip(client, owner):
     assert 'id="have-totals" class="list-totals muted" hx-swap-oob="true"' in body
     assert "$9.00" in body
     item.refresh_from_db()
-    assert (item.quantity, item.condition, str(item.min_trade_value), item.trade_for_wants_only) == (3, "LP", "8.00", True)
+    assert (item.quantity, item.condition, str(item.min_trade_value), item.trade_for_wants_only) == (
+        3,
+        "LP",
+        "8.00",
+        True,
+    )
 
 
 def test_inline_edit_with_errors_is_422(client, owner):
@@ -266,7 +283,12 @@ def test_import_journey_through_the_pages(client, owner, django_capture_on_commi
 
 def test_import_in_progress_polls(client, owner):
     list_import = ListImport.objects.create(
-        owner=owner, kind="have", file="x.csv", original_filename="x.csv", status=ImportStatus.PARSING, total_rows=50000,
+        owner=owner,
+        kind="have",
+        file="x.csv",
+        original_filename="x.csv",
+        status=ImportStatus.PARSING,
+        total_rows=50000,
         processed_rows=12000,
     )
 
@@ -292,8 +314,13 @@ def test_bad_upload_is_422_and_stores_nothing(client, owner):
 )
 def test_another_traders_import_is_404(client, owner, name, method):
     list_import = ListImport.objects.create(
-        owner=UserFactory(), kind="have", file="x.csv", original_filename="x.csv", status=ImportStatus.PREVIEW,
-        matched=[{"card_id": CardFactory().pk, "quantity": 1}], matched_rows=1,
+        owner=UserFactory(),
+        kind="have",
+        file="x.csv",
+        original_filename="x.csv",
+        status=ImportStatus.PREVIEW,
+        matched=[{"card_id": CardFactory().pk, "quantity": 1}],
+        matched_rows=1,
     )
 
     response = getattr(client, method)(reverse(f"trades:{name}", args=[list_import.pk]))

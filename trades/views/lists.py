@@ -43,7 +43,7 @@ def _panel_context(*, user, kind: str, page_number=None, form=None) -> dict:
         "kind_label": ListKind(kind).label,
         "page": selectors.list_items_page(owner=user, kind=kind, page_number=page_number),
         "totals": selectors.list_totals(owner=user, kind=kind),
-        "form": form or ListItemAddForm(kind=kind),
+        "form": form or ListItemAddForm(kind=kind, auto_id=f"{kind}-add-%s"),
         "is_owner": True,
     }
 
@@ -67,7 +67,7 @@ def my_lists(request):
 @require_POST
 def item_add(request, kind: str):
     kind = _kind(kind)
-    form = ListItemAddForm(request.POST, kind=kind)
+    form = ListItemAddForm(request.POST, kind=kind, auto_id=f"{kind}-add-%s")
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -83,7 +83,9 @@ def item_add(request, kind: str):
             if not request.htmx:
                 messages.success(request, f"{item.card.name} is on your {ListKind(kind).label.lower()}.")
                 return redirect(_lists_url(kind))
-            return render(request, "trades/lists/partials/_list_panel.html", _panel_context(user=request.user, kind=kind))
+            return render(
+                request, "trades/lists/partials/_list_panel.html", _panel_context(user=request.user, kind=kind)
+            )
     context = _panel_context(user=request.user, kind=kind, form=form)
     template = "trades/lists/partials/_list_panel.html" if request.htmx else "trades/lists/item_add.html"
     return render(request, template, context, status=422)
@@ -94,7 +96,10 @@ def item_edit(request, kind: str, pk: int):
     kind = _kind(kind)
     item = selectors.access_list_item(user=request.user, kind=kind, pk=pk)
     form = ListItemEditForm(
-        request.POST or None, kind=kind, initial={field: getattr(item, field) for field in ITEM_FIELDS[kind]}
+        request.POST or None,
+        kind=kind,
+        initial={field: getattr(item, field) for field in ITEM_FIELDS[kind]},
+        auto_id=f"{kind}-{item.pk}-%s",
     )
     status = 200
     if request.method == "POST":
@@ -190,7 +195,9 @@ def public_lists(request, username: str):
 
 @login_required
 def import_upload(request):
-    form = ListImportForm(request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind", "have")})
+    form = ListImportForm(
+        request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind", "have")}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             list_import = import_services.list_import_start(
