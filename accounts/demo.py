@@ -53,8 +53,8 @@ def seed(stdout) -> None:
     for spec in DEMO_USERS:
         user, created = _ensure_user(spec)
         state = "created" if created else "exists"
-        stdout.write(f"  {'staff ' if user.is_staff else 'trader'} {user.email} / {DEMO_PASSWORD}  ({state})")
+        stdout.write(f"  {'staff ' if user.is_staff else 'trader'} {user.email} / {DEMO_PASSWORD}  ({state})\n")
     stdout.write(
         "  Staff must enroll an authenticator app at /accounts/2fa/ (log in as staff@bazaar.test) "
-        "before the admin at /admin/ lets them in."
+        "before the admin at /admin/ lets them in.\n"
     )

@@ -1,7 +1,16 @@
+from functools import lru_cache
+
 import factory
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
 
 from accounts.models import User, UserReputation
+
+
+@lru_cache(maxsize=32)
+def _hashed(raw: str) -> str:
+    """Hash each distinct test password once per run: PBKDF2 per user made suites crawl."""
+    return make_password(raw)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -13,7 +22,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"trader{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
-    password = factory.django.Password("correct-horse-battery-staple")
+    password = factory.Transformer("correct-horse-battery-staple", transform=_hashed)
     country = "US"
 
     @factory.post_generation

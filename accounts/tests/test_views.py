@@ -280,3 +280,52 @@ def test_non_staff_are_refused_admin(client, alice):
 def test_anonymous_admin_goes_to_allauth_login(client):
     response = client.get("/admin/", follow=True)
     assert response.redirect_chain[-1][0].startswith(reverse("account_login"))
+
+
+# --- allauth pages and rate limits ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "account_login",
+        "account_signup",
+        "account_reset_password",
+        "account_reset_password_done",
+        "account_email_verification_sent",
+    ],
+)
+def test_signed_out_allauth_pages_render_in_bazaar_style(client, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert 'class="auth-title"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "name", ["account_logout", "account_reauthenticate", "account_email", "account_change_password"]
+)
+def test_signed_in_allauth_pages_render_in_bazaar_style(client, alice, name):
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    assert 'class="auth-title"' in response.content.decode()
+
+
+def test_failed_logins_are_rate_limited_through_the_cache(client):
+    UserFactory(email="victim@example.com")
+    for _ in range(5):
+        response = client.post(reverse("account_login"), {"login": "victim@example.com", "password": "wrong"})
+        assert "Too many failed login attempts" not in response.content.decode()
+    # The sixth try is refused, and so is the right password while the limit holds.
+    response = client.post(
+        reverse("account_login"), {"login": "victim@example.com", "password": "correct-horse-battery-staple"}
+    )
+    assert "Too many failed login attempts. Try again later." in response.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_settings_page_query_count_does_not_grow_with_tokens(client, alice, django_assert_max_num_queries):
+    for index in range(5):
+        api_token_create(user=alice, name=f"token {index}", expires_in_days=30)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("accounts:settings"))
+    assert response.content.decode().count("Revoke<span") == 5
