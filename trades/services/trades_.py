@@ -122,6 +122,7 @@ def reputation_stats(*, user_id: int) -> dict:
     }
 
 
+@transaction.atomic
 def reputation_sync(*, user_ids: list[int]) -> None:
     """Recompute reputation for these users from their trades and reviews (never increments).
 
