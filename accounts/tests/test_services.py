@@ -342,3 +342,10 @@ def test_recompute_all_task_walks_every_user_in_batches_and_is_idempotent():
     assert all(UserReputation.objects.get(user=u).reputation_score == Decimal("10.00") for u in fresh)
     assert UserReputation.objects.get(user=orphan).reputation_score == Decimal("0.00")
     assert recompute_all_reputations.delay().get() == 0  # eager Celery: a second pass changes nothing
+
+
+def test_recompute_all_reads_each_quiet_batch_in_constant_queries(django_assert_num_queries):
+    for _ in range(6):
+        reputation_recompute(user=UserFactory())
+    with django_assert_num_queries(2 * 3 + 1):  # 3 batches of 2 (users, verified emails) + the empty last batch
+        assert reputation_recompute_all(batch_size=2) == 0
