@@ -329,3 +329,20 @@ def test_settings_page_query_count_does_not_grow_with_tokens(client, alice, djan
     with django_assert_max_num_queries(8):
         response = client.get(reverse("accounts:settings"))
     assert response.content.decode().count("Revoke<span") == 5
+
+
+def test_verification_email_speaks_as_bazaar(client):
+    client.post(
+        reverse("account_signup"),
+        {
+            "email": "mail@example.com",
+            "username": "mailer",
+            "password1": "tr4de-fair-and-square",
+            "password2": "tr4de-fair-and-square",
+        },
+    )
+    message = mail.outbox[0]
+    assert message.subject == "[Bazaar] Please Confirm Your Email Address"
+    assert message.body.startswith("Hello from Bazaar!")
+    assert "example.com" not in message.body.replace("mail@example.com", "")
+    assert "/accounts/confirm-email/" in message.body
