@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from channels.db import database_sync_to_async
 from channels.routing import URLRouter
@@ -158,7 +160,7 @@ async def test_bell_updates_live():
 
     await database_sync_to_async(send)()
     html = await communicator.receive_from(timeout=5)
-    assert 'id="nav-bell" hx-swap-oob="true"' in html
+    assert re.search(r'id="nav-bell" [^>]*hx-swap-oob="true"', html)
     assert 'data-testid="unread-notifications">1<' in html
     await communicator.disconnect()
 

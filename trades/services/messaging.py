@@ -27,30 +27,34 @@ def thread_open(*, users: list) -> Thread:
     return thread
 
 
-def _publish(message: Message) -> None:
+def _publish(message: Message, *, reader_id: int | None) -> None:
     """Append the message live for everyone with the thread open, and refresh the others' badges."""
     html = render_to_string("trades/partials/_message_oob.html", {"message": message})
     broadcast_on_commit(thread_group(message.thread_id), {"type": "thread.message", "html": html})
     others = ThreadParticipant.objects.filter(thread_id=message.thread_id)
-    if message.sender_id:
-        others = others.exclude(user_id=message.sender_id)
+    if reader_id:
+        others = others.exclude(user_id=reader_id)
     for user_id in others.values_list("user_id", flat=True):
         badges_push_on_commit(user_id=user_id)
 
 
-def _record(*, thread: Thread, sender, body: str, is_system: bool) -> Message:
+def _record(*, thread: Thread, sender, body: str, is_system: bool, actor=None) -> Message:
     message = Message.objects.create(thread=thread, sender=sender, body=body, is_system=is_system)
     Thread.objects.filter(pk=thread.pk).update(last_message_at=message.created_at, updated_at=message.created_at)
-    if sender is not None:
-        # Your own message never counts as unread for you.
-        ThreadParticipant.objects.filter(thread=thread, user=sender).update(last_read_at=message.created_at)
-    _publish(message)
+    reader = sender or actor
+    if reader is not None:
+        # Your own message (or the note about what you just did) never counts as unread for you.
+        ThreadParticipant.objects.filter(thread=thread, user=reader).update(last_read_at=message.created_at)
+    _publish(message, reader_id=reader.pk if reader is not None else None)
     return message
 
 
-def system_message_post(*, thread: Thread, body: str) -> Message:
-    """A line written by Bazaar ("alice accepted the proposal") inside the caller's transaction."""
-    return _record(thread=thread, sender=None, body=body, is_system=True)
+def system_message_post(*, thread: Thread, body: str, actor=None) -> Message:
+    """A line written by Bazaar ("alice accepted the proposal") inside the caller's transaction.
+
+    `actor` is whoever caused it: it is not unread for them.
+    """
+    return _record(thread=thread, sender=None, body=body, is_system=True, actor=actor)
 
 
 @transaction.atomic

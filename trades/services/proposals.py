@@ -239,7 +239,7 @@ def proposal_create(
         cash_in=cash_in,
         message=message,
     )
-    system_message_post(thread=thread, body=f"{proposer.username} sent a trade proposal.")
+    system_message_post(thread=thread, body=f"{proposer.username} sent a trade proposal.", actor=proposer)
     if message:
         from .messaging import _record
 
@@ -289,7 +289,9 @@ def proposal_accept(*, proposal_id: int, actor):
     if not changed:
         return proposal.trade
     trade = trade_open_from_proposal(proposal=proposal)
-    system_message_post(thread=proposal.thread, body=f"{actor.username} accepted the proposal. The trade is agreed.")
+    system_message_post(
+        thread=proposal.thread, body=f"{actor.username} accepted the proposal. The trade is agreed.", actor=actor
+    )
     notification_send(
         recipient=proposal.proposer,
         kind=NotificationKind.PROPOSAL_ACCEPTED,
@@ -314,6 +316,7 @@ def proposal_decline(*, proposal_id: int, actor, reason: str = "") -> TradePropo
         system_message_post(
             thread=proposal.thread,
             body=f"{actor.username} declined the proposal." + (f" Reason: {reason}" if reason else ""),
+            actor=actor,
         )
         notification_send(
             recipient=proposal.proposer,
@@ -331,7 +334,7 @@ def proposal_cancel(*, proposal_id: int, actor) -> TradeProposal:
         proposal_id=proposal_id, to_status=ProposalStatus.CANCELLED, actor=actor, role=PROPOSER
     )
     if changed:
-        system_message_post(thread=proposal.thread, body=f"{actor.username} withdrew the proposal.")
+        system_message_post(thread=proposal.thread, body=f"{actor.username} withdrew the proposal.", actor=actor)
     return proposal
 
 
@@ -380,7 +383,7 @@ def proposal_counter(
         message=message,
         countered_from=original,
     )
-    system_message_post(thread=original.thread, body=f"{actor.username} made a counter-offer.")
+    system_message_post(thread=original.thread, body=f"{actor.username} made a counter-offer.", actor=actor)
     if message:
         from .messaging import _record
 

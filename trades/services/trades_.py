@@ -158,7 +158,9 @@ def trade_confirm(*, trade_id: int, actor) -> Trade:
     TradeEvent.objects.create(trade=trade, actor=actor, kind="confirmed", note=f"party {side}")
     if trade.a_confirmed_at and trade.b_confirmed_at:
         return _complete(trade=trade, actor=actor, now=now)
-    system_message_post(thread=trade.thread, body=f"{actor.username} confirmed receiving their side of the trade.")
+    system_message_post(
+        thread=trade.thread, body=f"{actor.username} confirmed receiving their side of the trade.", actor=actor
+    )
     return trade
 
 
@@ -170,7 +172,7 @@ def _complete(*, trade: Trade, actor, now) -> Trade:
     )
     proposal_mark_completed(proposal_id=trade.proposal_id, actor=actor)
     reputation_sync(user_ids=[trade.party_a_id, trade.party_b_id])
-    system_message_post(thread=trade.thread, body="Both parties confirmed. The trade is completed.")
+    system_message_post(thread=trade.thread, body="Both parties confirmed. The trade is completed.", actor=actor)
     for user in (trade.party_a, trade.party_b):
         other = trade.party_b if user.pk == trade.party_a_id else trade.party_a
         notification_send(
@@ -207,13 +209,16 @@ def trade_request_cancel(*, trade_id: int, actor, reason: str = "") -> Trade:
             trade_id=trade.pk, to_status=TradeStatus.CANCELLED, actor=actor, note=reason, changes={"cancelled_at": now}
         )
         reputation_sync(user_ids=[trade.party_a_id, trade.party_b_id])
-        system_message_post(thread=trade.thread, body="Both parties agreed to cancel. The trade is cancelled.")
+        system_message_post(
+            thread=trade.thread, body="Both parties agreed to cancel. The trade is cancelled.", actor=actor
+        )
         return trade
     system_message_post(
         thread=trade.thread,
         body=f"{actor.username} reported the trade as failed and asked to cancel it."
         + (f" Reason: {reason}" if reason else "")
         + " It is cancelled when both parties agree.",
+        actor=actor,
     )
     return trade
 
@@ -229,5 +234,5 @@ def trade_withdraw_cancel(*, trade_id: int, actor) -> Trade:
     setattr(trade, field, None)
     trade.save(update_fields=[field, "updated_at"])
     TradeEvent.objects.create(trade=trade, actor=actor, kind="cancel_withdrawn")
-    system_message_post(thread=trade.thread, body=f"{actor.username} withdrew their cancel request.")
+    system_message_post(thread=trade.thread, body=f"{actor.username} withdrew their cancel request.", actor=actor)
     return trade

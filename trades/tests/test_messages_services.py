@@ -84,3 +84,16 @@ def test_email_respects_preference(pair, django_capture_on_commit_callbacks):
         services.message_send(thread=thread, sender=alice, body="hi")
     assert Notification.objects.filter(recipient=bob).count() == 1
     assert mail.outbox == []
+
+
+def test_a_note_about_my_own_action_is_not_unread_for_me():
+    from trades.tests.factories import trading_pair
+
+    proposer, recipient, mine, _ = trading_pair()
+    proposal = services.proposal_create(proposer=proposer, recipient=recipient, offer={mine.pk: 1}, request={})
+    assert (thread_unread_count(user=proposer), thread_unread_count(user=recipient)) == (0, 1)
+    services.thread_mark_read(thread_id=proposal.thread_id, user=recipient)
+
+    services.proposal_accept(proposal_id=proposal.pk, actor=recipient)
+
+    assert (thread_unread_count(user=proposer), thread_unread_count(user=recipient)) == (1, 0)
