@@ -300,7 +300,8 @@ def reputation_update(*, user: User, **stats) -> UserReputation:
         reputation, email_verified=_email_verified(user), now=now
     )
     reputation.computed_at = now
-    reputation.save()
+    derived = ["signal_accuracy_pct", "author_accuracy_pct", "reputation_score", "reputation_tier", "computed_at"]
+    reputation.save(update_fields=sorted({*stats, *derived, "updated_at"}))
     return reputation
 
 
