@@ -220,7 +220,9 @@ ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_PREVENT_ENUMERATION = False
 # Public-profile panels other apps add, like DASHBOARD_PANELS:
 # f(*, profile_user, viewer) -> {"template": ..., ...} | None.
-PROFILE_PANELS: list[str] = []
+PROFILE_PANELS: list[str] = [
+    "trades.selectors.negotiation.profile_panel",  # trades (negotiation): reviews received
+]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Bazaar"
 

@@ -315,3 +315,13 @@ def thread_context(*, thread: Thread, user) -> dict:
 
 def thread_last_read_at(*, thread: Thread, user) -> datetime | None:
     return ThreadParticipant.objects.filter(thread=thread, user=user).values_list("last_read_at", flat=True).first()
+
+
+def profile_panel(*, profile_user, viewer) -> dict | None:
+    """Public profile: the latest reviews this trader received (ratings are public reputation)."""
+    reviews = list(
+        TradeReview.objects.filter(reviewee=profile_user).select_related("reviewer").order_by("-created_at", "-pk")[:5]
+    )
+    if not reviews:
+        return None
+    return {"template": "trades/partials/_profile_reviews.html", "reviews": reviews}

@@ -264,3 +264,14 @@ def test_dashboard_panel_lists_open_proposals(client, proposal):
     page = client.get("/").content.decode()
     assert f"Proposal from {proposal.proposer.username}" in page
     assert UserFactory  # a stranger has no panel
+
+
+def test_public_profile_shows_reviews_received(client, trade):
+    services.trade_confirm(trade_id=trade.pk, actor=trade.party_a)
+    services.trade_confirm(trade_id=trade.pk, actor=trade.party_b)
+    ratings = {"communication": 5, "packaging": 5, "accuracy": 5, "speed": 5}
+    services.review_create(trade_id=trade.pk, reviewer=trade.party_b, overall=4, comment="Nice sleeves", **ratings)
+    page = client.get(reverse("accounts:profile", args=[trade.party_a.username])).content.decode()
+    assert "Recent reviews" in page and "4 out of 5" in page and "Nice sleeves" in page
+    other = client.get(reverse("accounts:profile", args=[trade.party_b.username])).content.decode()
+    assert "Recent reviews" not in other
