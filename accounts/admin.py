@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
 from .models import ApiToken, User, UserReputation
+from .services import api_token_revoke, reputation_recompute
 
 
 @admin.register(User)
@@ -37,9 +38,16 @@ class UserReputationAdmin(admin.ModelAdmin):
     search_fields = ("user__username", "user__email")
     list_select_related = ("user",)
     readonly_fields = [f.name for f in UserReputation._meta.fields]
+    actions = ["recompute"]
 
     def has_add_permission(self, request):
         return False
+
+    @admin.action(description="Recompute score and tier")
+    def recompute(self, request, queryset):
+        for reputation in queryset.select_related("user"):
+            reputation_recompute(user=reputation.user)
+        self.message_user(request, f"Recomputed {queryset.count()} reputation(s).")
 
 
 @admin.register(ApiToken)
@@ -47,4 +55,16 @@ class ApiTokenAdmin(admin.ModelAdmin):
     list_display = ("name", "user", "prefix", "created_at", "last_used_at", "expires_at", "revoked_at")
     search_fields = ("name", "user__username", "prefix")
     list_select_related = ("user",)
-    readonly_fields = ("prefix", "key_hash", "last_used_at")
+    list_filter = (("revoked_at", admin.EmptyFieldListFilter),)
+    readonly_fields = ("user", "prefix", "key_hash", "last_used_at", "revoked_at", "expires_at")
+    actions = ["revoke"]
+
+    def has_add_permission(self, request):
+        return False  # tokens are created by their owners, who alone see the secret
+
+    @admin.action(description="Revoke selected tokens")
+    def revoke(self, request, queryset):
+        active = list(queryset.filter(revoked_at__isnull=True).select_related("user"))
+        for token in active:
+            api_token_revoke(user=token.user, token_id=token.pk)
+        self.message_user(request, f"Revoked {len(active)} token(s).")

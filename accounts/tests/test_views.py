@@ -270,6 +270,9 @@ def test_staff_with_totp_gets_into_admin_and_can_search(client):
     response = client.get("/admin/accounts/userreputation/", {"q": "findme"})
     assert response.status_code == 200
     assert "findme" in response.content.decode()
+    found = User.objects.get(username="findme")
+    assert client.get(f"/admin/accounts/user/{found.pk}/change/").status_code == 200
+    assert client.get(f"/admin/accounts/userreputation/{found.reputation.pk}/change/").status_code == 200
 
 
 def test_non_staff_are_refused_admin(client, alice):
@@ -346,3 +349,24 @@ def test_verification_email_speaks_as_bazaar(client):
     assert message.body.startswith("Hello from Bazaar!")
     assert "example.com" not in message.body.replace("mail@example.com", "")
     assert "/accounts/confirm-email/" in message.body
+
+
+def test_admin_actions_go_through_services(client):
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    TOTP.activate(staff, generate_totp_secret())
+    client.force_login(staff)
+    owner = UserFactory()
+    token, _ = api_token_create(user=owner, name="leaked", expires_in_days=None)
+    response = client.post(
+        "/admin/accounts/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}, follow=True
+    )
+    assert "Revoked 1 token(s)." in response.content.decode()
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+
+    reputation = UserReputation.objects.get(user=owner)
+    response = client.post(
+        "/admin/accounts/userreputation/", {"action": "recompute", "_selected_action": [reputation.pk]}, follow=True
+    )
+    assert "Recomputed 1 reputation(s)." in response.content.decode()
+    assert UserReputation.objects.get(user=owner).reputation_score == Decimal("10.00")
