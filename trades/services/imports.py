@@ -113,13 +113,14 @@ def _parse(list_import: ListImport) -> None:
     unmatched: list[dict] = []
     errors: list[dict] = []
     default_condition = DEFAULT_CONDITION[list_import.kind]
+    set_index = SetIndex()
     for start in range(0, len(rows), CHUNK_ROWS):
         chunk = rows[start : start + CHUNK_ROWS]
         parsed = [row for row in chunk if isinstance(row, ParsedRow)]
         errors.extend(
             {"row": row.row, "name": row.name, "reason": row.reason} for row in chunk if isinstance(row, RowError)
         )
-        for row, card, reason in match_rows(parsed):
+        for row, card, reason in match_rows(parsed, set_index=set_index):
             if card is None:
                 unmatched.append(
                     {"row": row.row, "name": row.name, "set": row.set_code or row.set_name, "reason": reason}
@@ -160,10 +161,41 @@ def _parse(list_import: ListImport) -> None:
     )
 
 
-def match_rows(rows: list[ParsedRow]) -> list[tuple[ParsedRow, CardRef | None, str]]:
+class SetIndex:
+    """Cards of the sets an import names, by (name, set), each set fetched once per import.
+
+    Rows without a collector number (or with one we do not know) fall back to name + set;
+    a 50,000-row file names the same few hundred sets over and over, so caching the sets
+    across chunks keeps this to one fetch per set.
+    """
+
+    def __init__(self) -> None:
+        self.by_name_set: dict[tuple[str, str], set[CardRef]] = defaultdict(set)
+        self.loaded_codes: set[str] = set()
+        self.loaded_names: set[str] = set()
+
+    def load(self, *, codes: set[str], set_names: set[str]) -> None:
+        codes, set_names = codes - self.loaded_codes, set_names - self.loaded_names
+        if not codes and not set_names:
+            return
+        self.loaded_codes |= codes
+        self.loaded_names |= set_names
+        for values in Card.objects.filter(Q(set_code__in=codes) | Q(set_name__in=set_names)).values_list(
+            *CARD_FIELDS, "set_name"
+        ):
+            card = _ref(values[:-1])
+            for name in _name_keys(card.name):
+                self.by_name_set[(name, card.set_code)].add(card)
+                self.by_name_set[(name, values[-1].lower())].add(card)
+
+
+def match_rows(
+    rows: list[ParsedRow], *, set_index: SetIndex | None = None
+) -> list[tuple[ParsedRow, CardRef | None, str]]:
     """Find each row's printing: Scryfall id, then set + collector number, then name + set,
     then the name alone when exactly one printing has it. A handful of queries per chunk.
     """
+    set_index = set_index or SetIndex()
     results: dict[int, tuple[CardRef | None, str]] = {}
 
     ids = {row.scryfall_id for row in rows if row.scryfall_id}
@@ -198,17 +230,12 @@ def match_rows(rows: list[ParsedRow]) -> list[tuple[ParsedRow, CardRef | None, s
     pending = still
 
     with_set = [row for row in pending if row.set_code or row.set_name]
-    by_name_set: dict[tuple[str, str], set[CardRef]] = defaultdict(set)
     if with_set:
-        codes = {row.set_code for row in with_set if row.set_code}
-        set_names = {row.set_name for row in with_set if row.set_name}
-        for values in Card.objects.filter(Q(set_code__in=codes) | Q(set_name__in=set_names)).values_list(
-            *CARD_FIELDS, "set_name"
-        ):
-            card = _ref(values[:-1])
-            for name in _name_keys(card.name):
-                by_name_set[(name, card.set_code)].add(card)
-                by_name_set[(name, values[-1].lower())].add(card)
+        set_index.load(
+            codes={row.set_code for row in with_set if row.set_code},
+            set_names={row.set_name for row in with_set if row.set_name},
+        )
+    by_name_set = set_index.by_name_set
     still = []
     for row in pending:
         set_key = row.set_code or row.set_name.lower()
