@@ -67,6 +67,9 @@ def _priced_cards(limit: int = 40) -> list[tuple[int, Decimal]]:
     )
 
 
+COMMENTS = ["Smooth trade.", "Cards exactly as described.", "Well packed, fast shipping.", ""]
+
+
 def _history_trade(*, a: User, b: User, cards, index: int, stars: int, when) -> None:
     """One completed, reviewed-both-ways trade written as rows (no notifications for the past)."""
     card_a, price_a = cards[index % len(cards)]
@@ -118,10 +121,14 @@ def _history_trade(*, a: User, b: User, cards, index: int, stars: int, when) -> 
     ratings = dict.fromkeys(("communication", "packaging", "accuracy", "speed"), stars)
     TradeReview.objects.bulk_create(
         [
-            TradeReview(trade=trade, reviewer=b, reviewee=a, overall=stars, **ratings, comment="Smooth trade."),
+            TradeReview(trade=trade, reviewer=b, reviewee=a, overall=stars, **ratings, comment=COMMENTS[index % 4]),
             TradeReview(trade=trade, reviewer=a, reviewee=b, overall=5, **dict.fromkeys(ratings, 5)),
         ]
     )
+    # The past happened in the past: date the rows when the trade was made, not today.
+    TradeProposal.objects.filter(pk=proposal.pk).update(created_at=when - timedelta(days=2))
+    Trade.objects.filter(pk=trade.pk).update(created_at=when - timedelta(days=1))
+    TradeReview.objects.filter(trade=trade).update(created_at=when)
 
 
 def _have(user: User) -> HaveItem | None:
