@@ -318,10 +318,16 @@ def thread_last_read_at(*, thread: Thread, user) -> datetime | None:
 
 
 def profile_panel(*, profile_user, viewer) -> dict | None:
-    """Public profile: the latest reviews this trader received (ratings are public reputation)."""
+    """Public profile: a way to start a proposal, and the latest reviews this trader received."""
     reviews = list(
         TradeReview.objects.filter(reviewee=profile_user).select_related("reviewer").order_by("-created_at", "-pk")[:5]
     )
-    if not reviews:
+    can_propose = viewer.is_authenticated and viewer.pk != profile_user.pk and profile_user.is_active
+    if not reviews and not can_propose:
         return None
-    return {"template": "trades/partials/_profile_reviews.html", "reviews": reviews}
+    return {
+        "template": "trades/partials/_profile_reviews.html",
+        "reviews": reviews,
+        "can_propose": can_propose,
+        "profile_user": profile_user,
+    }

@@ -49,6 +49,11 @@ def _record(*, thread: Thread, sender, body: str, is_system: bool, actor=None) -
     return message
 
 
+def message_record(*, thread: Thread, sender, body: str) -> Message:
+    """A participant's message written inside the caller's transaction (e.g. a proposal's note)."""
+    return _record(thread=thread, sender=sender, body=body, is_system=False)
+
+
 def system_message_post(*, thread: Thread, body: str, actor=None) -> Message:
     """A line written by Bazaar ("alice accepted the proposal") inside the caller's transaction.
 

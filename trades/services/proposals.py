@@ -25,7 +25,7 @@ from trades.enums import PROPOSAL_OPEN_STATUSES, PROPOSAL_TRANSITIONS, ProposalS
 from trades.models import HaveItem, ProposalEvent, ProposalItem, TradeProposal
 from trades.selectors.negotiation import current_prices
 
-from .messaging import system_message_post, thread_open
+from .messaging import message_record, system_message_post, thread_open
 
 PROPOSER = "proposer"
 RECIPIENT = "recipient"
@@ -241,9 +241,7 @@ def proposal_create(
     )
     system_message_post(thread=thread, body=f"{proposer.username} sent a trade proposal.", actor=proposer)
     if message:
-        from .messaging import _record
-
-        _record(thread=thread, sender=proposer, body=message, is_system=False)
+        message_record(thread=thread, sender=proposer, body=message)
     notification_send(
         recipient=recipient,
         kind=NotificationKind.PROPOSAL_RECEIVED,
@@ -385,9 +383,7 @@ def proposal_counter(
     )
     system_message_post(thread=original.thread, body=f"{actor.username} made a counter-offer.", actor=actor)
     if message:
-        from .messaging import _record
-
-        _record(thread=original.thread, sender=actor, body=message, is_system=False)
+        message_record(thread=original.thread, sender=actor, body=message)
     notification_send(
         recipient=counter_to,
         kind=NotificationKind.PROPOSAL_COUNTERED,

@@ -275,3 +275,10 @@ def test_public_profile_shows_reviews_received(client, trade):
     assert "Recent reviews" in page and "4 out of 5" in page and "Nice sleeves" in page
     other = client.get(reverse("accounts:profile", args=[trade.party_b.username])).content.decode()
     assert "Recent reviews" not in other
+    assert "Propose a trade" not in other  # anonymous visitor
+
+    client.force_login(trade.party_b)
+    page = client.get(reverse("accounts:profile", args=[trade.party_a.username])).content.decode()
+    assert reverse("trades:proposal_create", args=[trade.party_a.username]) in page
+    mine = client.get(reverse("accounts:profile", args=[trade.party_b.username])).content.decode()
+    assert "Propose a trade" not in mine
