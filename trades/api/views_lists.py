@@ -1,8 +1,8 @@
 """API for have and want lists (own items only; anyone else's are 404) and matches."""
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema
-from rest_framework import status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,7 +15,7 @@ from trades.selectors.lists import access_list_item
 from trades.selectors.matching import matches_for
 from trades.services import lists as services
 
-from .serializers_lists import HaveItemSerializer, MatchSerializer, WantItemSerializer
+from .serializers_lists import HaveItemSerializer, ListItemSerializer, MatchSerializer, WantItemSerializer
 
 MAX_BULK_ITEMS = 5000
 
@@ -29,7 +29,10 @@ class ListItemViewSet(viewsets.GenericViewSet):
     pagination_class = ListItemPagination
 
     def get_queryset(self):
-        return services.list_model(self.kind).objects.filter(owner=self.request.user).select_related("card")
+        model = services.list_model(self.kind)
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return model.objects.none()
+        return model.objects.filter(owner=self.request.user).select_related("card")
 
     def _object(self, pk):
         return access_list_item(user=self.request.user, kind=self.kind, pk=int(pk))
@@ -74,6 +77,12 @@ class ListItemViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
+        request=ListItemSerializer(many=True),
+        responses={
+            200: inline_serializer(
+                "BulkResult", {"written": serializers.IntegerField(), "replaced": serializers.BooleanField()}
+            )
+        },
         summary="Add or update many items at once, all or nothing",
         description="Body: a JSON list of items (or {'items': [...], 'replace': bool}). Each printing is "
         "upserted (quantity and terms set, not added). Any invalid item rejects the whole request "
@@ -132,7 +141,13 @@ class WantItemViewSet(ListItemViewSet):
 
 
 class MatchesView(APIView):
-    @extend_schema(responses=MatchSerializer(many=True), summary="Traders near me: mutual matches, best first")
+    @extend_schema(
+        parameters=[OpenApiParameter("limit", int, description="At most 50 (default 20).")],
+        responses=inline_serializer(
+            "MatchList", {"has_location": serializers.BooleanField(), "results": MatchSerializer(many=True)}
+        ),
+        summary="Traders near me: mutual matches, best first",
+    )
     def get(self, request):
         try:
             limit = max(1, min(50, int(request.query_params.get("limit", 20))))
