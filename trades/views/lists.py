@@ -162,7 +162,8 @@ def settings_update(request):
         wants_public=form.cleaned_data["wants_public"],
     )
     messages.success(request, "List visibility saved.")
-    return redirect(_lists_url(request.POST.get("tab", ListKind.HAVE)))
+    tab = request.POST.get("tab")
+    return redirect(_lists_url(tab if tab in ListKind.values else ListKind.HAVE))
 
 
 @login_required
