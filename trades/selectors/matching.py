@@ -119,6 +119,7 @@ def _lines(haves: list[HaveItem], wants: list[WantItem], prices: dict) -> list[M
     haves_by_card: dict[int, list[HaveItem]] = defaultdict(list)
     for have in haves:
         haves_by_card[have.card_id].append(have)
+    remaining = {have.pk: have.quantity for have in haves}  # one copy fills one want, never two
     lines = []
     for want in wants:
         price = prices.get((want.card_id, want.finish))
@@ -131,12 +132,13 @@ def _lines(haves: list[HaveItem], wants: list[WantItem], prices: dict) -> list[M
             if have.finish == want.finish
             and have.language == want.language
             and condition_satisfies(have.condition, want.condition)
+            and remaining[have.pk] > 0
         ]
         if fitting:
             best = min(fitting, key=lambda have: (CONDITION_ORDER.index(have.condition), have.pk))
-            lines.append(
-                MatchLine(have=best, want=want, quantity=min(best.quantity, want.quantity), unit_price=unit_price)
-            )
+            quantity = min(remaining[best.pk], want.quantity)
+            remaining[best.pk] -= quantity
+            lines.append(MatchLine(have=best, want=want, quantity=quantity, unit_price=unit_price))
     return lines
 
 

@@ -328,3 +328,14 @@ def test_another_traders_import_is_404(client, owner, name, method):
     assert response.status_code == 404
     list_import.refresh_from_db()
     assert list_import.status == ImportStatus.PREVIEW
+
+
+def test_lists_are_paginated(client, owner):
+    for index in range(51):
+        HaveItemFactory(owner=owner, card=CardFactory(name=f"Card {index:02d}"))
+
+    first = client.get(reverse("trades:lists")).content.decode()
+    second = client.get(reverse("trades:lists") + "?tab=have&page=2").content.decode()
+
+    assert first.count('id="have-item-') == 50 and "Page 1 of 2" in first
+    assert second.count('id="have-item-') == 1 and "Card 50" in second

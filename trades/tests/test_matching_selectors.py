@@ -150,3 +150,19 @@ def test_queries_do_not_grow_with_traders_or_items(django_assert_max_num_queries
 
     with django_assert_max_num_queries(6):
         assert len(matches_for(user=me, limit=100)) == 50
+
+
+def test_one_copy_is_not_counted_for_two_wants():
+    me = trader()
+    them = trader(location=BELLEVUE)
+    card = priced_card("10.00")
+    WantItemFactory(owner=me, card=card, condition="NM", quantity=1)
+    WantItemFactory(owner=me, card=card, condition="MP", quantity=1)
+    HaveItemFactory(owner=them, card=card, condition="NM", quantity=1)
+    mine = priced_card("10.00")
+    HaveItemFactory(owner=me, card=mine)
+    WantItemFactory(owner=them, card=mine)
+
+    [match] = matches_for(user=me)
+
+    assert [(line.quantity, line.value) for line in match.they_give] == [(1, Decimal("10.00"))]
