@@ -107,6 +107,11 @@ def test_match_propose_counter_accept_confirm_review_tier(new_page):
 
     # B, still on the counter-offer page, sees the acceptance arrive live in the conversation.
     expect(page_b.locator(f"#thread-{trade.thread_id}-messages")).to_contain_text("trader_a accepted the proposal")
+    # ... and writes back; A, on the trade page, gets it without reloading.
+    page_b.get_by_label("Message", exact=True).fill("Great, shipping tomorrow.")
+    page_b.get_by_role("button", name="Send").click()
+    expect(page_b.get_by_label("Message", exact=True)).to_have_value("")
+    expect(page_a.locator(f"#thread-{trade.thread_id}-messages")).to_contain_text("Great, shipping tomorrow.")
 
     # Both confirm they received their side.
     page_a.get_by_role("button", name=re.compile("I received everything")).click()
