@@ -119,9 +119,11 @@ def _lines(haves: list[HaveItem], wants: list[WantItem], prices: dict) -> list[M
     haves_by_card: dict[int, list[HaveItem]] = defaultdict(list)
     for have in haves:
         haves_by_card[have.card_id].append(have)
-    remaining = {have.pk: have.quantity for have in haves}  # one copy fills one want, never two
+    remaining: dict[int, int] = {}  # copies left per have: one copy fills one want, never two
     lines = []
     for want in wants:
+        if want.card_id not in haves_by_card:
+            continue
         price = prices.get((want.card_id, want.finish))
         unit_price = price.price if price else None
         if want.max_price is not None and unit_price is not None and unit_price > want.max_price:
@@ -132,12 +134,12 @@ def _lines(haves: list[HaveItem], wants: list[WantItem], prices: dict) -> list[M
             if have.finish == want.finish
             and have.language == want.language
             and condition_satisfies(have.condition, want.condition)
-            and remaining[have.pk] > 0
+            and remaining.get(have.pk, have.quantity) > 0
         ]
         if fitting:
             best = min(fitting, key=lambda have: (CONDITION_ORDER.index(have.condition), have.pk))
-            quantity = min(remaining[best.pk], want.quantity)
-            remaining[best.pk] -= quantity
+            quantity = min(remaining.get(best.pk, best.quantity), want.quantity)
+            remaining[best.pk] = remaining.get(best.pk, best.quantity) - quantity
             lines.append(MatchLine(have=best, want=want, quantity=quantity, unit_price=unit_price))
     return lines
 
