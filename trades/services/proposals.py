@@ -272,6 +272,25 @@ def proposal_mark_viewed(*, proposal_id: int, actor) -> TradeProposal:
     return proposal
 
 
+def _items_still_available(proposal: TradeProposal) -> None:
+    """Both sides must still have every card on their have lists, or the agreement could not be kept."""
+    items = list(proposal.items.select_related("card"))
+    owners = {ProposalSide.PROPOSER: proposal.proposer_id, ProposalSide.RECIPIENT: proposal.recipient_id}
+    stock = {
+        (have.owner_id, have.card_id, have.condition, have.finish, have.language): have.quantity
+        for have in HaveItem.objects.filter(owner_id__in=owners.values(), card_id__in=[item.card_id for item in items])
+    }
+    for item in items:
+        key = (owners[item.side], item.card_id, item.condition, item.finish, item.language)
+        if stock.get(key, 0) < item.quantity:
+            who = proposal.proposer if item.side == ProposalSide.PROPOSER else proposal.recipient
+            raise DomainError(
+                f"{item.quantity} × {item.card.name} is no longer on {who.username}'s have list. "
+                "Counter or decline instead.",
+                code="unavailable",
+            )
+
+
 @transaction.atomic
 def proposal_accept(*, proposal_id: int, actor):
     """The recipient agrees: the proposal is accepted and the agreed Trade is opened."""
@@ -282,6 +301,7 @@ def proposal_accept(*, proposal_id: int, actor):
         to_status=ProposalStatus.ACCEPTED,
         actor=actor,
         role=RECIPIENT,
+        guard=_items_still_available,
         changes={"responded_at": timezone.now()},
     )
     if not changed:

@@ -377,3 +377,15 @@ def test_quantity_at_limit_is_fine():
     mine = priced_have(owner=proposer, price="1.00", quantity=2)
     proposal = services.proposal_create(proposer=proposer, recipient=recipient, offer={mine.pk: 2}, request={})
     assert proposal.proposer_value == Decimal("2.00")
+
+
+def test_accept_refuses_when_a_card_left_the_have_list(proposal):
+    proposal.proposer.haveitem_set.update(quantity=1)  # the proposal gives 2
+
+    with pytest.raises(DomainError, match="no longer on"):
+        services.proposal_accept(proposal_id=proposal.pk, actor=proposal.recipient)
+
+    proposal.refresh_from_db()
+    assert proposal.status == ProposalStatus.PENDING
+    assert Trade.objects.count() == 0
+    assert _events(proposal) == [("", "pending")]
