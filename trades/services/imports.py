@@ -348,12 +348,21 @@ def list_import_commit(*, list_import_id: int) -> None:
             list_import.status = ImportStatus.COMMITTED
             list_import.committed_at = timezone.now()
             list_import.processed_rows = list_import.total_rows
-            list_import.save(update_fields=["status", "committed_at", "processed_rows", "updated_at"])
+            _forget_file(list_import)
+            list_import.save(update_fields=["status", "committed_at", "processed_rows", "file", "updated_at"])
     except Exception:
         logger.exception("list import %s failed to commit", list_import_id)
         ListImport.objects.filter(pk=list_import_id, status=ImportStatus.COMMITTING).update(
             status=ImportStatus.FAILED, error_message=COMMIT_FAILED_MESSAGE, updated_at=timezone.now()
         )
+
+
+def _forget_file(list_import: ListImport) -> None:
+    """A finished import keeps its counts and report, not the trader's uploaded collection."""
+    name, storage = list_import.file.name, list_import.file.storage
+    list_import.file = ""
+    if name:
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 @transaction.atomic
@@ -365,5 +374,6 @@ def list_import_discard(*, owner, list_import_id: int) -> ListImport:
         raise InvalidTransition("Only an import waiting for review can be discarded.")
     list_import.status = ImportStatus.DISCARDED
     list_import.matched = []
-    list_import.save(update_fields=["status", "matched", "updated_at"])
+    _forget_file(list_import)
+    list_import.save(update_fields=["status", "matched", "file", "updated_at"])
     return list_import

@@ -66,8 +66,12 @@ def rows(model, owner):
 def test_commit_writes_every_matched_row(owner, catalog, django_capture_on_commit_callbacks):
     list_import = preview(owner, "deckbox_haves.csv", django_capture_on_commit_callbacks)
 
+    stored = Path(list_import.file.path)
+    assert stored.exists()
+
     list_import = commit(owner, list_import, django_capture_on_commit_callbacks)
 
+    assert not stored.exists() and list_import.file.name == ""  # the upload is not kept
     assert list_import.status == ImportStatus.COMMITTED
     assert list_import.committed_at is not None
     assert rows(HaveItem, owner) == [
@@ -157,8 +161,12 @@ def test_commit_twice_is_refused(owner, catalog, django_capture_on_commit_callba
 def test_discard_leaves_the_list_alone(owner, catalog, django_capture_on_commit_callbacks):
     list_import = preview(owner, "deckbox_haves.csv", django_capture_on_commit_callbacks)
 
-    list_import_discard(owner=owner, list_import_id=list_import.pk)
+    stored = Path(list_import.file.path)
 
+    with django_capture_on_commit_callbacks(execute=True):
+        list_import_discard(owner=owner, list_import_id=list_import.pk)
+
+    assert not stored.exists()
     list_import.refresh_from_db()
     assert (list_import.status, list_import.matched) == (ImportStatus.DISCARDED, [])
     assert HaveItem.objects.count() == 0
