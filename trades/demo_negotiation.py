@@ -175,7 +175,7 @@ def seed(stdout) -> None:
 
     alice, bob, carol, dan = (users[n] for n in ("alice_seattle", "bob_tacoma", "carol_bellevue", "dan_redmond"))
     # A trade demo_trader completed and both reviewed (through the services, like a person).
-    done = _propose(alice, demo, "Your Bolt for my Counterspell?")
+    done = _propose(alice, demo, "Up for a straight swap?")
     if done is not None:
         trade = services.proposal_accept(proposal_id=done.pk, actor=demo)
         services.trade_confirm(trade_id=trade.pk, actor=alice)
