@@ -22,6 +22,13 @@ class NotificationConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         """The socket is push-only."""
 
+    async def dispatch(self, message):
+        """The user group is shared by apps: an event this socket has no handler for is skipped,
+        not fatal (Channels would otherwise raise and drop the connection)."""
+        if not message["type"].startswith("websocket.") and not hasattr(self, message["type"].replace(".", "_")):
+            return
+        await super().dispatch(message)
+
     async def badges_update(self, event):
         await self.send(text_data=event["html"])
 

@@ -158,6 +158,11 @@ async def test_bell_updates_live():
         with transaction.atomic():
             _send(user)
 
+    from channels.layers import get_channel_layer
+
+    from core.realtime import user_group
+
+    await get_channel_layer().group_send(user_group(user.pk), {"type": "someone.elses.event"})
     await database_sync_to_async(send)()
     html = await communicator.receive_from(timeout=5)
     assert re.search(r'id="nav-bell" [^>]*hx-swap-oob="true"', html)
