@@ -121,3 +121,19 @@ def test_decline_and_cancel(client, pair):
     incoming = client.get("/api/v1/proposals/?box=incoming").json()["results"]
     assert {row["id"] for row in incoming} == {first["id"], second["id"]}
     assert TradeProposal.objects.get(pk=second["id"]).cash_from_proposer == Decimal("5.00")
+
+
+def test_thread_messages_validation(client, pair):
+    proposer, recipient, mine, _ = pair
+    client.force_login(proposer)
+    created = _post(
+        client,
+        "/api/v1/proposals/",
+        {"recipient": recipient.username, "offer": [{"have_item": mine.pk, "quantity": 1}]},
+    ).json()
+    empty = _post(client, f"/api/v1/threads/{created['thread']}/messages/", {"body": "   "})
+    assert empty.status_code == 400
+    missing = _post(client, f"/api/v1/threads/{created['thread']}/messages/", {})
+    assert missing.status_code == 400
+    rows = client.get(f"/api/v1/threads/{created['thread']}/messages/").json()["results"]
+    assert [(row["is_system"], row["sender"]) for row in rows] == [(True, None)]

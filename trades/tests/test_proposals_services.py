@@ -389,3 +389,12 @@ def test_accept_refuses_when_a_card_left_the_have_list(proposal):
     assert proposal.status == ProposalStatus.PENDING
     assert Trade.objects.count() == 0
     assert _events(proposal) == [("", "pending")]
+
+
+def test_counter_twice_is_a_replay(proposal):
+    theirs = proposal.recipient.haveitem_set.get()
+    args = {"proposal_id": proposal.pk, "actor": proposal.recipient, "offer": {theirs.pk: 1}, "request": {}}
+    first = services.proposal_counter(**args)
+    second = services.proposal_counter(**args)
+    assert first.pk == second.pk
+    assert TradeProposal.objects.filter(countered_from=proposal).count() == 1
