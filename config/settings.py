@@ -197,6 +197,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Bazaar] "
 ACCOUNT_USERNAME_MIN_LENGTH = 3
+# Usernames appear in URLs (/u/<name>/, /trades/lists/<name>/): keep the fixed path words free.
+ACCOUNT_USERNAME_BLACKLIST = ["admin", "api", "import", "settings", "staff", "support", "bazaar", "me", "new"]
 ACCOUNT_RATE_LIMITS = {
     # allauth's defaults, spelled out so they are visible and tunable.
     "change_password": "5/m/user",
@@ -221,6 +223,7 @@ ACCOUNT_PREVENT_ENUMERATION = False
 # Public-profile panels other apps add, like DASHBOARD_PANELS:
 # f(*, profile_user, viewer) -> {"template": ..., ...} | None.
 PROFILE_PANELS: list[str] = [
+    "trades.selectors.lists.profile_panel",  # trades (lists): visible lists, propose a trade
     "trades.selectors.negotiation.profile_panel",  # trades (negotiation): reviews received
 ]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]

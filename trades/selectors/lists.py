@@ -147,3 +147,31 @@ def list_imports_recent(*, owner, limit: int = 10) -> list[ListImport]:
 def list_export_rows(*, owner, kind: str):
     """Every row of the list for CSV export, streamed in chunks (constant memory)."""
     return list_items_queryset(owner=owner, kind=kind).iterator(chunk_size=2000)
+
+
+def profile_panel(*, profile_user, viewer) -> dict | None:
+    """The trader's visible lists on their public profile, with a way to propose a trade. One query."""
+
+    def count_of(model):
+        return Subquery(
+            model.objects.filter(owner=OuterRef("pk")).order_by().values("owner").annotate(n=Count("pk")).values("n")
+        )
+
+    row = (
+        User.objects.filter(pk=profile_user.pk)
+        .annotate(have_count=count_of(HaveItem), want_count=count_of(WantItem))
+        .values("have_count", "want_count", "list_settings__haves_public", "list_settings__wants_public")
+        .get()
+    )
+    is_owner = viewer.is_authenticated and viewer.pk == profile_user.pk
+    # No ListSettings row means the defaults: both lists public.
+    haves_visible = is_owner or row["list_settings__haves_public"] is not False
+    wants_visible = is_owner or row["list_settings__wants_public"] is not False
+    if not (haves_visible or wants_visible):
+        return None
+    return {
+        "template": "trades/lists/partials/_profile_panel.html",
+        "have_count": (row["have_count"] or 0) if haves_visible else None,
+        "want_count": (row["want_count"] or 0) if wants_visible else None,
+        "can_propose": viewer.is_authenticated and not is_owner,
+    }
