@@ -17,7 +17,6 @@ from notifications.services import (
     notification_preferences_update,
     notification_send,
 )
-from trades.tests.factories import fast_password_hashing  # noqa: F401
 
 
 def _send(user, **kwargs):

@@ -4,36 +4,12 @@ factories make rows directly (tests of the rules go through the services)."""
 from decimal import Decimal
 
 import factory
-import pytest
 
 from accounts.tests.factories import UserFactory
 from cards.tests.factories import CardFactory, CardPriceFactory
 from trades.enums import ProposalStatus, TradeStatus
-from trades.models import HaveItem, Thread, ThreadParticipant, Trade, TradeProposal, TradeReview, WantItem
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Import into a test module: hashing each factory user's password with PBKDF2 costs ~0.3 s."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-class HaveItemFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = HaveItem
-
-    owner = factory.SubFactory(UserFactory)
-    card = factory.SubFactory(CardFactory)
-    quantity = 1
-
-
-class WantItemFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = WantItem
-
-    owner = factory.SubFactory(UserFactory)
-    card = factory.SubFactory(CardFactory)
-    quantity = 1
+from trades.models import HaveItem, Thread, ThreadParticipant, Trade, TradeProposal, TradeReview
+from trades.tests.factories_lists import HaveItemFactory, WantItemFactory  # noqa: F401  (one definition)
 
 
 def priced_have(*, owner, price: str = "1.00", quantity: int = 1, **kwargs) -> HaveItem:

@@ -18,7 +18,6 @@ from trades.tests.factories import (
     HaveItemFactory,
     TradeFactory,
     WantItemFactory,
-    fast_password_hashing,  # noqa: F401
 )
 
 PASSWORD = "correct-horse-battery-staple"

@@ -10,7 +10,7 @@ from accounts.tests.factories import UserFactory
 from trades.routing import websocket_urlpatterns
 from trades.selectors.negotiation import thread_unread_count
 from trades.services import negotiation as services
-from trades.tests.factories import fast_password_hashing, thread_between  # noqa: F401
+from trades.tests.factories import thread_between
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

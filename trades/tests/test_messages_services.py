@@ -7,7 +7,7 @@ from notifications.models import Notification
 from trades.models import Message, ThreadParticipant
 from trades.selectors.negotiation import thread_unread_count
 from trades.services import negotiation as services
-from trades.tests.factories import fast_password_hashing, thread_between  # noqa: F401
+from trades.tests.factories import thread_between
 
 pytestmark = pytest.mark.django_db
 

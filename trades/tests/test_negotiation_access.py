@@ -6,7 +6,7 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from trades.models import Message, ProposalEvent, TradeEvent, TradeReview
 from trades.services import negotiation as services
-from trades.tests.factories import fast_password_hashing, trading_pair  # noqa: F401
+from trades.tests.factories import trading_pair
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from trades.models import TradeProposal
-from trades.tests.factories import fast_password_hashing, trading_pair  # noqa: F401
+from trades.tests.factories import trading_pair
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ from accounts.tests.factories import UserFactory
 from cards.tests.factories import CardPriceFactory
 from trades import demo_lists, demo_negotiation
 from trades.models import Trade, TradeProposal, TradeReview
-from trades.tests.factories import fast_password_hashing  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,6 @@ from trades.models import Message, ProposalItem, TradeItem
 from trades.tests.factories import (
     TradeFactory,
     TradeProposalFactory,
-    fast_password_hashing,  # noqa: F401
     thread_between,
 )
 

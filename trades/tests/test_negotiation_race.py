@@ -11,7 +11,7 @@ from core.errors import DomainError
 from trades.enums import ProposalStatus
 from trades.models import ProposalEvent, Trade, TradeProposal
 from trades.services import negotiation as services
-from trades.tests.factories import fast_password_hashing, trading_pair  # noqa: F401
+from trades.tests.factories import trading_pair
 
 
 def _race(calls):

@@ -8,7 +8,7 @@ from accounts.tests.factories import UserFactory
 from trades.enums import ProposalStatus, TradeStatus
 from trades.models import Message, TradeProposal, TradeReview
 from trades.services import negotiation as services
-from trades.tests.factories import fast_password_hashing, trading_pair  # noqa: F401
+from trades.tests.factories import trading_pair
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from notifications.models import Notification
 from trades.enums import ProposalSide, ProposalStatus, TradeStatus
 from trades.models import Message, ProposalEvent, ProposalItem, Thread, ThreadParticipant, Trade, TradeProposal
 from trades.services import negotiation as services
-from trades.tests.factories import fast_password_hashing, priced_have, trading_pair  # noqa: F401
+from trades.tests.factories import priced_have, trading_pair
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from trades.enums import ProposalStatus, TradeStatus
 from trades.models import Trade, TradeEvent, TradeProposal, TradeReview
 from trades.services import negotiation as services
 from trades.services import trades_
-from trades.tests.factories import fast_password_hashing, trading_pair  # noqa: F401
+from trades.tests.factories import trading_pair
 
 pytestmark = pytest.mark.django_db
 
