@@ -3,9 +3,13 @@
 import json
 from urllib.parse import parse_qs
 
+from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from .live import price_group
+from .live import price_group, watchers_add, watchers_remove
+
+_watchers_add = sync_to_async(watchers_add, thread_sensitive=False)
+_watchers_remove = sync_to_async(watchers_remove, thread_sensitive=False)
 
 MAX_CARDS_PER_CONNECTION = 200
 
@@ -40,9 +44,12 @@ class PriceConsumer(AsyncWebsocketConsumer):
         await self._subscribe(requested)
 
     async def disconnect(self, code):
-        for card_id in list(getattr(self, "card_ids", ())):
+        card_ids = list(getattr(self, "card_ids", ()))
+        for card_id in card_ids:
             await self.channel_layer.group_discard(price_group(card_id), self.channel_name)
         self.card_ids = set()
+        if card_ids:
+            await _watchers_remove(card_ids)
 
     async def receive(self, text_data=None, bytes_data=None):
         try:
@@ -58,6 +65,7 @@ class PriceConsumer(AsyncWebsocketConsumer):
                 if card_id in self.card_ids:
                     self.card_ids.discard(card_id)
                     await self.channel_layer.group_discard(price_group(card_id), self.channel_name)
+                    await _watchers_remove([card_id])
 
     async def _subscribe(self, values) -> None:
         room = MAX_CARDS_PER_CONNECTION - len(self.card_ids)
@@ -68,9 +76,12 @@ class PriceConsumer(AsyncWebsocketConsumer):
             for card_id in parse_card_ids(values, limit=MAX_CARDS_PER_CONNECTION)
             if card_id not in self.card_ids
         ]
-        for card_id in fresh[:room]:
+        fresh = fresh[:room]
+        for card_id in fresh:
             self.card_ids.add(card_id)
             await self.channel_layer.group_add(price_group(card_id), self.channel_name)
+        if fresh:
+            await _watchers_add(fresh)
 
     async def price_tick(self, event):
         """Relay the pre-rendered swap (rendered once per tick, not once per socket)."""

@@ -11,12 +11,14 @@ per message, and the writer never waits for Redis.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
 
 from channels.layers import get_channel_layer
+from django.core.cache import cache
 from django.template.loader import render_to_string
 
 from .services import PriceTick
@@ -30,6 +32,46 @@ SEND_CHUNK = 500
 def price_group(card_id: int) -> str:
     """Channels group of one card's price ticks (every finish)."""
     return f"prices.card.{card_id}"
+
+
+def _watch_key(card_id: int) -> str:
+    return f"cards:watching:{card_id}"
+
+
+ANY_WATCH_KEY = "cards:watching:any"
+
+
+def _counter_add(key: str, delta: int) -> None:
+    cache.add(key, 0, timeout=None)
+    try:
+        cache.incr(key, delta)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, max(delta, 0), timeout=None)
+
+
+def watchers_add(card_ids: Iterable[int]) -> None:
+    """Count a socket watching these cards (the cache is shared by web and worker processes)."""
+    card_ids = list(card_ids)
+    for card_id in card_ids:
+        _counter_add(_watch_key(card_id), 1)
+    _counter_add(ANY_WATCH_KEY, len(card_ids))
+
+
+def watchers_remove(card_ids: Iterable[int]) -> None:
+    card_ids = list(card_ids)
+    for card_id in card_ids:
+        with contextlib.suppress(ValueError):  # already gone (cache cleared or evicted)
+            cache.decr(_watch_key(card_id))
+    with contextlib.suppress(ValueError):
+        cache.decr(ANY_WATCH_KEY, len(card_ids))
+
+
+def watched_only(ticks: list[PriceTick]) -> list[PriceTick]:
+    """Ticks for cards some page is watching: a daily import moves 100,000 prices, pages show a few."""
+    if not ticks or (cache.get(ANY_WATCH_KEY) or 0) <= 0:
+        return []
+    counts = cache.get_many({_watch_key(tick.card_id) for tick in ticks})
+    return [tick for tick in ticks if (counts.get(_watch_key(tick.card_id)) or 0) > 0]
 
 
 def render_tick(tick: PriceTick) -> str:
@@ -148,7 +190,7 @@ class _Publisher:
         asyncio.run_coroutine_threadsafe(_send_all(messages), loop)
 
     def publish(self, ticks: Iterable[PriceTick]) -> None:
-        self.coalescer.offer(ticks)
+        self.coalescer.offer(watched_only(list(ticks)))
 
 
 async def _send_all(messages: list[tuple[str, dict]]) -> None:

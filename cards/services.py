@@ -12,11 +12,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import transaction
 
 from core.money import quantize_money
 
+from . import bulk
 from .enums import MARKET_SOURCES, Finish, Rarity
 from .models import Card, CardPrice, PriceSnapshot
 
@@ -43,11 +45,12 @@ CARD_FIELDS = (
     "released_at",
 )
 _MARKET_SOURCE_VALUES = frozenset(source.value for source in MARKET_SOURCES)
+_FINISH_VALUES = frozenset(Finish.values)
+_RARITY_VALUES = frozenset(Rarity.values)
 
 
-@dataclass(frozen=True)
-class PriceObservation:
-    """One price seen for one finish of a card, from one source, at one moment."""
+class PriceObservation(NamedTuple):
+    """One price seen for one finish of a card, from one source, at one moment (a tuple: imports make millions)."""
 
     card_id: int
     finish: str
@@ -61,8 +64,7 @@ class PriceObservation:
         return (self.card_id, self.finish, self.source, self.currency, self.captured_at)
 
 
-@dataclass(frozen=True)
-class PriceTick:
+class PriceTick(NamedTuple):
     """A current price that changed: what the live price socket pushes to pages."""
 
     card_id: int
@@ -101,6 +103,7 @@ class CardData:
 @dataclass
 class CardUpsertResult:
     card_ids: dict[str, int]  # scryfall_id (lower-case str) → Card.pk
+    created_ids: frozenset[int] = frozenset()
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -139,13 +142,16 @@ def _reference_prices(keys: set[tuple[int, str]], cutoffs: dict[tuple[int, str],
 
 
 @transaction.atomic
-def price_snapshots_record(*, observations: Sequence[PriceObservation], publish: bool = True) -> PriceRecordResult:
+def price_snapshots_record(
+    *, observations: Sequence[PriceObservation], publish: bool = True, new_card_ids: frozenset[int] = frozenset()
+) -> PriceRecordResult:
     """Record observed prices; move current prices forward; publish ticks after commit.
 
     Idempotent: an observation with the same (card, finish, source, currency, captured_at)
     as a stored snapshot is skipped, so importing the same file twice changes nothing.
     Only market sources in USD move `CardPrice`, and only forward in time: an older
-    observation arriving late is history, not the current price.
+    observation arriving late is history, not the current price. `new_card_ids` are cards
+    created in the caller's transaction: they have no history yet, so nothing is looked up.
     """
     result = PriceRecordResult()
     unique: dict[tuple, PriceObservation] = {}
@@ -153,30 +159,30 @@ def price_snapshots_record(*, observations: Sequence[PriceObservation], publish:
         unique[observation.key] = observation
     if not unique:
         return result
-    card_ids = {observation.card_id for observation in unique.values()}
+    card_ids = {observation.card_id for observation in unique.values()} - new_card_ids
     moments = {observation.captured_at for observation in unique.values()}
-    existing = set(
-        PriceSnapshot.objects.filter(card_id__in=card_ids, captured_at__in=moments).values_list(
-            "card_id", "finish", "source", "currency", "captured_at"
+    existing = set()
+    if card_ids:
+        existing = set(
+            PriceSnapshot.objects.filter(card_id__in=card_ids, captured_at__in=moments).values_list(
+                "card_id", "finish", "source", "currency", "captured_at"
+            )
         )
-    )
     fresh = [observation for key, observation in unique.items() if key not in existing]
     if not fresh:
         return result
-    PriceSnapshot.objects.bulk_create(
+    bulk.snapshots_insert(
         [
-            PriceSnapshot(
-                card_id=observation.card_id,
-                finish=observation.finish,
-                source=observation.source,
-                price=observation.price,
-                currency=observation.currency,
-                captured_at=observation.captured_at,
+            (
+                observation.card_id,
+                observation.finish,
+                observation.source,
+                observation.price,
+                observation.currency,
+                observation.captured_at,
             )
             for observation in fresh
-        ],
-        batch_size=BATCH_SIZE,
-        ignore_conflicts=True,
+        ]
     )
     result.snapshots_created = len(fresh)
 
@@ -188,7 +194,7 @@ def price_snapshots_record(*, observations: Sequence[PriceObservation], publish:
                 newest[key] = observation
     if not newest:
         return result
-    _current_prices_advance(newest, result)
+    _current_prices_advance(newest, result, new_card_ids)
     if publish and result.ticks:
         from .live import publish_price_ticks
 
@@ -197,13 +203,18 @@ def price_snapshots_record(*, observations: Sequence[PriceObservation], publish:
     return result
 
 
-def _current_prices_advance(newest: dict[tuple[int, str], PriceObservation], result: PriceRecordResult) -> None:
-    current = {
-        (price.card_id, price.finish): price
-        for price in CardPrice.objects.select_for_update()
-        .filter(card_id__in={card_id for card_id, _ in newest})
-        .order_by("card_id", "finish")
-    }
+def _current_prices_advance(
+    newest: dict[tuple[int, str], PriceObservation], result: PriceRecordResult, new_card_ids: frozenset[int]
+) -> None:
+    known_cards = {card_id for card_id, _ in newest} - new_card_ids
+    current = {}
+    if known_cards:
+        current = {
+            (price.card_id, price.finish): price
+            for price in CardPrice.objects.select_for_update()
+            .filter(card_id__in=known_cards)
+            .order_by("card_id", "finish")
+        }
     moving = {
         key: observation
         for key, observation in newest.items()
@@ -211,73 +222,41 @@ def _current_prices_advance(newest: dict[tuple[int, str], PriceObservation], res
     }
     if not moving:
         return
+    with_history = {key for key in moving if key[0] not in new_card_ids}
     references_24h = _reference_prices(
-        set(moving), {key: observation.captured_at - REFERENCE_24H for key, observation in moving.items()}
+        with_history, {key: moving[key].captured_at - REFERENCE_24H for key in with_history}
     )
     references_7d = _reference_prices(
-        set(moving), {key: observation.captured_at - REFERENCE_7D for key, observation in moving.items()}
+        with_history, {key: moving[key].captured_at - REFERENCE_7D for key in with_history}
     )
-    to_create, to_update = [], []
+    rows = []
     for key, observation in sorted(moving.items()):
         price = quantize_money(observation.price)
         reference_24h, reference_7d = references_24h.get(key), references_7d.get(key)
-        values = {
-            "price": price,
-            "currency": observation.currency,
-            "source": observation.source,
-            "captured_at": observation.captured_at,
-            "price_24h_ago": reference_24h,
-            "price_7d_ago": reference_7d,
-            "change_24h_pct": _change_pct(price, reference_24h),
-            "change_7d_pct": _change_pct(price, reference_7d),
-        }
+        rows.append(
+            (
+                key[0],
+                key[1],
+                price,
+                observation.currency,
+                observation.source,
+                observation.captured_at,
+                reference_24h,
+                reference_7d,
+                _change_pct(price, reference_24h),
+                _change_pct(price, reference_7d),
+            )
+        )
         row = current.get(key)
         if row is None:
-            to_create.append(CardPrice(card_id=key[0], finish=key[1], **values))
             result.ticks.append(PriceTick(key[0], key[1], price, observation.currency, ""))
             result.prices_changed += 1
-            continue
-        previous = row.price
-        for name, value in values.items():
-            setattr(row, name, value)
-        to_update.append(row)
-        if price != previous:
+        elif price != row.price:
             result.prices_changed += 1
             result.ticks.append(
-                PriceTick(key[0], key[1], price, observation.currency, "up" if price > previous else "down")
+                PriceTick(key[0], key[1], price, observation.currency, "up" if price > row.price else "down")
             )
-    if to_create:
-        CardPrice.objects.bulk_create(
-            to_create,
-            batch_size=BATCH_SIZE,
-            update_conflicts=True,
-            unique_fields=["card", "finish"],
-            update_fields=[
-                "price",
-                "currency",
-                "source",
-                "captured_at",
-                "price_24h_ago",
-                "price_7d_ago",
-                "change_24h_pct",
-                "change_7d_pct",
-            ],
-        )
-    if to_update:
-        CardPrice.objects.bulk_update(
-            to_update,
-            [
-                "price",
-                "currency",
-                "source",
-                "captured_at",
-                "price_24h_ago",
-                "price_7d_ago",
-                "change_24h_pct",
-                "change_7d_pct",
-            ],
-            batch_size=BATCH_SIZE,
-        )
+    bulk.current_prices_upsert(rows)
 
 
 def price_snapshot_record(
@@ -296,43 +275,27 @@ def cards_upsert(*, records: Iterable[CardData]) -> CardUpsertResult:
     Comparing before writing is what makes a re-import of the same file change nothing
     (not even `updated_at`).
     """
-    records = list(records)
     by_id = {record.scryfall_id: record for record in records}
-    existing = {
-        str(card.scryfall_id): card
-        for card in Card.objects.filter(scryfall_id__in=list(by_id)).only("id", "scryfall_id", *CARD_FIELDS)
-    }
+    existing = {str(row[1]): row for row in bulk.cards_existing(list(by_id), CARD_FIELDS)}
     result = CardUpsertResult(card_ids={})
     to_create, to_update = [], []
     for scryfall_id, record in by_id.items():
         values = {name: getattr(record, name) for name in CARD_FIELDS}
-        card = existing.get(scryfall_id)
-        if card is None:
-            to_create.append(Card(scryfall_id=scryfall_id, **values))
+        row = existing.get(scryfall_id)
+        if row is None:
+            to_create.append({"scryfall_id": scryfall_id, **values})
             continue
-        result.card_ids[scryfall_id] = card.pk
-        changed = False
-        for name, value in values.items():
-            current = getattr(card, name)
-            if name == "oracle_id":
-                current = str(current) if current else None
-            if current != value:
-                setattr(card, name, value)
-                changed = True
-        if changed:
-            to_update.append(card)
+        result.card_ids[scryfall_id] = row[0]
+        stored = dict(zip(CARD_FIELDS, row[2:], strict=True))
+        stored["oracle_id"] = str(stored["oracle_id"]) if stored["oracle_id"] else None
+        if stored != values:
+            to_update.append((row[0], {"scryfall_id": scryfall_id, **values}))
         else:
             result.unchanged += 1
-    if to_create:
-        Card.objects.bulk_create(to_create, batch_size=BATCH_SIZE)
-        for card in to_create:
-            result.card_ids[str(card.scryfall_id)] = card.pk
-        result.created = len(to_create)
-    if to_update:
-        for card in to_update:
-            card.updated_at = _now()
-        Card.objects.bulk_update(to_update, [*CARD_FIELDS, "updated_at"], batch_size=BATCH_SIZE)
-        result.updated = len(to_update)
+    created = bulk.cards_write(create=to_create, update=to_update, fields=CARD_FIELDS, now=_now())
+    result.card_ids.update(created)
+    result.created_ids = frozenset(created.values())
+    result.created, result.updated = len(to_create), len(to_update)
     return result
 
 
@@ -366,9 +329,9 @@ def normalise_finish(value: str) -> str | None:
     value = (value or "").lower()
     if value == "normal":
         return Finish.NONFOIL.value
-    return value if value in Finish.values else None
+    return value if value in _FINISH_VALUES else None
 
 
 def normalise_rarity(value: str) -> str | None:
     value = (value or "").lower()
-    return value if value in Rarity.values else None
+    return value if value in _RARITY_VALUES else None

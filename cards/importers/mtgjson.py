@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import ijson
+from django.db import transaction
 
 from ..enums import PriceSource
 from ..models import Card
@@ -125,6 +126,7 @@ def parse_prices(
     return out
 
 
+@transaction.atomic
 def _write_batch(batch: list, identifiers: dict[str, str], report: ImportReport, publish: bool) -> None:
     mtgjson_ids = [mtgjson_id for mtgjson_id, _, _ in batch]
     by_uuid = dict(Card.objects.filter(mtgjson_uuid__in=mtgjson_ids).values_list("mtgjson_uuid", "id"))

@@ -6,17 +6,17 @@ https://scryfall.com/docs/api/bulk-data and https://scryfall.com/docs/api/cards
 from __future__ import annotations
 
 import logging
-import uuid
+import re
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import BinaryIO
 
 import ijson
+from django.db import transaction
 
 from ..enums import PriceSource
 from ..services import (
-    BATCH_SIZE,
     CardData,
     PriceObservation,
     cards_upsert,
@@ -27,6 +27,7 @@ from ..services import (
 from .report import ImportReport, first_json_char, open_binary
 
 logger = logging.getLogger(__name__)
+IMPORT_BATCH_SIZE = 5000
 
 # prices key → (finish, currency). tix (MTGO) is not a paper price and is ignored.
 PRICE_KEYS = {
@@ -134,6 +135,9 @@ KNOWN_FIELDS = frozenset(
 )
 
 
+UUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
 def _text(record: dict, key: str, *, required: bool = True, max_length: int = 300) -> str:
     value = record.get(key)
     if value is None or value == "":
@@ -152,10 +156,10 @@ def _uuid(value, key: str, *, required: bool = True) -> str | None:
         if required:
             raise ValueError(f"missing {key}")
         return None
-    try:
-        return str(uuid.UUID(str(value)))
-    except ValueError:
-        raise ValueError(f"{key} is not a UUID: {str(value)[:60]!r}") from None
+    text = str(value).lower()
+    if not UUID_PATTERN.match(text):
+        raise ValueError(f"{key} is not a UUID: {str(value)[:60]!r}")
+    return text
 
 
 def _image_url(record: dict) -> str:
@@ -243,6 +247,7 @@ def parse_card(record, report: ImportReport, where: str) -> tuple[CardData, list
     return card, prices
 
 
+@transaction.atomic
 def _write_batch(batch: list, as_of: datetime, report: ImportReport, publish: bool) -> None:
     upserted = cards_upsert(records=[card for card, _ in batch])
     report.cards_created += upserted.created
@@ -255,7 +260,7 @@ def _write_batch(batch: list, as_of: datetime, report: ImportReport, publish: bo
         for card, prices in batch
         for finish, currency, price in prices
     ]
-    recorded = price_snapshots_record(observations=observations, publish=publish)
+    recorded = price_snapshots_record(observations=observations, publish=publish, new_card_ids=upserted.created_ids)
     report.snapshots_created += recorded.snapshots_created
     report.prices_changed += recorded.prices_changed
 
@@ -270,7 +275,7 @@ def scryfall_import(
     path: str | Path | None = None,
     stream: BinaryIO | None = None,
     as_of: datetime | None = None,
-    batch_size: int = BATCH_SIZE,
+    batch_size: int = IMPORT_BATCH_SIZE,
     publish: bool = True,
 ) -> ImportReport:
     """Stream a Scryfall `default_cards` file into the catalog and price history.
@@ -295,7 +300,7 @@ def scryfall_import(
                 f"got {'an object' if top == '{' else repr(top) if top else 'an empty file'}"
             )
             return report
-        seen: dict[int, int] = {}
+        seen: dict[str, int] = {}
         batch: list = []
         try:
             for index, record in enumerate(ijson.items(stream, "item", use_float=True), start=1):
@@ -306,7 +311,7 @@ def scryfall_import(
                 if parsed is None:
                     report.records_skipped += 1
                     continue
-                key = uuid.UUID(parsed[0].scryfall_id).int
+                key = parsed[0].scryfall_id
                 if key in seen:
                     report.issue(where, f"skipped: duplicate id (first seen in record #{seen[key]})")
                     report.records_skipped += 1

@@ -10,7 +10,7 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from cards.consumers import MAX_CARDS_PER_CONNECTION, parse_card_ids
-from cards.live import TickCoalescer, render_tick
+from cards.live import TickCoalescer, render_tick, watched_only, watchers_add, watchers_remove
 from cards.routing import websocket_urlpatterns
 from cards.services import PriceTick, price_snapshot_record
 from cards.tests.factories import CardFactory, CardPriceFactory
@@ -80,6 +80,20 @@ def test_tick_renders_an_oob_swap_with_direction():
     assert html.startswith('<span id="price-42-foil" class="price price-down" data-live-card="42" hx-swap-oob="true">')
     assert "$1,234.50" in html
     assert "(down)" in html
+
+
+def test_only_watched_cards_tick():
+    ticks = [tick(1, "1.00"), tick(2, "2.00"), tick(1, "3.00", finish="foil")]
+    assert watched_only(ticks) == []
+
+    watchers_add([1])
+    watchers_add([1, 3])
+    assert watched_only(ticks) == [ticks[0], ticks[2]]
+
+    watchers_remove([1])
+    assert watched_only(ticks) == [ticks[0], ticks[2]]  # one socket still watches card 1
+    watchers_remove([1, 3])
+    assert watched_only(ticks) == []
 
 
 def test_parse_card_ids_cleans_and_caps():
