@@ -102,7 +102,8 @@ def main() -> None:
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         results.append(state())
         print(
-            f"run {run}: {report.records_seen} records in {elapsed:.1f} s = {report.records_seen / elapsed:,.0f} cards/s; "
+            f"run {run}: {report.records_seen} records in {elapsed:.1f} s = "
+            f"{report.records_seen / elapsed:,.0f} cards/s; "
             f"created {report.cards_created}, updated {report.cards_updated}, unchanged {report.cards_unchanged}, "
             f"snapshots {report.snapshots_created}, prices changed {report.prices_changed}; peak RSS {peak_mb:.0f} MB"
         )
