@@ -1,12 +1,13 @@
 """Live prices over a websocket: a page subscribes to the cards it shows and gets htmx OOB swaps."""
 
+import asyncio
 import json
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from .live import price_group, watchers_add, watchers_remove
+from .live import price_group, register_consumer_loop, watchers_add, watchers_remove
 
 _watchers_add = sync_to_async(watchers_add, thread_sensitive=False)
 _watchers_remove = sync_to_async(watchers_remove, thread_sensitive=False)
@@ -37,6 +38,7 @@ class PriceConsumer(AsyncWebsocketConsumer):
     """
 
     async def connect(self):
+        register_consumer_loop(asyncio.get_running_loop())
         self.card_ids: set[int] = set()
         query = parse_qs(self.scope.get("query_string", b"").decode())
         requested = [part for value in query.get("cards", []) for part in value.split(",")]

@@ -194,7 +194,7 @@ class _Publisher:
 
     def _submit(self, ticks: list[PriceTick]) -> None:
         messages = [(price_group(tick.card_id), tick_message(tick)) for tick in ticks]
-        loop = self._ensure_started()
+        loop = _consumer_loop if _consumer_loop_is_needed() else self._ensure_started()
         asyncio.run_coroutine_threadsafe(_send_all(messages), loop)
 
     def publish(self, ticks: Iterable[PriceTick]) -> None:
@@ -216,6 +216,27 @@ async def _send_all(messages: list[tuple[str, dict]]) -> None:
 
 
 _publisher = _Publisher()
+_consumer_loop: asyncio.AbstractEventLoop | None = None
+
+
+def register_consumer_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """The price consumer's event loop (called on connect).
+
+    The in-memory channel layer (embedded demo: web server and feed in one process) keeps
+    asyncio queues that only the server's loop may touch, so its sends must run there.
+    """
+    global _consumer_loop
+    _consumer_loop = loop
+
+
+def _consumer_loop_is_needed() -> bool:
+    from channels.layers import InMemoryChannelLayer
+
+    return (
+        _consumer_loop is not None
+        and _consumer_loop.is_running()
+        and isinstance(get_channel_layer(), InMemoryChannelLayer)
+    )
 
 
 def publish_price_ticks(ticks: Iterable[PriceTick]) -> None:
