@@ -31,14 +31,27 @@ def _say(stdout, message: str) -> None:
         logger.info(message)
 
 
-def price_feed_step(*, rng: random.Random, cards_per_tick: int = DEFAULT_CARDS_PER_TICK, hot_ids=()) -> int:
-    """Move a random sample of current prices (plus the hot ones) by up to ±4 %; returns how many moved."""
+def price_feed_step(
+    *,
+    rng: random.Random,
+    cards_per_tick: int = DEFAULT_CARDS_PER_TICK,
+    hot_ids=(),
+    anchors: dict | None = None,
+) -> int:
+    """Move a random sample of current prices (plus the hot ones) by up to ±1.5 %; returns how many moved.
+
+    Each price is pulled gently back toward where it was when the feed first touched it
+    (`anchors`), so an hour-long demo wiggles like a market instead of drifting to zero.
+    """
+    anchors = {} if anchors is None else anchors
     ids = list(CardPrice.objects.filter(currency="USD").order_by("?").values_list("id", flat=True)[:cards_per_tick])
     ids += list(hot_ids)
     now = timezone.now()
     observations = []
     for price in CardPrice.objects.filter(id__in=ids).only("card_id", "finish", "price", "currency"):
-        factor = Decimal(str(round(1 + rng.uniform(-0.04, 0.04), 4)))
+        anchor = anchors.setdefault(price.pk, price.price)
+        pull = float((anchor - price.price) / anchor) * 0.05 if anchor else 0.0
+        factor = Decimal(str(round(1 + rng.uniform(-0.015, 0.015) + pull, 4)))
         new_price = max(Decimal("0.02"), (price.price * factor).quantize(Decimal("0.01")))
         if new_price == price.price:
             new_price += Decimal("0.01") if rng.random() < 0.5 or new_price <= Decimal("0.02") else Decimal("-0.01")
@@ -61,13 +74,13 @@ def run_price_feed(
         f"DEMO price feed (random walk, not real market data): moving {cards_per_tick} random prices "
         f"plus the {HOT_CARDS} most valuable every {interval:g} s. Ctrl-C to stop.",
     )
-    rng = random.Random()
+    rng, anchors = random.Random(), {}
     hot_ids = list(CardPrice.objects.filter(currency="USD").order_by("-price").values_list("id", flat=True)[:HOT_CARDS])
     try:
         while not stop_event.is_set():
             close_old_connections()
             try:
-                moved = price_feed_step(rng=rng, cards_per_tick=cards_per_tick, hot_ids=hot_ids)
+                moved = price_feed_step(rng=rng, cards_per_tick=cards_per_tick, hot_ids=hot_ids, anchors=anchors)
                 logger.debug("demo price feed moved %s prices", moved)
             except Exception:  # keep the demo alive through a locked SQLite file or a lost connection
                 logger.exception("demo price feed step failed; retrying")

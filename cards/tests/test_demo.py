@@ -69,3 +69,16 @@ def test_run_price_feed_says_it_is_a_demo_and_stops(small_catalog):
 
     assert "DEMO price feed (random walk, not real market data)" in out.getvalue()
     assert "DEMO price feed stopped." in out.getvalue()
+
+
+def test_feed_pulls_prices_back_toward_their_anchor(small_catalog):
+    import random
+
+    demo.seed(io.StringIO())
+    before = dict(CardPrice.objects.values_list("pk", "price"))
+    anchors = {pk: price * 2 for pk, price in before.items()}  # everything is "too cheap"
+
+    price_feed_step(rng=random.Random(3), cards_per_tick=len(before), anchors=anchors)
+
+    after = dict(CardPrice.objects.values_list("pk", "price"))
+    assert all(after[pk] > before[pk] for pk in before)
