@@ -53,8 +53,9 @@ def price_feed_step(
         pull = float((anchor - price.price) / anchor) * 0.05 if anchor else 0.0
         factor = Decimal(str(round(1 + rng.uniform(-0.015, 0.015) + pull, 4)))
         new_price = max(Decimal("0.02"), (price.price * factor).quantize(Decimal("0.01")))
-        if new_price == price.price:
-            new_price += Decimal("0.01") if rng.random() < 0.5 or new_price <= Decimal("0.02") else Decimal("-0.01")
+        if new_price == price.price:  # a penny card: move one cent, the way the pull points
+            is_up = pull > 0 or (pull == 0 and rng.random() < 0.5) or new_price <= Decimal("0.02")
+            new_price += Decimal("0.01") if is_up else Decimal("-0.01")
         observations.append(
             PriceObservation(price.card_id, price.finish, PriceSource.DEMO.value, new_price, price.currency, now)
         )
