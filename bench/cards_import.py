@@ -1,4 +1,4 @@
-"""Import benchmark: a generated 100,000-card Scryfall `default_cards` file, imported twice.
+"""Import benchmark: a generated 100,000-card Scryfall `default_cards` file, imported three times.
 
 Usage (PostgreSQL + Redis, a scratch database):
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bazaar_bench_import REDIS_URL=redis://127.0.0.1:6379/3 \
@@ -7,7 +7,9 @@ Usage (PostgreSQL + Redis, a scratch database):
 It (re)creates the schema with `migrate`, empties the cards tables, generates the file once
 (cards modelled on the real fixture records, ~3 KB each, like Scryfall's), imports it through
 the same code path as `manage.py import_scryfall` (live ticks on), then imports it again and
-checks that nothing changed. Reports cards/s and peak RSS (this process, ru_maxrss).
+checks that nothing changed, then imports it as the next day's prices (the daily job's
+path: 300,000 snapshots appended, every current price re-dated). Reports cards/s and peak
+RSS (this process, ru_maxrss).
 """
 
 import argparse
@@ -94,10 +96,17 @@ def main() -> None:
             str(Card.objects.order_by("-updated_at").values_list("updated_at", flat=True).first()),
         )
 
+    from datetime import timedelta
+
+    from cards.importers.scryfall import start_of_day
+
+    today = start_of_day()
     results = []
-    for run in (1, 2):
+    # 1: empty catalog; 2: the same file again the same day (must change nothing);
+    # 3: the same file the next day (the daily job: every price observed again).
+    for run, as_of in ((1, today), (2, today), (3, today + timedelta(days=1))):
         started = time.perf_counter()
-        report = scryfall_import(path=path)
+        report = scryfall_import(path=path, as_of=as_of)
         elapsed = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         results.append(state())
@@ -108,6 +117,7 @@ def main() -> None:
             f"snapshots {report.snapshots_created}, prices changed {report.prices_changed}; peak RSS {peak_mb:.0f} MB"
         )
     print("second import changed nothing:", results[0] == results[1], results[1])
+    print("after the next day's import:", results[2])
     time.sleep(1)  # let the tick publisher drain before exit
 
 
