@@ -157,3 +157,21 @@ def test_autocomplete_partial_options(client):
     assert html.count('role="option"') == 10
     assert f'data-card-id="{bolt.pk}" data-card-label="Lightning Bolt (2XM 129)"' in bolt_only
     assert "No cards match" in client.get(reverse("cards:autocomplete"), {"q": "zzzz"}).content.decode()
+
+
+def test_admin_lists_cards_and_prices_read_only(client):
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    from accounts.tests.factories import UserFactory
+
+    staff = UserFactory(is_staff=True, is_superuser=True)
+    TOTP.activate(staff, generate_totp_secret())  # the admin wants staff with two factors
+    client.force_login(staff)
+    card = CardFactory(name="Lightning Bolt")
+    CardPriceFactory(card=card, price=Decimal("2.00"))
+    PriceSnapshotFactory(card=card)
+
+    for url in ["/admin/cards/card/", f"/admin/cards/card/{card.pk}/change/", "/admin/cards/cardprice/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    assert client.get("/admin/cards/pricesnapshot/add/").status_code == 403
