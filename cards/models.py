@@ -35,7 +35,8 @@ class Card(TimeStampedModel):
 class PriceSnapshot(models.Model):
     """One observed price of one finish of a card at one moment, from one source. Append-only."""
 
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="price_snapshots")
+    # No separate index on card: the unique constraint and the history index both start with it.
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="price_snapshots", db_index=False)
     finish = models.CharField(max_length=10, choices=Finish.choices)
     source = models.CharField(max_length=30, choices=PriceSource.choices)
     price = MoneyField()
@@ -66,7 +67,7 @@ class CardPrice(models.Model):
     "latest price of these 50 cards" is one indexed lookup and movers never scan history.
     """
 
-    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="current_prices")
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="current_prices", db_index=False)
     finish = models.CharField(max_length=10, choices=Finish.choices)
     price = MoneyField()
     currency = CurrencyField()
