@@ -58,7 +58,7 @@ def card_search_queryset(
                 similarity=TrigramWordSimilarity(query, "name"),
             ).order_by("-is_prefix", "-similarity", "name", "set_code", "collector_number")
         else:
-            for word in query.split():
+            for word in _spelled_like_the_catalog(query.split()):
                 cards = cards.filter(name__icontains=word)
             cards = cards.order_by("name", "set_code", "collector_number")
     else:
@@ -75,6 +75,27 @@ def card_search_queryset(
             in_range = in_range.filter(price__lte=max_price)
         cards = cards.filter(Exists(in_range))
     return cards.prefetch_related(_prefetch_current_prices())
+
+
+def _spelled_like_the_catalog(words: list[str]) -> list[str]:
+    """Without trigrams (SQLite demo), fix each word no card name contains to the closest catalog word.
+
+    difflib over the distinct words of the names: fine for a demo catalog of a few thousand
+    cards, and only paid when a word matches nothing.
+    """
+    import difflib
+
+    fixed, vocabulary = [], None
+    for word in words:
+        if Card.objects.filter(name__icontains=word).exists():
+            fixed.append(word)
+            continue
+        if vocabulary is None:
+            names = Card.objects.values_list("name", flat=True).distinct()[:50_000]
+            vocabulary = sorted({part.lower() for name in names for part in name.split()})
+        close = difflib.get_close_matches(word.lower(), vocabulary, n=1, cutoff=0.7)
+        fixed.append(close[0] if close else word)
+    return fixed
 
 
 def card_search(

@@ -147,3 +147,11 @@ def test_sets_list_counts():
     rows = {row["set_code"]: row["card_count"] for row in selectors.card_sets_list()}
 
     assert rows == {"aaa": 3, "bbb": 1}
+
+
+def test_sqlite_fallback_corrects_words_no_name_contains(catalog):
+    # The embedded demo has no pg_trgm; this runs the same correction on any database.
+    from cards.selectors import _spelled_like_the_catalog
+
+    assert _spelled_like_the_catalog(["lightnig", "bolt", "zzzqqq"]) == ["lightning", "bolt", "zzzqqq"]
+    assert _spelled_like_the_catalog(["Lotus"]) == ["Lotus"]  # already matches: left alone
