@@ -50,3 +50,20 @@ def test_card_page_price_updates_live_without_reload(page):
     )
     expect(price).to_contain_text("$2.10")
     expect(price).to_have_class("price price-down")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_search_results_update_as_you_type(page):
+    bolt = CardFactory(name="Lightning Bolt")
+    CardPriceFactory(card=bolt, price=Decimal("2.35"))
+    CardFactory(name="Black Lotus")
+
+    page.goto("/cards/")
+    expect(page.locator("#card-results")).to_contain_text("Black Lotus")
+    page.get_by_label("Card name").press_sequentially("lightnig", delay=30)
+
+    expect(page.locator("#card-results")).not_to_contain_text("Black Lotus")
+    expect(page.locator("#card-results")).to_contain_text("Lightning Bolt")
+    expect(page.locator(f"#price-{bolt.pk}-nonfoil")).to_have_text("$2.35")
+    assert "q=lightnig" in page.url  # the URL follows, so the result is linkable
