@@ -210,15 +210,16 @@ def _current_prices_advance(
     current = {}
     if known_cards:
         current = {
-            (price.card_id, price.finish): price
-            for price in CardPrice.objects.select_for_update()
+            (card_id, finish): (price, captured_at)
+            for card_id, finish, price, captured_at in CardPrice.objects.select_for_update()
             .filter(card_id__in=known_cards)
             .order_by("card_id", "finish")
+            .values_list("card_id", "finish", "price", "captured_at")
         }
     moving = {
         key: observation
         for key, observation in newest.items()
-        if key not in current or observation.captured_at > current[key].captured_at
+        if key not in current or observation.captured_at > current[key][1]
     }
     if not moving:
         return
@@ -248,13 +249,14 @@ def _current_prices_advance(
             )
         )
         row = current.get(key)
+        previous = row[0] if row else None
         if row is None:
             result.ticks.append(PriceTick(key[0], key[1], price, observation.currency, ""))
             result.prices_changed += 1
-        elif price != row.price:
+        elif price != previous:
             result.prices_changed += 1
             result.ticks.append(
-                PriceTick(key[0], key[1], price, observation.currency, "up" if price > row.price else "down")
+                PriceTick(key[0], key[1], price, observation.currency, "up" if price > previous else "down")
             )
     bulk.current_prices_upsert(rows)
 
