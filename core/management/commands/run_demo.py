@@ -38,7 +38,10 @@ class Command(BaseCommand):
         self.children: list[subprocess.Popen] = []
         self.threads: list[threading.Thread] = []
         embedded = not settings.REDIS_URL
+        # Ctrl-C and SIGTERM both stop everything (also when started with SIGINT ignored, as
+        # background jobs of a shell are).
         signal.signal(signal.SIGTERM, self._raise_interrupt)
+        signal.signal(signal.SIGINT, self._raise_interrupt)
         try:
             if embedded:
                 self._start_embedded_celery()
@@ -106,8 +109,12 @@ class Command(BaseCommand):
         self.stdout.write(f"Started {len(self.children)} child processes (worker, beat, feed).")
 
     # --- lifecycle -------------------------------------------------------------------------
-    @staticmethod
-    def _raise_interrupt(signum, frame):
+    def _raise_interrupt(self, signum, frame):
+        """SIGTERM stops like Ctrl-C. A repeated signal (e.g. sent to the whole process group)
+        must not abort the shutdown half-way, which would leave worker threads running."""
+        if self.stop_event.is_set():
+            return
+        self.stop_event.set()
         raise KeyboardInterrupt
 
     def _wait_for_interrupt(self, server: ThreadedAsgiServer) -> None:
@@ -120,6 +127,8 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             self.stdout.write("\nStopping…")
         finally:
+            self.stop_event.set()
+            signal.signal(signal.SIGINT, self._raise_interrupt)
             server.stop()
 
     def _shutdown(self) -> None:
