@@ -4,6 +4,7 @@ Django's bulk_create/bulk_update compile a parameter per value and bulk_update b
 CASE per row; on a 100,000-card import that SQL building cost more than the database work.
 COPY streams the rows and a single set-based statement applies them. On other databases
 (the SQLite demo) the same functions fall back to the ORM. Only cards.services calls these.
+Rows of cards created in the same transaction cannot conflict: they are copied straight in.
 """
 
 # ruff: noqa: S608 -- table and column names in the SQL here are constants from the models, never input.
@@ -36,8 +37,19 @@ def _copy_into_temp(table: str, columns: Sequence[tuple[str, str]], rows: Sequen
                 copy.write_row(row)
 
 
-def snapshots_insert(rows: Sequence[tuple]) -> None:
-    """rows: (card_id, finish, source, price, currency, captured_at); duplicates of stored ones are skipped."""
+def _copy_into_table(table: str, names: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """COPY rows straight into a real table: for rows that cannot conflict with stored ones."""
+    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+def snapshots_insert(rows: Sequence[tuple], *, new_cards: bool = False) -> None:
+    """rows: (card_id, finish, source, price, currency, captured_at); duplicates of stored ones are skipped.
+
+    `new_cards`: every row is of a card created in this transaction (so nothing can conflict
+    and the rows are copied straight into the table, skipping the temporary table).
+    """
     if not rows:
         return
     if not _is_postgres():
@@ -60,6 +72,9 @@ def snapshots_insert(rows: Sequence[tuple]) -> None:
         ("currency", "varchar(3)"),
         ("captured_at", "timestamptz"),
     ]
+    if new_cards:
+        _copy_into_table(PriceSnapshot._meta.db_table, [name for name, _ in columns], rows)
+        return
     _copy_into_temp("cards_snapshot_load", columns, rows)
     names = ", ".join(name for name, _ in columns)
     with connection.cursor() as cursor:
@@ -81,8 +96,11 @@ CURRENT_PRICE_FIELDS = (
 )
 
 
-def current_prices_upsert(rows: Sequence[tuple]) -> None:
-    """rows: (card_id, finish, *CURRENT_PRICE_FIELDS values); one row per (card, finish)."""
+def current_prices_upsert(rows: Sequence[tuple], *, new_cards: bool = False) -> None:
+    """rows: (card_id, finish, *CURRENT_PRICE_FIELDS values); one row per (card, finish).
+
+    `new_cards`: as in snapshots_insert (no card has a current price yet: plain COPY).
+    """
     if not rows:
         return
     if not _is_postgres():
@@ -109,6 +127,9 @@ def current_prices_upsert(rows: Sequence[tuple]) -> None:
         ("change_24h_pct", "numeric(9,2)"),
         ("change_7d_pct", "numeric(9,2)"),
     ]
+    if new_cards:
+        _copy_into_table(CardPrice._meta.db_table, [name for name, _ in columns], rows)
+        return
     _copy_into_temp("cards_price_load", columns, rows)
     names = ", ".join(name for name, _ in columns)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in CURRENT_PRICE_FIELDS)
@@ -134,30 +155,36 @@ def cards_write(*, create: Sequence[dict], update: Sequence[tuple[int, dict]], f
                 cards.append(card)
             Card.objects.bulk_update(cards, [*fields, "updated_at"], batch_size=500)
         return created
-    columns = [("id", "bigint"), ("scryfall_id", "uuid")] + [(name, _pg_type(name)) for name in fields]
-    rows = [(None, values["scryfall_id"], *(_pg_value(name, values[name]) for name in fields)) for values in create]
-    rows += [(pk, values["scryfall_id"], *(_pg_value(name, values[name]) for name in fields)) for pk, values in update]
-    if not rows:
-        return created
-    _copy_into_temp("cards_card_load", columns, rows)
-    names = ", ".join(fields)
     table = Card._meta.db_table
-    with connection.cursor() as cursor:
-        if update:
-            assignments = ", ".join(f"{name} = load.{name}" for name in fields)
+    if create:
+        # New cards are copied straight in with ids taken from the sequence first (no temporary
+        # table, no RETURNING); a card inserted meanwhile by someone else fails the unique
+        # scryfall_id and rolls the batch back, as an INSERT would.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)", [table, len(create)]
+            )
+            ids = [pk for (pk,) in cursor.fetchall()]
+        _copy_into_table(
+            table,
+            ["id", "scryfall_id", *fields, "created_at", "updated_at"],
+            [
+                (pk, values["scryfall_id"], *(_pg_value(name, values[name]) for name in fields), now, now)
+                for pk, values in zip(ids, create, strict=True)
+            ],
+        )
+        created = {values["scryfall_id"]: pk for pk, values in zip(ids, create, strict=True)}
+    if update:
+        columns = [("id", "bigint")] + [(name, _pg_type(name)) for name in fields]
+        rows = [(pk, *(_pg_value(name, values[name]) for name in fields)) for pk, values in update]
+        _copy_into_temp("cards_card_load", columns, rows)
+        assignments = ", ".join(f"{name} = load.{name}" for name in fields)
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {table} AS card SET {assignments}, updated_at = %s FROM cards_card_load AS load "
-                "WHERE load.id IS NOT NULL AND card.id = load.id",
+                "WHERE card.id = load.id",
                 [now],
             )
-        if create:
-            cursor.execute(
-                f"INSERT INTO {table} (scryfall_id, {names}, created_at, updated_at) "
-                f"SELECT scryfall_id, {names}, %s, %s FROM cards_card_load WHERE id IS NULL "
-                "RETURNING id, scryfall_id",
-                [now, now],
-            )
-            created = {str(scryfall_id): pk for pk, scryfall_id in cursor.fetchall()}
     return created
 
 

@@ -171,8 +171,9 @@ def price_snapshots_record(
     fresh = [observation for key, observation in unique.items() if key not in existing]
     if not fresh:
         return result
-    bulk.snapshots_insert(
-        [
+    rows, new_card_rows = [], []  # the caller's new cards cannot have snapshots: they skip the conflict check
+    for observation in fresh:
+        (new_card_rows if observation.card_id in new_card_ids else rows).append(
             (
                 observation.card_id,
                 observation.finish,
@@ -181,9 +182,9 @@ def price_snapshots_record(
                 observation.currency,
                 observation.captured_at,
             )
-            for observation in fresh
-        ]
-    )
+        )
+    bulk.snapshots_insert(new_card_rows, new_cards=True)
+    bulk.snapshots_insert(rows)
     result.snapshots_created = len(fresh)
 
     newest: dict[tuple[int, str], PriceObservation] = {}
@@ -230,11 +231,11 @@ def _current_prices_advance(
     references_7d = _reference_prices(
         with_history, {key: moving[key].captured_at - REFERENCE_7D for key in with_history}
     )
-    rows = []
+    rows, new_card_rows = [], []  # the caller's new cards have no current price: they skip the conflict check
     for key, observation in sorted(moving.items()):
         price = quantize_money(observation.price)
         reference_24h, reference_7d = references_24h.get(key), references_7d.get(key)
-        rows.append(
+        (new_card_rows if key[0] in new_card_ids else rows).append(
             (
                 key[0],
                 key[1],
@@ -258,6 +259,7 @@ def _current_prices_advance(
             result.ticks.append(
                 PriceTick(key[0], key[1], price, observation.currency, "up" if price > previous else "down")
             )
+    bulk.current_prices_upsert(new_card_rows, new_cards=True)
     bulk.current_prices_upsert(rows)
 
 
