@@ -11,14 +11,17 @@ from .importers.download import local_copy, scryfall_download_uri
 
 logger = logging.getLogger(__name__)
 
+# Downloads retry on network errors with backoff; a full import may take long but not forever.
+IMPORT_TASK_OPTIONS = {
+    "autoretry_for": (requests.ConnectionError, requests.Timeout),
+    "retry_backoff": 60,
+    "max_retries": 3,
+    "time_limit": 60 * 60,
+    "soft_time_limit": 55 * 60,
+}
 
-@shared_task(
-    autoretry_for=(requests.ConnectionError, requests.Timeout),
-    retry_backoff=60,
-    max_retries=3,
-    time_limit=60 * 60,
-    soft_time_limit=55 * 60,
-)
+
+@shared_task(**IMPORT_TASK_OPTIONS)
 def import_scryfall_bulk() -> dict:
     """Idempotent: prices are keyed by day, so a re-delivered task writes nothing new."""
     url = settings.SCRYFALL_BULK_URL
@@ -31,13 +34,7 @@ def import_scryfall_bulk() -> dict:
     return report.as_dict()
 
 
-@shared_task(
-    autoretry_for=(requests.ConnectionError, requests.Timeout),
-    retry_backoff=60,
-    max_retries=3,
-    time_limit=60 * 60,
-    soft_time_limit=55 * 60,
-)
+@shared_task(**IMPORT_TASK_OPTIONS)
 def import_mtgjson_prices() -> dict:
     """Idempotent: snapshots are keyed by the dates in the file."""
     prices_url = settings.MTGJSON_PRICES_URL
