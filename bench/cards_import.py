@@ -8,8 +8,8 @@ It (re)creates the schema with `migrate`, empties the cards tables, generates th
 (cards modelled on the real fixture records, ~3 KB each, like Scryfall's), imports it through
 the same code path as `manage.py import_scryfall` (live ticks on), then imports it again and
 checks that nothing changed, then imports it as the next day's prices (the daily job's
-path: 300,000 snapshots appended, every current price re-dated). Reports cards/s and peak
-RSS (this process, ru_maxrss).
+path: 300,000 snapshots appended, every current price re-dated). Reports cards/s, peak
+RSS (ru_maxrss of this process and of the forked parser process) and the 1-minute load average.
 """
 
 import argparse
@@ -109,12 +109,15 @@ def main() -> None:
         report = scryfall_import(path=path, as_of=as_of)
         elapsed = time.perf_counter() - started
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        parser_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         results.append(state())
         print(
             f"run {run}: {report.records_seen} records in {elapsed:.1f} s = "
             f"{report.records_seen / elapsed:,.0f} cards/s; "
             f"created {report.cards_created}, updated {report.cards_updated}, unchanged {report.cards_unchanged}, "
-            f"snapshots {report.snapshots_created}, prices changed {report.prices_changed}; peak RSS {peak_mb:.0f} MB"
+            f"snapshots {report.snapshots_created}, prices changed {report.prices_changed}; "
+            f"peak RSS {peak_mb:.0f} MB (parser process {parser_peak_mb:.0f} MB); "
+            f"load average {os.getloadavg()[0]:.2f}"
         )
     print("second import changed nothing:", results[0] == results[1], results[1])
     print("after the next day's import:", results[2])

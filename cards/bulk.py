@@ -25,21 +25,34 @@ def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
 
-def _copy_into_temp(table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence]) -> None:
+def _copy_into_temp(
+    table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence], *, binary: bool = False
+) -> None:
     """(Re)fill a session-local temporary table with rows via COPY."""
     column_sql = ", ".join(f"{name} {sql_type}" for name, sql_type in columns)
-    names = ", ".join(name for name, _ in columns)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {table} ({column_sql})")
         cursor.execute(f"TRUNCATE {table}")
-        with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+    _copy_into_table(table, columns, rows, binary=binary)
 
 
-def _copy_into_table(table: str, names: Sequence[str], rows: Sequence[Sequence]) -> None:
-    """COPY rows straight into a real table: for rows that cannot conflict with stored ones."""
-    with connection.cursor() as cursor, cursor.cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy:
+# SQL column type → the type name psycopg dumps a binary COPY value as.
+BINARY_COPY_TYPES = {"bigint": "int8", "varchar": "text", "numeric": "numeric", "timestamptz": "timestamptz"}
+
+
+def _copy_into_table(
+    table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence], *, binary: bool = False
+) -> None:
+    """COPY rows into a table (straight into a real one only for rows that cannot conflict with stored ones).
+
+    `binary` (every column type in BINARY_COPY_TYPES, values of exactly those Python types):
+    formatting 300,000 snapshot rows in binary costs half of the text format.
+    """
+    names = ", ".join(name for name, _ in columns)
+    statement = f"COPY {table} ({names}) FROM STDIN" + (" (FORMAT BINARY)" if binary else "")
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        if binary:
+            copy.set_types([BINARY_COPY_TYPES[sql_type.split("(")[0]] for _, sql_type in columns])
         for row in rows:
             copy.write_row(row)
 
@@ -73,9 +86,9 @@ def snapshots_insert(rows: Sequence[tuple], *, new_cards: bool = False) -> None:
         ("captured_at", "timestamptz"),
     ]
     if new_cards:
-        _copy_into_table(PriceSnapshot._meta.db_table, [name for name, _ in columns], rows)
+        _copy_into_table(PriceSnapshot._meta.db_table, columns, rows, binary=True)
         return
-    _copy_into_temp("cards_snapshot_load", columns, rows)
+    _copy_into_temp("cards_snapshot_load", columns, rows, binary=True)
     names = ", ".join(name for name, _ in columns)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -128,9 +141,9 @@ def current_prices_upsert(rows: Sequence[tuple], *, new_cards: bool = False) -> 
         ("change_7d_pct", "numeric(9,2)"),
     ]
     if new_cards:
-        _copy_into_table(CardPrice._meta.db_table, [name for name, _ in columns], rows)
+        _copy_into_table(CardPrice._meta.db_table, columns, rows, binary=True)
         return
-    _copy_into_temp("cards_price_load", columns, rows)
+    _copy_into_temp("cards_price_load", columns, rows, binary=True)
     names = ", ".join(name for name, _ in columns)
     updates = ", ".join(f"{name} = EXCLUDED.{name}" for name in CURRENT_PRICE_FIELDS)
     with connection.cursor() as cursor:
@@ -167,7 +180,13 @@ def cards_write(*, create: Sequence[dict], update: Sequence[tuple[int, dict]], f
             ids = [pk for (pk,) in cursor.fetchall()]
         _copy_into_table(
             table,
-            ["id", "scryfall_id", *fields, "created_at", "updated_at"],
+            [
+                ("id", "bigint"),
+                ("scryfall_id", "uuid"),
+                *((name, _pg_type(name)) for name in fields),
+                ("created_at", "timestamptz"),
+                ("updated_at", "timestamptz"),
+            ],
             [
                 (pk, values["scryfall_id"], *(_pg_value(name, values[name]) for name in fields), now, now)
                 for pk, values in zip(ids, create, strict=True)

@@ -394,8 +394,8 @@ def _parse_in_child(stream: BinaryIO, batch_size: int, queue) -> None:
         for batch in _parse_batches(stream, report, batch_size):
             queue.put(("batch", batch))
         queue.put(("done", report))
-    except BaseException:  # anything at all goes back to the parent, which raises it
-        queue.put(("failed", traceback.format_exc()))
+    except Exception as error:  # the parent raises it, as the in-process parser would have
+        queue.put(("failed", (error, traceback.format_exc())))
 
 
 def _batches_from_child(stream: BinaryIO, report: ImportReport, batch_size: int) -> Iterator[list]:
@@ -417,7 +417,8 @@ def _batches_from_child(stream: BinaryIO, report: ImportReport, batch_size: int)
                 _copy_parsing(payload, report)
                 return
             else:
-                raise RuntimeError(f"the Scryfall parser process failed:\n{payload}")
+                error, child_traceback = payload
+                raise error from RuntimeError(f"in the Scryfall parser process:\n{child_traceback}")
     finally:
         if child.is_alive():
             child.terminate()
