@@ -1,4 +1,6 @@
-"""Fast bulk writes for imports: COPY on PostgreSQL, the ORM elsewhere. Only cards.services calls these.
+"""Fast bulk writes for imports: COPY on PostgreSQL, the ORM elsewhere.
+
+Only cards.services calls these, and the importers call `commit_without_flush_wait`.
 
 Django's bulk_create/bulk_update compile a parameter per value and bulk_update builds one
 CASE per row; on a 100,000-card import that SQL building cost more than the database work.
@@ -26,6 +28,18 @@ BATCH_SIZE = 2000
 
 def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
+
+
+def commit_without_flush_wait() -> None:
+    """Let the current transaction's COMMIT return before its WAL is on disk (PostgreSQL only).
+
+    For an import batch's own transaction: a crash in the next moment can lose the last
+    batches, never part of one, and importing the file again writes them (imports are
+    idempotent). Waiting for the flush was ~5 % of a first 100,000-card import.
+    """
+    if _is_postgres():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
 
 
 def _copy_into_temp(

@@ -21,6 +21,7 @@ from typing import BinaryIO
 import ijson
 from django.db import connection, transaction
 
+from ..bulk import commit_without_flush_wait
 from ..enums import PriceSource
 from ..services import (
     CardData,
@@ -255,6 +256,7 @@ def parse_card(record, report: ImportReport, where: str) -> tuple[CardData, list
 
 @transaction.atomic
 def _write_batch(batch: list, as_of: datetime, report: ImportReport, publish: bool) -> None:
+    commit_without_flush_wait()
     upserted = cards_upsert(records=[card for card, _ in batch])
     report.cards_created += upserted.created
     report.cards_updated += upserted.updated

@@ -5,7 +5,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.db import connection, transaction
 
+from cards.bulk import commit_without_flush_wait
 from cards.importers import scryfall_import
 from cards.importers.scryfall import pipeline_available
 from cards.models import Card, CardPrice, PriceSnapshot
@@ -118,3 +120,16 @@ def test_a_batch_of_new_and_known_cards_copies_the_new_ones_and_upserts_the_know
     )
     assert CardPrice.objects.count() == 3 + 6
     assert PriceSnapshot.objects.count() == 5 + 11
+
+
+def test_an_import_batch_commits_without_waiting_for_the_wal_flush():
+    def synchronous_commit():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    with transaction.atomic():
+        before = synchronous_commit()
+        commit_without_flush_wait()
+        assert synchronous_commit() == "off"
+    assert before == "on"  # the server default: everything else still waits
