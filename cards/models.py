@@ -11,11 +11,13 @@ class Card(TimeStampedModel):
     """One printing of a card (Scryfall's unit): a set, a collector number, a language."""
 
     scryfall_id = models.UUIDField(unique=True)
-    oracle_id = models.UUIDField(null=True, blank=True, db_index=True)
+    # Not indexed: nothing looks cards up by these yet, and imports pay for every index.
+    created_at = models.DateTimeField(auto_now_add=True)
+    oracle_id = models.UUIDField(null=True, blank=True)
     mtgjson_uuid = models.UUIDField(null=True, blank=True, unique=True)
     name = models.CharField(max_length=300, db_index=True)
     lang = models.CharField(max_length=5, default="en")
-    set_code = models.CharField(max_length=10, db_index=True)
+    set_code = models.CharField(max_length=10)  # indexed as the prefix of card_set_number_idx
     set_name = models.CharField(max_length=200)
     collector_number = models.CharField(max_length=20)
     rarity = models.CharField(max_length=10, choices=Rarity.choices, default=Rarity.COMMON)

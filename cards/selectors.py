@@ -41,7 +41,7 @@ def card_search_queryset(
     """All printings matching the filters, best matches first, current prices prefetched.
 
     On PostgreSQL a name matches if it contains the query or is word-similar to it
-    (pg_trgm `%>`, served by the GIN trigram index), so "lightnig bolt" finds Lightning
+    (pg_trgm `%>`, served by the GIN trigram index on UPPER(name)), so "lightnig bolt" finds Lightning
     Bolt. SQLite (the embedded demo) has no trigrams: every word must appear in the name.
     A price filter matches a card if any finish's current price is in range.
     """
@@ -51,11 +51,15 @@ def card_search_queryset(
         if _uses_trigram():
             from django.contrib.postgres.lookups import TrigramWordSimilar
             from django.contrib.postgres.search import TrigramWordSimilarity
+            from django.db.models.functions import Upper
 
-            cards = cards.filter(Q(name__icontains=query) | Q(TrigramWordSimilar(F("name"), query)))
+            # Both predicates work on UPPER(name) so one trigram index serves them (trigrams are
+            # case-insensitive, so word similarity is unchanged); see cards/0006.
+            upper_name = Upper("name")
+            cards = cards.filter(Q(name__icontains=query) | Q(TrigramWordSimilar(upper_name, query)))
             cards = cards.annotate(
                 is_prefix=Q(name__istartswith=query),
-                similarity=TrigramWordSimilarity(query, "name"),
+                similarity=TrigramWordSimilarity(query, upper_name),
             ).order_by("-is_prefix", "-similarity", "name", "set_code", "collector_number")
         else:
             for word in _spelled_like_the_catalog(query.split()):
