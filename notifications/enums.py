@@ -7,6 +7,7 @@ class NotificationKind(models.TextChoices):
     PROPOSAL_DECLINED = "proposal_declined", "Your proposal was declined"
     PROPOSAL_COUNTERED = "proposal_countered", "Your proposal was countered"
     PROPOSAL_EXPIRED = "proposal_expired", "A proposal expired"
+    PROPOSAL_CANCELLED = "proposal_cancelled", "A proposal to you was withdrawn"
     MESSAGE_RECEIVED = "message_received", "New message"
     TRADE_COMPLETED = "trade_completed", "Trade completed"
     REVIEW_RECEIVED = "review_received", "New review"

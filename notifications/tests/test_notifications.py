@@ -105,7 +105,7 @@ def test_preferences_page(client):
     prefs = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email_enabled"))
     assert prefs["review_received"] is True
     assert prefs["proposal_received"] is False
-    assert len(prefs) == 8
+    assert len(prefs) == 9  # one row per notification kind
 
 
 @pytest.mark.django_db

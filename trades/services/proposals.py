@@ -353,6 +353,13 @@ def proposal_cancel(*, proposal_id: int, actor) -> TradeProposal:
     )
     if changed:
         system_message_post(thread=proposal.thread, body=f"{actor.username} withdrew the proposal.", actor=actor)
+        notification_send(
+            recipient=proposal.recipient,
+            kind=NotificationKind.PROPOSAL_CANCELLED,
+            title=f"{actor.username} withdrew their trade proposal",
+            body="",
+            url=_proposal_url(proposal),
+        )
     return proposal
 
 

@@ -205,6 +205,15 @@ def test_cancel_by_proposer(proposal, start):
     proposal.refresh_from_db()
     assert proposal.status == ProposalStatus.CANCELLED
     assert _events(proposal)[-1] == (start, "cancelled")
+    notification = Notification.objects.get(kind="proposal_cancelled")
+    assert notification.recipient_id == proposal.recipient_id
+    assert notification.url == f"/trades/proposals/{proposal.pk}/"
+
+
+def test_cancel_twice_notifies_once(proposal):
+    services.proposal_cancel(proposal_id=proposal.pk, actor=proposal.proposer)
+    services.proposal_cancel(proposal_id=proposal.pk, actor=proposal.proposer)
+    assert Notification.objects.filter(kind="proposal_cancelled").count() == 1
 
 
 @pytest.mark.parametrize("start", ["pending", "viewed"])
