@@ -1,4 +1,4 @@
-from rest_framework.pagination import CursorPagination, PageNumberPagination
+from rest_framework.pagination import CursorPagination
 
 
 class DefaultCursorPagination(CursorPagination):
@@ -8,9 +8,3 @@ class DefaultCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = 200
     ordering = "-created_at"
-
-
-class SmallPagePagination(PageNumberPagination):
-    page_size = 50
-    page_size_query_param = "page_size"
-    max_page_size = 200
