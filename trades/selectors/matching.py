@@ -19,8 +19,8 @@ from accounts.enums import AccountType
 from accounts.models import User
 from cards.selectors import card_prices_current
 from core.money import DEFAULT_CURRENCY, quantize_money
-from trades.enums import CONDITION_ORDER
-from trades.models import HaveItem, WantItem
+from lists.enums import CONDITION_ORDER
+from lists.models import HaveItem, WantItem
 
 EARTH_RADIUS_KM = 6371.0088
 MAX_CANDIDATES = 500

@@ -9,18 +9,9 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from core.money import quantize_money
+from lists.models import HaveItem
 from trades.enums import PROPOSAL_OPEN_STATUSES, ProposalSide, TradeStatus
-from trades.models import (
-    HaveItem,
-    Message,
-    ProposalItem,
-    Thread,
-    ThreadParticipant,
-    Trade,
-    TradeItem,
-    TradeProposal,
-    TradeReview,
-)
+from trades.models import Message, ProposalItem, Thread, ThreadParticipant, Trade, TradeItem, TradeProposal, TradeReview
 
 # --- Prices ------------------------------------------------------------------------------------
 

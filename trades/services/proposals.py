@@ -18,11 +18,12 @@ from django.utils import timezone
 
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.money import DEFAULT_CURRENCY, quantize_money
+from lists.models import HaveItem
 from notifications.enums import NotificationKind
 from notifications.services import notification_send
 from trades import locks
 from trades.enums import PROPOSAL_OPEN_STATUSES, PROPOSAL_TRANSITIONS, ProposalSide, ProposalStatus
-from trades.models import HaveItem, ProposalEvent, ProposalItem, TradeProposal
+from trades.models import ProposalEvent, ProposalItem, TradeProposal
 from trades.selectors.negotiation import current_prices
 
 from .messaging import message_record, system_message_post, thread_open
@@ -294,7 +295,7 @@ def _items_still_available(proposal: TradeProposal) -> None:
 @transaction.atomic
 def proposal_accept(*, proposal_id: int, actor):
     """The recipient agrees: the proposal is accepted and the agreed Trade is opened."""
-    from .trades_ import trade_open_from_proposal
+    from .trades import trade_open_from_proposal
 
     proposal, changed = _transition(
         proposal_id=proposal_id,

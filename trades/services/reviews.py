@@ -14,7 +14,7 @@ from trades import locks
 from trades.enums import TradeStatus
 from trades.models import Trade, TradeReview
 
-from .trades_ import _party, reputation_sync
+from .trades import _party, reputation_sync
 
 RATING_FIELDS = ("overall", "communication", "packaging", "accuracy", "speed")
 
