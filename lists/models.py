@@ -106,5 +106,3 @@ class ListImport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} import {self.pk} ({self.status})"
-
-

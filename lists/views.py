@@ -83,9 +83,7 @@ def item_add(request, kind: str):
             if not request.htmx:
                 messages.success(request, f"{item.card.name} is on your {ListKind(kind).label.lower()}.")
                 return redirect(_lists_url(kind))
-            return render(
-                request, "lists/partials/_list_panel.html", _panel_context(user=request.user, kind=kind)
-            )
+            return render(request, "lists/partials/_list_panel.html", _panel_context(user=request.user, kind=kind))
     context = _panel_context(user=request.user, kind=kind, form=form)
     template = "lists/partials/_list_panel.html" if request.htmx else "lists/item_add.html"
     return render(request, template, context, status=422)

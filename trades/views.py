@@ -236,6 +236,7 @@ def trade_detail(request, pk: int):
     context = {
         "trade": trade,
         **selectors.trade_view_for(trade=trade, user=request.user),
+        "trade_panels": selectors.trade_panels(trade=trade, viewer=request.user),
         **selectors.thread_context(thread=trade.thread, user=request.user),
         "message_form": MessageForm(),
         "cancel_form": TradeCancelForm(),

@@ -5,8 +5,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils.module_loading import import_string
 
 from core.money import quantize_money
 from lists.models import HaveItem
@@ -246,6 +248,27 @@ def trade_view_for(*, trade: Trade, user) -> dict:
     }
 
 
+def trade_panels(*, trade: Trade, viewer) -> list[dict]:
+    """Sections other apps add to the trade page (settings.TRADE_PANELS), in that order.
+
+    Each provider is `f(*, trade, viewer) -> {"template": str, **context} | None`.
+    """
+    panels = []
+    for path in settings.TRADE_PANELS:
+        panel = import_string(path)(trade=trade, viewer=viewer)
+        if panel:
+            panels.append(panel)
+    return panels
+
+
+def escrow_note_panel(*, trade: Trade, viewer) -> dict | None:
+    """Until escrow exists: a trade with a cash part says how to settle it (escrow replaces this)."""
+    if not trade.has_cash:
+        return None
+    other = trade.party_b if viewer.pk == trade.party_a_id else trade.party_a
+    return {"template": "trades/partials/_escrow_note.html", "other": other}
+
+
 # --- Threads -----------------------------------------------------------------------------------
 
 
@@ -258,6 +281,11 @@ def _unread_memberships(*, user) -> QuerySet[ThreadParticipant]:
 def thread_unread_count(*, user) -> int:
     """Conversations with messages newer than the user last read them (one indexed count)."""
     return _unread_memberships(user=user).count()
+
+
+def nav_badges(*, user) -> dict[str, int]:
+    """Trades' badge in the nav (settings.NAV_BADGES): conversations with unread messages."""
+    return {"threads": thread_unread_count(user=user)}
 
 
 def thread_list(*, user) -> QuerySet[Thread]:

@@ -13,7 +13,14 @@ from .proposals import (
     proposals_expire_due,
 )
 from .reviews import review_create, review_window_open
-from .trades import reputation_stats, reputation_sync, trade_confirm, trade_request_cancel, trade_withdraw_cancel
+from .trades import (
+    reputation_stats,
+    reputation_sync,
+    trade_complete,
+    trade_confirm,
+    trade_request_cancel,
+    trade_withdraw_cancel,
+)
 
 __all__ = [
     "message_send",
@@ -34,6 +41,7 @@ __all__ = [
     "thread_group",
     "thread_mark_read",
     "thread_open",
+    "trade_complete",
     "trade_confirm",
     "trade_request_cancel",
     "trade_withdraw_cancel",

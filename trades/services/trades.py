@@ -1,4 +1,8 @@
-"""Agreed trades: opened on accept, completed when both parties confirm, cancelled by mutual agreement.
+"""Agreed trades: opened on accept, completed when both parties confirm (or by `trade_complete`
+from another app, e.g. escrow), cancelled by mutual agreement.
+
+Other apps may refuse a confirm or a cancel: settings.TRADE_GUARDS lists `f(*, trade, action)`
+checks run under the trade's lock before anything is written; raising a DomainError refuses.
 
 Status changes go through `_transition` (lock, re-read, check TRADE_TRANSITIONS, apply,
 TradeEvent). Confirmations and cancel requests are audited as TradeEvents too.
@@ -6,10 +10,12 @@ TradeEvent). Confirmations and cancel requests are audited as TradeEvents too.
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Avg, Count, Max, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.money import quantize_money
@@ -97,6 +103,12 @@ def _lock_trade(trade_id: int) -> Trade:
     return locks.trade_for_update(trade_id=trade_id)
 
 
+def _guard(trade: Trade, action: str) -> None:
+    """Ask every app in settings.TRADE_GUARDS whether `action` may happen to this locked trade."""
+    for path in settings.TRADE_GUARDS:
+        import_string(path)(trade=trade, action=action)
+
+
 def reputation_stats(*, user_id: int) -> dict:
     """Absolute trade and review stats of a user, aggregated from Trade and TradeReview rows."""
     mine = Q(party_a_id=user_id) | Q(party_b_id=user_id)
@@ -152,27 +164,49 @@ def trade_confirm(*, trade_id: int, actor) -> Trade:
         return trade  # replay
     if trade.status != TradeStatus.ACTIVE:
         raise InvalidTransition(f"This trade is {trade.get_status_display().lower()}; it cannot be confirmed.")
-    now = timezone.now()
-    setattr(trade, field, now)
+    _guard(trade, "confirm")
+    setattr(trade, field, timezone.now())
     trade.save(update_fields=[field, "updated_at"])
     TradeEvent.objects.create(trade=trade, actor=actor, kind="confirmed", note=f"party {side}")
     if trade.a_confirmed_at and trade.b_confirmed_at:
-        return _complete(trade=trade, actor=actor, now=now)
+        return trade_complete(trade_id=trade.pk, actor=actor, cause=BOTH_CONFIRMED)
     system_message_post(
         thread=trade.thread, body=f"{actor.username} confirmed receiving their side of the trade.", actor=actor
     )
     return trade
 
 
-def _complete(*, trade: Trade, actor, now) -> Trade:
+BOTH_CONFIRMED = "Both parties confirmed."
+
+
+@transaction.atomic
+def trade_complete(*, trade_id: int, actor=None, cause: str) -> Trade:
+    """Complete an active trade, whether or not both parties have confirmed.
+
+    `trade_confirm` calls it when the second confirmation arrives; other apps (escrow releasing
+    a payment, staff resolving a dispute) call it directly. One transaction: the status (with a
+    TradeEvent whose note is `cause`), the proposal marked completed, both reputations
+    recomputed, a system message and a notification to each party. Completing a completed
+    trade again is a no-op; a cancelled trade cannot be completed.
+    """
     from .proposals import proposal_mark_completed
 
+    cause = (cause or "").strip()
+    if not cause:
+        raise DomainError("Say why the trade is completed.", field="cause")
+    trade = _lock_trade(trade_id)
+    if trade.status == TradeStatus.COMPLETED:
+        return trade  # replay
     trade, _ = _transition(
-        trade_id=trade.pk, to_status=TradeStatus.COMPLETED, actor=actor, changes={"completed_at": now}
+        trade_id=trade.pk,
+        to_status=TradeStatus.COMPLETED,
+        actor=actor,
+        note=cause,
+        changes={"completed_at": timezone.now()},
     )
     proposal_mark_completed(proposal_id=trade.proposal_id, actor=actor)
     reputation_sync(user_ids=[trade.party_a_id, trade.party_b_id])
-    system_message_post(thread=trade.thread, body="Both parties confirmed. The trade is completed.", actor=actor)
+    system_message_post(thread=trade.thread, body=f"{cause} The trade is completed.", actor=actor)
     for user in (trade.party_a, trade.party_b):
         other = trade.party_b if user.pk == trade.party_a_id else trade.party_a
         notification_send(
@@ -195,6 +229,7 @@ def trade_request_cancel(*, trade_id: int, actor, reason: str = "") -> Trade:
         return trade  # replay
     if trade.status != TradeStatus.ACTIVE:
         raise InvalidTransition(f"This trade is {trade.get_status_display().lower()}; it cannot be cancelled.")
+    _guard(trade, "cancel")
     reason = (reason or "").strip()[:500]
     now = timezone.now()
     setattr(trade, field, now)
