@@ -44,6 +44,27 @@ def access_list_import(*, user, pk: int) -> ListImport:
     return list_import
 
 
+def list_items_for(*, kind: str, owner=None, owner_ids=None, card_ids=None) -> QuerySet:
+    """Rows of one kind of list, for other apps' reads (matching, proposals).
+
+    `owner` is a user or an expression such as OuterRef("pk"); `owner_ids` any iterable of ids;
+    `card_ids`, when given, keeps only those cards. Unordered: the caller orders what it shows.
+    """
+    items = list_model(kind).objects.all()
+    if owner is not None:
+        items = items.filter(owner=owner)
+    if owner_ids is not None:
+        items = items.filter(owner_id__in=list(owner_ids))
+    if card_ids is not None:
+        items = items.filter(card_id__in=list(card_ids))
+    return items
+
+
+def have_items_by_id(*, ids) -> dict[int, HaveItem]:
+    """Have rows by id with their cards (a proposal names the rows it offers and asks for)."""
+    return HaveItem.objects.select_related("card").in_bulk(list(ids))
+
+
 def list_items_queryset(*, owner, kind: str) -> QuerySet:
     return (
         list_model(kind)

@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from accounts.models import User
 from cards.models import CardPrice
+from lists.enums import ListKind
 from lists.models import HaveItem
+from lists.selectors import list_items_for
 from trades import services
 from trades.enums import ProposalSide, ProposalStatus, TradeStatus
 from trades.models import ProposalItem, Thread, ThreadParticipant, Trade, TradeItem, TradeProposal, TradeReview
@@ -124,7 +126,7 @@ def _history_trade(*, a: User, b: User, cards, index: int, stars: int, when) -> 
 
 
 def _have(user: User) -> HaveItem | None:
-    return HaveItem.objects.filter(owner=user).order_by("pk").first()
+    return list_items_for(kind=ListKind.HAVE, owner=user).order_by("pk").first()
 
 
 def _propose(proposer: User, recipient: User, message: str, **cash) -> TradeProposal | None:

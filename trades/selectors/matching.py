@@ -19,8 +19,9 @@ from accounts.enums import AccountType
 from accounts.models import User
 from cards.selectors import card_prices_current
 from core.money import DEFAULT_CURRENCY, quantize_money
-from lists.enums import CONDITION_ORDER
+from lists.enums import CONDITION_ORDER, ListKind
 from lists.models import HaveItem, WantItem
+from lists.selectors import list_items_for
 
 EARTH_RADIUS_KM = 6371.0088
 MAX_CANDIDATES = 500
@@ -190,8 +191,8 @@ def matches_for(*, user, limit: int = 20) -> list[Match]:
     if not user.has_location:
         return []
     my_lat, my_lon = float(user.latitude), float(user.longitude)
-    my_wants = list(WantItem.objects.filter(owner=user))
-    my_haves = list(HaveItem.objects.filter(owner=user).select_related("card"))
+    my_wants = list(list_items_for(kind=ListKind.WANT, owner=user))
+    my_haves = list(list_items_for(kind=ListKind.HAVE, owner=user).select_related("card"))
     if not my_wants or not my_haves:
         return []
     want_card_ids = {want.card_id for want in my_wants}
@@ -205,8 +206,8 @@ def matches_for(*, user, limit: int = 20) -> list[Match]:
         )
         .exclude(pk=user.pk)
         .filter(
-            Exists(HaveItem.objects.filter(owner=OuterRef("pk"), card_id__in=want_card_ids)),
-            Exists(WantItem.objects.filter(owner=OuterRef("pk"), card_id__in=have_card_ids)),
+            Exists(list_items_for(kind=ListKind.HAVE, owner=OuterRef("pk"), card_ids=want_card_ids)),
+            Exists(list_items_for(kind=ListKind.WANT, owner=OuterRef("pk"), card_ids=have_card_ids)),
         )
         .select_related("reputation")
         .order_by("pk")[:MAX_CANDIDATES]
@@ -219,10 +220,10 @@ def matches_for(*, user, limit: int = 20) -> list[Match]:
     if not distances:
         return []
     their_haves: dict[int, list[HaveItem]] = defaultdict(list)
-    for have in HaveItem.objects.filter(owner_id__in=distances, card_id__in=want_card_ids).select_related("card"):
+    for have in list_items_for(kind=ListKind.HAVE, owner_ids=distances, card_ids=want_card_ids).select_related("card"):
         their_haves[have.owner_id].append(have)
     their_wants: dict[int, list[WantItem]] = defaultdict(list)
-    for want in WantItem.objects.filter(owner_id__in=distances, card_id__in=have_card_ids):
+    for want in list_items_for(kind=ListKind.WANT, owner_ids=distances, card_ids=have_card_ids):
         their_wants[want.owner_id].append(want)
     prices = card_prices_current(card_ids=want_card_ids | have_card_ids)
 

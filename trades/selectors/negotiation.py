@@ -11,7 +11,9 @@ from django.http import Http404
 from django.utils.module_loading import import_string
 
 from core.money import quantize_money
+from lists.enums import ListKind
 from lists.models import HaveItem
+from lists.selectors import list_items_for
 from trades.enums import PROPOSAL_OPEN_STATUSES, ProposalSide, TradeStatus
 from trades.models import Message, ProposalItem, Thread, ThreadParticipant, Trade, TradeItem, TradeProposal, TradeReview
 
@@ -161,7 +163,7 @@ class ProposalFormData:
 def proposal_pickable_items(*, proposer, recipient) -> ProposalFormData:
     """Both have lists with current unit values: what a proposal can be made of."""
     haves = list(
-        HaveItem.objects.filter(owner__in=[proposer, recipient])
+        list_items_for(kind=ListKind.HAVE, owner_ids=[proposer.pk, recipient.pk])
         .select_related("card")
         .order_by("card__name", "card__set_code", "pk")
     )

@@ -18,7 +18,9 @@ from django.utils import timezone
 
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.money import DEFAULT_CURRENCY, quantize_money
+from lists.enums import ListKind
 from lists.models import HaveItem
+from lists.selectors import have_items_by_id, list_items_for
 from notifications.enums import NotificationKind
 from notifications.services import notification_send
 from trades import locks
@@ -130,7 +132,7 @@ def _validated_content(
     for (field, _), quantity in wanted.items():
         if int(quantity) < 1:
             raise DomainError("Quantities must be at least 1.", field=field)
-    haves = HaveItem.objects.select_related("card").in_bulk([*offer.keys(), *request.keys()])
+    haves = have_items_by_id(ids=[*offer.keys(), *request.keys()])
     lines: list[_Line] = []
     for item_ids, owner, side, field, whose in (
         (offer, proposer, ProposalSide.PROPOSER, "offer", "your"),
@@ -279,7 +281,9 @@ def _items_still_available(proposal: TradeProposal) -> None:
     owners = {ProposalSide.PROPOSER: proposal.proposer_id, ProposalSide.RECIPIENT: proposal.recipient_id}
     stock = {
         (have.owner_id, have.card_id, have.condition, have.finish, have.language): have.quantity
-        for have in HaveItem.objects.filter(owner_id__in=owners.values(), card_id__in=[item.card_id for item in items])
+        for have in list_items_for(
+            kind=ListKind.HAVE, owner_ids=owners.values(), card_ids=[item.card_id for item in items]
+        )
     }
     for item in items:
         key = (owners[item.side], item.card_id, item.condition, item.finish, item.language)
