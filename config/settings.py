@@ -225,7 +225,7 @@ ACCOUNT_PREVENT_ENUMERATION = False
 # f(*, profile_user, viewer) -> {"template": ..., ...} | None.
 PROFILE_PANELS: list[str] = [
     "lists.selectors.profile_panel",  # lists: visible lists, propose a trade
-    "trades.selectors.negotiation.profile_panel",  # trades: reviews received
+    "trades.selectors.trades.profile_panel",  # trades: reviews received
 ]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Bazaar"
@@ -323,12 +323,12 @@ DASHBOARD_PANELS = [
 # f(*, user) -> {"<badge name>": int}; notifications merges them (it imports no app above it).
 NAV_BADGES = [
     "notifications.selectors.nav_badges",
-    "trades.selectors.negotiation.nav_badges",
+    "trades.selectors.threads.nav_badges",
 ]
 # Sections of the trade page other apps add (escrow will add one):
 # f(*, trade, viewer) -> {"template": ..., ...} | None, rendered in this order.
 TRADE_PANELS = [
-    "trades.selectors.negotiation.escrow_note_panel",
+    "trades.selectors.trades.escrow_note_panel",
 ]
 # Checks other apps run before a trade is confirmed or cancelled: f(*, trade, action) with
 # action "confirm" or "cancel"; raising a core DomainError (e.g. Conflict, 409) refuses it.

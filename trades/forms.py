@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
-from trades.selectors.negotiation import ProposalFormData
+from trades.selectors import ProposalFormData
 
 CASH_NONE, CASH_I_ADD, CASH_I_ASK = "none", "add", "ask"
 

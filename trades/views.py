@@ -9,7 +9,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
-from trades import services
+from trades import selectors, services
 from trades.enums import ProposalSide, TradeStatus
 from trades.forms import (
     CASH_I_ADD,
@@ -21,8 +21,7 @@ from trades.forms import (
     ReviewForm,
     TradeCancelForm,
 )
-from trades.selectors import negotiation as selectors
-from trades.selectors.matching import matches_for
+from trades.selectors.matches import matches_for
 
 PAGE_SIZE = 20
 

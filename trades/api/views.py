@@ -8,10 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from trades import services
+from trades import selectors, services
 from trades.models import Message, Trade, TradeProposal
-from trades.selectors import negotiation as selectors
-from trades.selectors.matching import matches_for
+from trades.selectors.matches import matches_for
 
 from .serializers import (
     DeclineSerializer,

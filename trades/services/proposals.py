@@ -26,7 +26,7 @@ from notifications.services import notification_send
 from trades import locks
 from trades.enums import PROPOSAL_OPEN_STATUSES, PROPOSAL_TRANSITIONS, ProposalSide, ProposalStatus
 from trades.models import ProposalEvent, ProposalItem, TradeProposal
-from trades.selectors.negotiation import current_prices
+from trades.selectors import current_prices
 
 from .messaging import message_record, system_message_post, thread_open
 

@@ -9,7 +9,7 @@ from cards.tests.factories import CardPriceFactory
 from lists import demo as demo_lists
 from trades import demo as demo_negotiation
 from trades.models import Trade, TradeProposal, TradeReview
-from trades.selectors.matching import matches_for
+from trades.selectors.matches import matches_for
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from lists.tests.factories import (
     priced_card,
     trader,
 )
-from trades.selectors.matching import bounding_box, haversine_km, matches_for
+from trades.selectors.matches import bounding_box, haversine_km, matches_for
 
 pytestmark = pytest.mark.django_db
 
