@@ -15,7 +15,6 @@ from cards.selectors import card_prices_current
 from core.money import DEFAULT_CURRENCY, quantize_money
 from lists.enums import ImportStatus, ListKind
 from lists.models import HaveItem, ListImport, ListSettings, WantItem
-from lists.services.items import list_model
 
 LIST_PAGE_SIZE = 50
 
@@ -27,6 +26,14 @@ class ListTotals:
     value: Decimal
     currency: str
     unpriced: int
+
+
+def list_model(kind: str) -> type[HaveItem] | type[WantItem]:
+    if kind == ListKind.HAVE:
+        return HaveItem
+    if kind == ListKind.WANT:
+        return WantItem
+    raise Http404("No such list.")
 
 
 def access_list_item(*, user, kind: str, pk: int) -> HaveItem | WantItem:

@@ -1,4 +1,4 @@
-"""API for have and want lists (own items only; anyone else's are 404) and matches."""
+"""API for have and want lists (own items only; anyone else's are 404)."""
 
 from django.db import transaction
 from drf_spectacular.utils import extend_schema, inline_serializer

@@ -1,1 +1,1 @@
-"""Writes for have and want lists: items.py (rows, visibility, reservations), imports.py (CSV uploads)."""
+"""Writes for have and want lists: items.py (rows and visibility), imports.py (CSV uploads)."""

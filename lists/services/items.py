@@ -12,6 +12,7 @@ from cards.models import Card
 from core.errors import DomainError
 from lists.enums import Condition, ListKind
 from lists.models import HaveItem, ListSettings, WantItem
+from lists.selectors import list_model
 
 MAX_QUANTITY = 9999
 PRINTING_FIELDS = ("card", "condition", "finish", "language")
@@ -21,14 +22,6 @@ KIND_FIELDS = {
     ListKind.WANT: ("note", "max_price"),
 }
 DEFAULT_CONDITION = {ListKind.HAVE: Condition.NEAR_MINT, ListKind.WANT: Condition.LIGHTLY_PLAYED}
-
-
-def list_model(kind: str) -> type[HaveItem] | type[WantItem]:
-    if kind == ListKind.HAVE:
-        return HaveItem
-    if kind == ListKind.WANT:
-        return WantItem
-    raise Http404("No such list.")
 
 
 def _check_finish(card: Card, finish: str, *, field: str = "finish") -> None:

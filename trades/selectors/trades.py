@@ -1,8 +1,11 @@
 """Reads for agreed trades: access (only the two parties), lists, the trade page and its panels."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from trades.enums import TradeStatus
@@ -41,6 +44,16 @@ def trade_active_count(*, user) -> int:
     return Trade.objects.filter(Q(party_a=user) | Q(party_b=user), status=TradeStatus.ACTIVE).count()
 
 
+def review_window_days() -> int:
+    return int(getattr(settings, "TRADE_REVIEW_WINDOW_DAYS", 30))
+
+
+def review_window_open(*, trade: Trade, now=None) -> bool:
+    if trade.completed_at is None:
+        return False
+    return (now or timezone.now()) <= trade.completed_at + timedelta(days=review_window_days())
+
+
 def trade_view_for(*, trade: Trade, user) -> dict:
     """Everything the trade page needs about the viewer's side of it."""
     is_a = trade.party_a_id == user.pk
@@ -48,8 +61,6 @@ def trade_view_for(*, trade: Trade, user) -> dict:
     me, other = (trade.party_a, trade.party_b) if is_a else (trade.party_b, trade.party_a)
     my_review = next((r for r in trade.reviews.all() if r.reviewer_id == user.pk), None)
     their_review = next((r for r in trade.reviews.all() if r.reviewer_id != user.pk), None)
-    from trades.services.reviews import review_window_open
-
     return {
         "me": me,
         "other": other,

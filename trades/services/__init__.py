@@ -12,7 +12,7 @@ from .proposals import (
     proposal_mark_viewed,
     proposals_expire_due,
 )
-from .reviews import review_create, review_window_open
+from .reviews import review_create
 from .trades import (
     reputation_stats,
     reputation_sync,
@@ -36,7 +36,6 @@ __all__ = [
     "reputation_stats",
     "reputation_sync",
     "review_create",
-    "review_window_open",
     "system_message_post",
     "thread_group",
     "thread_mark_read",
