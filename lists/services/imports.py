@@ -25,6 +25,7 @@ from lists.importers import ImportFileError, ParsedRow, RowError, iter_rows, ope
 from lists.models import ListImport
 
 from .items import DEFAULT_CONDITION, list_items_upsert
+from .reservations import ReservedCopies
 
 logger = logging.getLogger(__name__)
 
@@ -350,6 +351,11 @@ def list_import_commit(*, list_import_id: int) -> None:
             list_import.processed_rows = list_import.total_rows
             _forget_file(list_import)
             list_import.save(update_fields=["status", "committed_at", "processed_rows", "file", "updated_at"])
+    except ReservedCopies as error:
+        # Not a failure of the import: the trader's own agreed trades stand in its way; say which.
+        ListImport.objects.filter(pk=list_import_id, status=ImportStatus.COMMITTING).update(
+            status=ImportStatus.FAILED, error_message=error.message, updated_at=timezone.now()
+        )
     except Exception:
         logger.exception("list import %s failed to commit", list_import_id)
         ListImport.objects.filter(pk=list_import_id, status=ImportStatus.COMMITTING).update(
