@@ -82,7 +82,9 @@ def lists_visible_to(*, viewer, owner_ids) -> dict[int, set[str]]:
     for user_id, haves_public, wants_public in ListSettings.objects.filter(user_id__in=owner_ids).values_list(
         "user_id", "haves_public", "wants_public"
     ):
-        visible[user_id] = {kind for kind, public in ((ListKind.HAVE, haves_public), (ListKind.WANT, wants_public)) if public}
+        visible[user_id] = {
+            kind for kind, public in ((ListKind.HAVE, haves_public), (ListKind.WANT, wants_public)) if public
+        }
     viewer_id = getattr(viewer, "pk", None)
     if viewer_id in visible:
         visible[viewer_id] = {ListKind.HAVE, ListKind.WANT}

@@ -134,7 +134,13 @@ def list_item_update(*, owner, kind: str, item_id: int, changes: dict) -> HaveIt
 @transaction.atomic
 def list_item_remove(*, owner, kind: str, item_id: int) -> None:
     """Remove a row; a have with copies promised in agreed trades stays (ReservedCopies)."""
-    item = list_model(kind).objects.select_for_update(of=("self",)).select_related("card").filter(pk=item_id, owner=owner).first()
+    item = (
+        list_model(kind)
+        .objects.select_for_update(of=("self",))
+        .select_related("card")
+        .filter(pk=item_id, owner=owner)
+        .first()
+    )
     if item is None:
         raise Http404("No such item.")
     if kind == ListKind.HAVE and item.reserved:

@@ -28,6 +28,7 @@ from trades import locks
 from trades.enums import PROPOSAL_OPEN_STATUSES, PROPOSAL_TRANSITIONS, ProposalSide, ProposalStatus
 from trades.models import ProposalEvent, ProposalItem, TradeProposal
 from trades.selectors import current_prices
+from trades.selectors.proposals import offered_printings
 
 from .messaging import message_record, system_message_post, thread_open
 
@@ -159,22 +160,14 @@ def _validated_content(
                 raise DomainError(f"One of the cards is not on {whose} have list.", field=field)
             if int(quantity) > limit:
                 raise DomainError(
-                    f"Only {limit} × {have.card.name} available on {whose} have list.", field=field, code="not_available"
+                    f"Only {limit} × {have.card.name} available on {whose} have list.",
+                    field=field,
+                    code="not_available",
                 )
             lines.append(_Line(have=have, quantity=int(quantity), side=side))
     if not lines and cash_out == 0 and cash_in == 0:
         raise DomainError("Add at least one card or some cash.", field="offer")
     return lines, cash_out, cash_in
-
-
-def offered_printings(proposal: TradeProposal) -> dict[tuple, int]:
-    """What the proposer put on the table: {(card, condition, finish, language): quantity}."""
-    offered: dict[tuple, int] = {}
-    for item in proposal.items.all():
-        if item.side == ProposalSide.PROPOSER:
-            key = (item.card_id, item.condition, item.finish, item.language)
-            offered[key] = offered.get(key, 0) + item.quantity
-    return offered
 
 
 def _write_proposal(

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from cards.models import Card
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.money import quantize_money
 from lists.services.reservations import HaveMove, haves_give, haves_release, wants_receive
@@ -24,7 +25,6 @@ from notifications.enums import NotificationKind
 from notifications.services import notification_send
 from trades import locks
 from trades.enums import TRADE_TRANSITIONS, ProposalSide, TradeStatus
-from cards.models import Card
 from trades.models import Trade, TradeEvent, TradeItem, TradeProposal, TradeReview
 
 from .messaging import system_message_post

@@ -54,7 +54,7 @@ def test_a_mutual_match_within_both_radii_with_reasons_and_proposal_ids():
 
     [match] = matches_for(user=me, limit=10)
 
-    assert match.trader == them
+    assert match.trader.pk == them.pk
     assert (match.get_value, match.give_value) == (Decimal("42.00"), Decimal("38.00"))
     assert match.request_ids == [their_have.pk] and match.offer_ids == [my_have.pk]
     assert match.reasons == [
