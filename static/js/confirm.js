@@ -2,7 +2,7 @@
 //
 // A form with data-confirm="Question?" (and optionally data-confirm-action="Accept") asks
 // before it submits; htmx's hx-confirm asks through the same dialog instead of the browser's
-// window.confirm. Without JavaScript the forms post as they are. No inline script and no on*
+// built-in confirm box. Without JavaScript the forms post as they are. No inline script and no on*
 // attributes: everything is wired here (a strict Content-Security-Policy allows this file).
 (() => {
   let dialog = null;
