@@ -118,10 +118,10 @@ class MatchLine:
     want: ListRow
     quantity: int
     unit_price: Decimal | None
+    value: Decimal = field(init=False)
 
-    @property
-    def value(self) -> Decimal:
-        return quantize_money((self.unit_price or 0) * self.quantity)
+    def __post_init__(self) -> None:
+        self.value = quantize_money((self.unit_price or 0) * self.quantity)
 
 
 @dataclass
@@ -137,13 +137,12 @@ class Match:
     propose_url: str = ""
     lists_url: str = ""
 
-    @property
-    def get_value(self) -> Decimal:
-        return sum((line.value for line in self.they_give), Decimal("0.00"))
+    get_value: Decimal = Decimal("0.00")
+    give_value: Decimal = Decimal("0.00")
 
-    @property
-    def give_value(self) -> Decimal:
-        return sum((line.value for line in self.i_give), Decimal("0.00"))
+    def __post_init__(self) -> None:
+        self.get_value = sum((line.value for line in self.they_give), Decimal("0.00"))
+        self.give_value = sum((line.value for line in self.i_give), Decimal("0.00"))
 
     @property
     def total_value(self) -> Decimal:
@@ -243,8 +242,8 @@ def _overlap(kind: str, card_ids, *, available_only: bool):
     )
 
 
-def _candidates(*, user, want_card_ids, have_card_ids, cap: int) -> list[tuple]:
-    """(id, username, radius, reputation score, tier, distance) of every qualifying trader, best cheap score first."""
+def _candidates(*, user, want_card_ids, have_card_ids, cap: int):
+    """(id, username, radius, reputation score, tier, lat, lon) of every qualifying trader, best cheap score first."""
     lat, lon = float(user.latitude), float(user.longitude)
     has_count, has_value = _overlap(ListKind.HAVE, want_card_ids, available_only=True)
     wants_count, wants_value = _overlap(ListKind.WANT, have_card_ids, available_only=False)
@@ -268,26 +267,23 @@ def _candidates(*, user, want_card_ids, have_card_ids, cap: int) -> list[tuple]:
         )
         .annotate(distance=_distance_sql(lat, lon))
         .filter(Q(distance__lte=float(user.trade_radius_km)) & Q(distance__lte=radius))
+        # A cheap stand-in for the Python score, from the aggregates (each referenced once, so
+        # PostgreSQL runs each subquery once): the value that can change hands both ways (the
+        # smaller side: high only when the swap is both valuable and balanced), the overlap,
+        # distance and reputation, weighted as the real score weights them.
         .annotate(
-            get_value=has_value,
-            give_value=wants_value,
-            overlap=has_count + wants_count,
-            reputation_points=Cast(Coalesce("reputation__reputation_score", Value(Decimal("0"))), FloatField()),
-        )
-        # The Python score's parts, approximated from the aggregates: balance, value, variety,
-        # distance, reputation (same weights). Good enough to rank who gets scored exactly.
-        .annotate(
-            cheap_score=Value(float(WEIGHTS["balance"]))
-            * Least(F("get_value"), F("give_value"))
-            / Greatest(F("get_value"), F("give_value"), Value(0.01))
-            + Value(float(WEIGHTS["value"]))
-            * Least(Value(1.0), (F("get_value") + F("give_value")) / Value(float(VALUE_FOR_FULL_POINTS)))
+            cheap_score=Value(float(WEIGHTS["balance"] + WEIGHTS["value"]))
+            * Least(Value(1.0), Least(has_value, wants_value) / Value(float(VALUE_FOR_FULL_POINTS / 2)))
             + Value(float(WEIGHTS["variety"]))
-            * Least(Value(1.0), Cast(F("overlap"), FloatField()) / Value(float(VARIETY_FOR_FULL_POINTS)))
+            * Least(Value(1.0), Cast(has_count + wants_count, FloatField()) / Value(float(VARIETY_FOR_FULL_POINTS)))
             + Value(float(WEIGHTS["distance"]))
             * (Value(1.0) - F("distance") / Least(Value(float(user.trade_radius_km)), radius))
             + Value(float(WEIGHTS["reputation"]))
-            * Least(Value(1.0), F("reputation_points") / Value(float(REPUTATION_FOR_FULL_POINTS)))
+            * Least(
+                Value(1.0),
+                Cast(Coalesce("reputation__reputation_score", Value(Decimal("0"))), FloatField())
+                / Value(float(REPUTATION_FOR_FULL_POINTS)),
+            )
         )
         .order_by("-cheap_score", "pk")
         .values_list(
@@ -300,7 +296,7 @@ def _candidates(*, user, want_card_ids, have_card_ids, cap: int) -> list[tuple]:
             "longitude",
         )[:cap]
     )
-    return list(rows)
+    return rows
 
 
 HAVE_FIELDS = ("pk", "owner_id", "card_id", "condition", "finish", "language", "available", "min_trade_value")
@@ -372,6 +368,10 @@ def _lines(haves_by_card: dict[int, list[ListRow]], wants: list[ListRow], prices
 
 def _drop_below_min_value(they_give: list[MatchLine], i_give: list[MatchLine]) -> tuple[list, list]:
     """A have with a minimum trade value only counts if what its owner receives reaches it."""
+    if not any(line.have.min_trade_value for line in they_give) and not any(
+        line.have.min_trade_value for line in i_give
+    ):
+        return they_give, i_give
     while True:
         get_value = sum((line.value for line in they_give), Decimal(0))
         give_value = sum((line.value for line in i_give), Decimal(0))
@@ -430,7 +430,7 @@ def matches_for(*, user, limit: int = 20) -> list[Match]:
     want_card_ids = {want.card_id for want in my_wants}
     have_card_ids = {have.card_id for have in my_haves}
     cap = int(getattr(settings, "MATCHING_MAX_SCORED", MAX_SCORED))
-    candidates = _candidates(user=user, want_card_ids=want_card_ids, have_card_ids=have_card_ids, cap=cap)
+    candidates = list(_candidates(user=user, want_card_ids=want_card_ids, have_card_ids=have_card_ids, cap=cap))
     if not candidates:
         return []
     my_lat, my_lon = float(user.latitude), float(user.longitude)
