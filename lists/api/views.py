@@ -1,7 +1,7 @@
 """API for have and want lists (own items only; anyone else's are 404)."""
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -22,6 +22,17 @@ class ListItemPagination(DefaultCursorPagination):
     ordering = "-id"
 
 
+RESERVED_NOTE = (
+    "Have items: 409 `reserved` when the change would take the item below the copies promised in "
+    "agreed trades (`reserved`), or change the printing of reserved copies; nothing is written."
+)
+
+
+@extend_schema_view(
+    partial_update=extend_schema(description=RESERVED_NOTE),
+    update=extend_schema(description=RESERVED_NOTE),
+    destroy=extend_schema(description=RESERVED_NOTE),
+)
 class ListItemViewSet(viewsets.GenericViewSet):
     kind: str = ""
     pagination_class = ListItemPagination
@@ -84,7 +95,8 @@ class ListItemViewSet(viewsets.GenericViewSet):
         summary="Add or update many items at once, all or nothing",
         description="Body: a JSON list of items (or {'items': [...], 'replace': bool}). Each printing is "
         "upserted (quantity and terms set, not added). Any invalid item rejects the whole request "
-        "with per-item errors by index; nothing is written.",
+        "with per-item errors by index; nothing is written. Haves: 409 `reserved` when an item (or, with "
+        "replace, a missing item) would fall below its copies promised in agreed trades.",
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request):

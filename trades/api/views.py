@@ -14,6 +14,7 @@ from trades.selectors.matches import matches_for
 
 from .serializers import (
     DeclineSerializer,
+    ErrorSerializer,
     MatchSerializer,
     MessageSerializer,
     ProposalCreateSerializer,
@@ -64,7 +65,13 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         proposal = services.proposal_create(proposer=request.user, recipient=recipient, **payload.terms())
         return Response(self._detail(proposal.pk).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: TradeSerializer})
+    @extend_schema(
+        request=None,
+        responses={200: TradeSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        description="Accepting promises every copy the proposal moves. 409 `not_available` when a card is no "
+        "longer available in that quantity (promised in another agreed trade, or removed); 409 "
+        "`invalid_transition` when the proposal is no longer open.",
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         self.get_object()

@@ -81,6 +81,8 @@ def test_matches_api():
         True,
     )
     assert (match["offer_ids"], match["request_ids"]) == ([my_have.pk], [their_have.pk])
+    assert match["offer"] == [{"have_item": my_have.pk, "quantity": 1}]
+    assert match["request"] == [{"have_item": their_have.pk, "quantity": 1}]
     assert match["they_give"][0]["have_id"] == their_have.pk
     assert match["reasons"][0] == {"code": "has_your_wants", "count": 1, "value": "42.00"}
 
