@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from cards.models import Card
 from core.errors import DomainError
 from core.pagination import DefaultCursorPagination
+from core.schema import error_responses
 from lists.enums import ListKind
 from lists.selectors import access_list_item
 from lists.services import items as services
@@ -23,16 +24,11 @@ class ListItemPagination(DefaultCursorPagination):
 
 
 RESERVED_NOTE = (
-    "Have items: 409 `reserved` when the change would take the item below the copies promised in "
-    "agreed trades (`reserved`), or change the printing of reserved copies; nothing is written."
+    "409 `reserved` when the change would take the item below the copies promised in agreed trades "
+    "(`reserved`), or change the printing of reserved copies; nothing is written."
 )
 
 
-@extend_schema_view(
-    partial_update=extend_schema(description=RESERVED_NOTE),
-    update=extend_schema(description=RESERVED_NOTE),
-    destroy=extend_schema(description=RESERVED_NOTE),
-)
 class ListItemViewSet(viewsets.GenericViewSet):
     kind: str = ""
     pagination_class = ListItemPagination
@@ -90,7 +86,8 @@ class ListItemViewSet(viewsets.GenericViewSet):
         responses={
             200: inline_serializer(
                 "BulkResult", {"written": serializers.IntegerField(), "replaced": serializers.BooleanField()}
-            )
+            ),
+            **error_responses(409),
         },
         summary="Add or update many items at once, all or nothing",
         description="Body: a JSON list of items (or {'items': [...], 'replace': bool}). Each printing is "
@@ -140,6 +137,13 @@ class ListItemViewSet(viewsets.GenericViewSet):
         return Response({"written": written, "replaced": replace}, status=status.HTTP_200_OK)
 
 
+@extend_schema_view(
+    update=extend_schema(responses={200: HaveItemSerializer, **error_responses(409)}, description=RESERVED_NOTE),
+    partial_update=extend_schema(
+        responses={200: HaveItemSerializer, **error_responses(409)}, description=RESERVED_NOTE
+    ),
+    destroy=extend_schema(responses={204: None, **error_responses(409)}, description=RESERVED_NOTE),
+)
 class HaveItemViewSet(ListItemViewSet):
     kind = ListKind.HAVE
     serializer_class = HaveItemSerializer

@@ -5,14 +5,6 @@ from rest_framework import serializers
 from trades.models import Message, ProposalItem, Trade, TradeItem, TradeProposal, TradeReview
 
 
-class ErrorSerializer(serializers.Serializer):
-    """The body of a refused request (documentation only)."""
-
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    field = serializers.CharField(required=False)
-
-
 class ProposalItemSerializer(serializers.ModelSerializer):
     card_name = serializers.CharField(source="card.name", read_only=True)
 

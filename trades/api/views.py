@@ -8,13 +8,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.schema import error_responses
 from trades import selectors, services
 from trades.models import Message, Trade, TradeProposal
 from trades.selectors.matches import matches_for
 
 from .serializers import (
     DeclineSerializer,
-    ErrorSerializer,
     MatchSerializer,
     MessageSerializer,
     ProposalCreateSerializer,
@@ -67,7 +67,7 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
 
     @extend_schema(
         request=None,
-        responses={200: TradeSerializer, 403: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+        responses={200: TradeSerializer, **error_responses(403, 409)},
         description="Accepting promises every copy the proposal moves. 409 `not_available` when a card is no "
         "longer available in that quantity (promised in another agreed trade, or removed); 409 "
         "`invalid_transition` when the proposal is no longer open.",
