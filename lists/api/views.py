@@ -31,6 +31,7 @@ RESERVED_NOTE = (
 
 class ListItemViewSet(viewsets.GenericViewSet):
     kind: str = ""
+    lookup_value_regex = "[0-9]+"
     pagination_class = ListItemPagination
 
     def get_queryset(self):
