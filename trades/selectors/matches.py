@@ -328,9 +328,12 @@ def _by_card(rows: list[ListRow]) -> dict[int, list[ListRow]]:
     return grouped
 
 
+CONDITION_RANK = {condition: rank for rank, condition in enumerate(CONDITION_ORDER)}  # 0 is best
+
+
 def _better(have: ListRow, other: ListRow) -> bool:
     """Give the best-condition copy first (then the oldest row)."""
-    return (CONDITION_ORDER.index(have.condition), have.pk) < (CONDITION_ORDER.index(other.condition), other.pk)
+    return (CONDITION_RANK[have.condition], have.pk) < (CONDITION_RANK[other.condition], other.pk)
 
 
 def _lines(haves_by_card: dict[int, list[ListRow]], wants: list[ListRow], prices: dict) -> list[MatchLine]:
@@ -350,7 +353,7 @@ def _lines(haves_by_card: dict[int, list[ListRow]], wants: list[ListRow], prices
             if (
                 have.finish == want.finish
                 and have.language == want.language
-                and condition_satisfies(have.condition, want.condition)
+                and CONDITION_RANK[have.condition] <= CONDITION_RANK[want.condition]  # condition_satisfies
                 and remaining.get(have.pk, have.quantity) > 0
                 and (
                     best is None

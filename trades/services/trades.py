@@ -324,6 +324,8 @@ def trade_cancel(*, trade_id: int, actor=None, cause: str) -> Trade:
 
     Releases the copies it promised. Cancelling a cancelled trade again is a no-op; a completed
     trade cannot be cancelled. Mutual cancellation by the parties is `trade_request_cancel`.
+    Like `trade_complete`, it does not ask TRADE_GUARDS: those veto the parties' requests, and
+    the caller here is the app that decides.
     """
     cause = (cause or "").strip()
     if not cause:
