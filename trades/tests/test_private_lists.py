@@ -169,3 +169,18 @@ def test_public_list_page_profile_panel_and_list_api(client, world):
     assert api_item.status_code == 404
     assert [row["id"] for row in api_list["results"]] == [world["mine"].pk]
     assert Decimal(api_list["results"][0]["quantity"]) == 2
+
+
+def test_counter_page_post_of_a_private_id_is_answered_like_a_missing_one(client, world, offer_from_hidden):
+    other_secret = HaveItemFactory(owner=world["secretive"], card=priced_card("9.00", name="Other Secret"))
+    client.force_login(world["me"])
+    url = reverse("trades:proposal_counter", args=[offer_from_hidden.pk])
+
+    def answer(have_id):
+        response = client.post(url, {"cash_direction": "none", f"request_{have_id}": 1})
+        body = response.content.decode()
+        return response.status_code, body.count("Add at least one card or some cash."), "Other Secret" in body
+
+    assert answer(other_secret.pk) == answer(MISSING_ID) == (422, 1, False)
+    assert TradeProposal.objects.get(pk=offer_from_hidden.pk).status == "pending"
+    assert TradeProposal.objects.count() == 1
