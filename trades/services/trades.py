@@ -124,11 +124,11 @@ def _release_reservations(trade: Trade, actor) -> None:
     haves_release(moves=moves)
     if moves:
         TradeEvent.objects.create(
-            trade=trade, actor=actor, kind="reservation_released", note=_describe(moves, trade, verb="released")
+            trade=trade, actor=actor, kind="reservation_released", note=_describe(moves, verb="released")
         )
 
 
-def _describe(moves, trade: Trade, *, verb: str) -> str:
+def _describe(moves, *, verb: str) -> str:
     names = dict(Card.objects.filter(pk__in={m.card_id for m in moves}).values_list("pk", "name"))
     parts = [f"{m.quantity} × {names.get(m.card_id, m.card_id)}" for m in moves]
     return f"{verb}: " + ", ".join(parts)[:480]
@@ -139,7 +139,9 @@ def _lists_follow(trade: Trade, actor) -> None:
     moves = _trade_moves(trade)
     given = haves_give(moves=moves)
     received = []
-    for receiver_id, giver_id in ((trade.party_a_id, trade.party_b_id), (trade.party_b_id, trade.party_a_id)):
+    # Receivers in user-id order: two trades between the same traders lock their wants alike.
+    pairs = sorted(((trade.party_a_id, trade.party_b_id), (trade.party_b_id, trade.party_a_id)))
+    for receiver_id, giver_id in pairs:
         received += wants_receive(owner_id=receiver_id, moves=[m for m in moves if m.owner_id == giver_id])
     names = dict(Card.objects.filter(pk__in={m.card_id for m in given + received}).values_list("pk", "name"))
     usernames = {trade.party_a_id: trade.party_a.username, trade.party_b_id: trade.party_b.username}
