@@ -266,3 +266,22 @@ def test_api_shows_quantity_reserved_available_and_refuses_with_409(owner, reser
     assert HaveItem.objects.filter(owner=owner).count() == 1
     assert api.get("/api/v1/wants/").status_code == 200
     assert Decimal(api.get("/api/v1/haves/").json()["results"][0]["quantity"]) == 4
+
+
+def test_admin_keeps_promised_copies(reserved_have):
+    from lists.admin import HaveItemAdminForm
+
+    data = {
+        "owner": reserved_have.owner_id,
+        "card": reserved_have.card_id,
+        "quantity": 2,
+        "condition": "NM",
+        "finish": "nonfoil",
+        "language": "en",
+        "note": "",
+    }
+    form = HaveItemAdminForm(data=data, instance=reserved_have)
+
+    assert not form.is_valid()
+    assert "3 copies are promised in agreed trades" in str(form.errors)
+    assert HaveItemAdminForm(data=data | {"quantity": 3}, instance=reserved_have).is_valid()
