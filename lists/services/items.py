@@ -151,6 +151,29 @@ def list_item_remove(*, owner, kind: str, item_id: int) -> None:
     item.delete()
 
 
+def _merged_by_printing(kind: str, items: Iterable[dict]) -> dict[tuple, dict]:
+    """One entry per printing (card, condition, finish, language), duplicates' quantities summed."""
+    merged: dict[tuple, dict] = {}
+    for item in items:
+        key = (
+            int(item["card_id"]),
+            item.get("condition") or DEFAULT_CONDITION[kind],
+            item.get("finish") or "nonfoil",
+            item.get("language") or "en",
+        )
+        if key in merged:
+            merged[key]["quantity"] = min(MAX_QUANTITY, merged[key]["quantity"] + int(item["quantity"]))
+        else:
+            merged[key] = {**item, "quantity": min(MAX_QUANTITY, int(item["quantity"]))}
+    return merged
+
+
+def list_items_check_reservations(*, owner, kind: str, items: Iterable[dict], replace: bool) -> None:
+    """Refuse (ReservedCopies) now an upload that would break promised copies; the write checks again."""
+    if kind == ListKind.HAVE:
+        _check_reservations_kept(owner=owner, merged=_merged_by_printing(kind, items), replace=replace)
+
+
 def _check_reservations_kept(*, owner, merged: dict[tuple, dict], replace: bool) -> None:
     """Lock the have rows an upsert rewrites (by id) and refuse if one would fall below its reserved copies.
 
@@ -193,18 +216,7 @@ def list_items_upsert(
     if replace:
         # Replacing describes the whole row: fields the upload leaves out go back to their defaults.
         update_fields = list(dict.fromkeys([*update_fields, "note", *KIND_FIELDS[kind]]))
-    merged: dict[tuple, dict] = {}
-    for item in items:
-        key = (
-            int(item["card_id"]),
-            item.get("condition") or DEFAULT_CONDITION[kind],
-            item.get("finish") or "nonfoil",
-            item.get("language") or "en",
-        )
-        if key in merged:
-            merged[key]["quantity"] = min(MAX_QUANTITY, merged[key]["quantity"] + int(item["quantity"]))
-        else:
-            merged[key] = {**item, "quantity": min(MAX_QUANTITY, int(item["quantity"]))}
+    merged = _merged_by_printing(kind, items)
     if kind == ListKind.HAVE:
         _check_reservations_kept(owner=owner, merged=merged, replace=replace)
     if replace:

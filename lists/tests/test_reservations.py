@@ -184,18 +184,41 @@ def test_replacing_keeps_reserved_rows_their_ids_and_reservations(owner, reserve
     assert state(reserved_have) == (6, 3, 3)
 
 
-def test_a_replacing_import_that_drops_a_reserved_have_fails_with_the_reason(
+def _previewed_import(owner, capture):
+    data = (FIXTURES / "deckbox_haves.csv").read_bytes()
+    with capture(execute=True):
+        list_import = list_import_start(owner=owner, kind="have", uploaded_file=SimpleUploadedFile("haves.csv", data))
+    return list_import
+
+
+def test_a_replacing_import_that_drops_a_reserved_have_is_refused_at_once(
     owner, settings, tmp_path, django_capture_on_commit_callbacks
 ):
     settings.MEDIA_ROOT = tmp_path
-    catalog = make_catalog()
-    promised = HaveItemFactory(owner=owner, card=catalog["mace"], quantity=2)
+    promised = HaveItemFactory(owner=owner, card=make_catalog()["mace"], quantity=2)
     haves_reserve(moves=[move(promised, 2)])
-    data = (FIXTURES / "deckbox_haves.csv").read_bytes()
-    with django_capture_on_commit_callbacks(execute=True):
-        list_import = list_import_start(owner=owner, kind="have", uploaded_file=SimpleUploadedFile("haves.csv", data))
-    with django_capture_on_commit_callbacks(execute=True):
+    list_import = _previewed_import(owner, django_capture_on_commit_callbacks)
+
+    with pytest.raises(ReservedCopies, match=r"2 × \+2 Mace .* promised in agreed trades"):
         list_import_request_commit(owner=owner, list_import_id=list_import.pk, replace_existing=True)
+
+    list_import.refresh_from_db()
+    assert list_import.status == ImportStatus.PREVIEW  # still waiting: import without replacing, or later
+    assert list(HaveItem.objects.filter(owner=owner).values_list("pk", "quantity", "reserved")) == [(promised.pk, 2, 2)]
+
+
+def test_an_import_overtaken_by_an_accept_fails_with_the_reason(
+    owner, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
+    promised = HaveItemFactory(owner=owner, card=make_catalog()["mace"], quantity=2)
+    list_import = _previewed_import(owner, django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=False) as commit_task:
+        list_import_request_commit(owner=owner, list_import_id=list_import.pk, replace_existing=True)
+    haves_reserve(moves=[move(promised, 2)])  # accepted while the commit task waited in the queue
+
+    for callback in commit_task:
+        callback()
 
     list_import.refresh_from_db()
     assert list_import.status == ImportStatus.FAILED
