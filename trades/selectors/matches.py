@@ -8,7 +8,8 @@ what others made public), holding an available copy of a card I want and wanting
 have — and ranks them by a cheap SQL score (overlap values, counts, distance, reputation).
 Only if there are more than `MAX_SCORED` of them is the list cut, after that ranking, so the
 best are never the ones dropped. Their rows are then read as value tuples (no model
-instances) and scored in Python by card-indexed lookups. Six queries however many traders
+instances), wants less what agreed trades already bring, and scored in Python by card-indexed
+lookups. Seven queries however many traders
 or items there are.
 """
 
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
@@ -42,7 +43,9 @@ from cards.enums import Finish
 from cards.models import CardPrice
 from core.money import DEFAULT_CURRENCY, quantize_money
 from lists.enums import CONDITION_ORDER, ListKind
-from lists.selectors import condition_satisfies, list_items_for, private_list_owner_ids
+from lists.selectors import condition_satisfies, list_items_for, private_list_owner_ids, want_accepts
+from trades.enums import TradeStatus
+from trades.models import TradeItem
 
 EARTH_RADIUS_KM = 6371.0088
 # Scoring is cheap per trader (tuples and dict lookups); the cut exists only so that a city of
@@ -53,6 +56,7 @@ WEIGHTS = {"balance": 35, "value": 20, "variety": 15, "distance": 15, "reputatio
 VALUE_FOR_FULL_POINTS = Decimal("500")
 VARIETY_FOR_FULL_POINTS = 10
 REPUTATION_FOR_FULL_POINTS = Decimal("900")
+CONDITION_RANK = {condition: rank for rank, condition in enumerate(CONDITION_ORDER)}  # 0 is best
 
 __all__ = [
     "Match",
@@ -321,14 +325,68 @@ def _wants(**filters) -> list[ListRow]:
     return [ListRow(*row) for row in rows]
 
 
+@dataclass(frozen=True)
+class Incoming:
+    """Copies a trader receives in an agreed trade not yet completed."""
+
+    card_id: int
+    condition: str
+    finish: str
+    language: str
+    quantity: int
+
+
+def _incoming(*, receiver_ids, card_ids) -> dict[int, list[Incoming]]:
+    """{receiver id: what their active trades bring them} on these cards, in one query."""
+    receiver_ids = set(receiver_ids)
+    rows = (
+        TradeItem.objects.filter(trade__status=TradeStatus.ACTIVE, card_id__in=card_ids)
+        .filter(Q(trade__party_a_id__in=receiver_ids) | Q(trade__party_b_id__in=receiver_ids))
+        .order_by("pk")
+        .values_list(
+            "trade__party_a_id",
+            "trade__party_b_id",
+            "giver_id",
+            "card_id",
+            "condition",
+            "finish",
+            "language",
+            "quantity",
+        )
+    )
+    incoming: dict[int, list[Incoming]] = defaultdict(list)
+    for party_a, party_b, giver, *printing in rows:
+        receiver = party_b if giver == party_a else party_a
+        if receiver in receiver_ids:
+            incoming[receiver].append(Incoming(*printing))
+    return incoming
+
+
+def _still_wanted(wants: list[ListRow], incoming: list[Incoming]) -> list[ListRow]:
+    """Wants less what agreed trades already bring (the rule completion applies: `want_accepts`,
+    strictest want first), so nobody is matched for a card already on its way."""
+    if not incoming:
+        return wants
+    left = {want.pk: want.quantity for want in wants}
+    for copy in incoming:
+        remaining = copy.quantity
+        for want in sorted(
+            (want for want in wants if left[want.pk] and want_accepts(want, copy)),
+            key=lambda want: (CONDITION_RANK[want.condition], want.pk),
+        ):
+            taken = min(left[want.pk], remaining)
+            left[want.pk] -= taken
+            remaining -= taken
+            if not remaining:
+                break
+    return [replace(want, quantity=left[want.pk]) for want in wants if left[want.pk]]
+
+
 def _by_card(rows: list[ListRow]) -> dict[int, list[ListRow]]:
     grouped: dict[int, list[ListRow]] = defaultdict(list)
     for row in rows:
         grouped[row.card_id].append(row)
     return grouped
-
-
-CONDITION_RANK = {condition: rank for rank, condition in enumerate(CONDITION_ORDER)}  # 0 is best
 
 
 def _better(have: ListRow, other: ListRow) -> bool:
@@ -447,6 +505,10 @@ def matches_for(*, user, limit: int = 20) -> list[Match]:
     their_wants: dict[int, list[ListRow]] = defaultdict(list)
     for want in _wants(owner_ids=traders, card_ids=have_card_ids):
         their_wants[want.owner_id].append(want)
+    incoming = _incoming(receiver_ids=[user.pk, *traders], card_ids=want_card_ids | have_card_ids)
+    my_wants = _still_wanted(my_wants, incoming.get(user.pk, []))
+    for trader_id in incoming.keys() & their_wants.keys():
+        their_wants[trader_id] = _still_wanted(their_wants[trader_id], incoming[trader_id])
     prices = {
         (card_id, finish): price
         for card_id, finish, price in CardPrice.objects.filter(card_id__in=want_card_ids | have_card_ids).values_list(

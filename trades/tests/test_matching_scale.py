@@ -54,7 +54,7 @@ def crowd():
 def test_the_best_match_is_found_among_600_whatever_its_id(crowd, django_assert_max_num_queries):
     me, best = crowd
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         matches = matches_for(user=me, limit=CANDIDATES)
 
     assert len(matches) == CANDIDATES  # every qualifying trader was scored

@@ -142,12 +142,12 @@ def test_queries_do_not_grow_with_traders_or_items(django_assert_max_num_queries
     me = trader()
     for _ in range(5):
         mutual(me, trader(location=BELLEVUE))
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert len(matches_for(user=me)) == 5
     for _ in range(45):
         mutual(me, trader(location=BELLEVUE))
 
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(7):
         assert len(matches_for(user=me, limit=100)) == 50
 
 

@@ -16,7 +16,7 @@ from trades import services
 from trades.enums import ProposalStatus, TradeStatus
 from trades.models import Trade, TradeEvent, TradeProposal
 from trades.selectors.matches import matches_for
-from trades.tests.factories import priced_have
+from trades.tests.factories import HaveItemFactory, priced_have
 
 pytestmark = pytest.mark.django_db
 
@@ -275,3 +275,26 @@ def test_a_have_with_every_copy_promised_is_not_offered_on_the_form(client, sell
     body = client.get(reverse("trades:proposal_create", args=["seller"])).content.decode()
 
     assert f"request_{last_copy.pk}" not in body
+
+
+def test_matching_leaves_out_wants_an_agreed_trade_already_fills():
+    """Between accept and completion the card is on its way: nobody else is matched for it."""
+    me = trader(location=SEATTLE, username="receiver")
+    seller = trader(location=BELLEVUE, username="first_seller")
+    other = trader(location=BELLEVUE, username="other_seller")
+    wanted = priced_have(owner=seller, price="10.00", quantity=1)
+    WantItemFactory(owner=me, card=wanted.card, condition="LP", quantity=1)
+    also_has_it = HaveItemFactory(owner=other, card=wanted.card, quantity=1)
+    mine = priced_have(owner=me, price="10.00", quantity=3)
+    WantItemFactory(owner=other, card=mine.card)
+    assert [m.trader.username for m in matches_for(user=me)] == ["other_seller"]
+
+    proposal = services.proposal_create(proposer=seller, recipient=me, offer={wanted.pk: 1}, request={})
+    trade = services.proposal_accept(proposal_id=proposal.pk, actor=me)
+
+    assert matches_for(user=me) == []  # my one wanted copy is coming from first_seller
+    assert matches_for(user=other) == []  # and other_seller is not offered a want that is filled
+    services.trade_request_cancel(trade_id=trade.pk, actor=me)
+    services.trade_request_cancel(trade_id=trade.pk, actor=seller)
+    [match] = matches_for(user=me)
+    assert match.request == [{"have_item": also_has_it.pk, "quantity": 1}]
