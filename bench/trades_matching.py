@@ -110,39 +110,47 @@ def setup(traders: int) -> None:
     print(f"seeded {traders} traders with 30/30 items, {ME} with 200/200, {CARDS} cards")
 
 
-def measure(matches_for, runs: int, label: str) -> None:
+def _profile(matches_for, me) -> tuple[int, int, int]:
+    """(matches, queries, model instances) of one call."""
     from django.db import connection
     from django.db.models.signals import post_init
     from django.test.utils import CaptureQueriesContext
 
-    from accounts.models import User
-
-    me = User.objects.get(username=ME)
     instances = 0
 
     def count(**kwargs):
         nonlocal instances
         instances += 1
 
-    matches_for(user=me, limit=20)  # warm
-    times = []
     post_init.connect(count, weak=False)
     try:
         with CaptureQueriesContext(connection) as queries:
             matches = matches_for(user=me, limit=20)
-        counted = instances
-        for _ in range(runs):
-            started = time.perf_counter()
-            matches_for(user=me, limit=20)
-            times.append((time.perf_counter() - started) * 1000)
     finally:
         post_init.disconnect(count)
-    times.sort()
-    p90 = times[max(0, int(len(times) * 0.9) - 1)]
-    print(
-        f"{label}: matches={len(matches)} queries={len(queries)} model_instances={counted} "
-        f"p50={statistics.median(times):.0f}ms p90={p90:.0f}ms load={os.getloadavg()[0]:.2f}"
-    )
+    return len(matches), len(queries), instances
+
+
+def measure(versions: dict, runs: int) -> None:
+    """Calls alternate between the versions, so that each sees the same machine load."""
+    from accounts.models import User
+
+    me = User.objects.get(username=ME)
+    profiles = {label: _profile(matches_for, me) for label, matches_for in versions.items()}
+    times: dict[str, list[float]] = {label: [] for label in versions}
+    for _ in range(runs):
+        for label, matches_for in versions.items():
+            started = time.perf_counter()
+            matches_for(user=me, limit=20)
+            times[label].append((time.perf_counter() - started) * 1000)
+    for label, samples in times.items():
+        samples.sort()
+        matches, queries, instances = profiles[label]
+        p90 = samples[max(0, int(len(samples) * 0.9) - 1)]
+        print(
+            f"{label}: matches={matches} queries={queries} model_instances={instances} "
+            f"p50={statistics.median(samples):.0f}ms p90={p90:.0f}ms load={os.getloadavg()[0]:.2f}"
+        )
 
 
 def main() -> None:
@@ -160,13 +168,15 @@ def main() -> None:
         return
     from trades.selectors.matches import matches_for
 
+    versions = {}
     if args.reference:
         spec = importlib.util.spec_from_file_location("reference_matches", args.reference)
         module = importlib.util.module_from_spec(spec)
         sys.modules["reference_matches"] = module
         spec.loader.exec_module(module)
-        measure(module.matches_for, args.runs, "reference")
-    measure(matches_for, args.runs, "current")
+        versions["reference"] = module.matches_for
+    versions["current"] = matches_for
+    measure(versions, args.runs)
 
 
 if __name__ == "__main__":

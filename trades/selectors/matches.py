@@ -2,15 +2,14 @@
 
 Both radii must hold (mine and theirs): a trader 40 km away with a 25 km radius does not want
 to meet me. Every qualifying trader is scored. One SQL query finds them — active personal
-accounts within both radii (haversine in SQL, inside a lat/long bounding box), whose have and
+accounts within both radii (distance in SQL, inside a lat/long bounding box), whose have and
 want lists are public (matching uses my private lists for my own matches, but shows me only
 what others made public), holding an available copy of a card I want and wanting a card I
-have — and ranks them by a cheap SQL score (overlap values, counts, distance, reputation).
-Only if there are more than `MAX_SCORED` of them is the list cut, after that ranking, so the
-best are never the ones dropped. Their rows are then read as value tuples (no model
-instances), wants less what agreed trades already bring, and scored in Python by card-indexed
-lookups. Seven queries however many traders
-or items there are.
+have. Only if more than `MAX_SCORED` qualify is the list cut, and then after ranking them by a
+cheap SQL score (overlap values and counts, distance, reputation), so the best are never the
+ones dropped. Their rows are then read as value tuples (no model instances), wants less what
+agreed trades already bring, and scored in Python by card-indexed lookups. Seven queries (eight
+with a cut) however many traders or items there are.
 """
 
 from __future__ import annotations
@@ -246,13 +245,14 @@ def _overlap(kind: str, card_ids, *, available_only: bool):
     )
 
 
-def _candidates(*, user, want_card_ids, have_card_ids, cap: int):
-    """(id, username, radius, reputation score, tier, lat, lon) of every qualifying trader, best cheap score first."""
+CANDIDATE_FIELDS = ("pk", "username", "trade_radius_km", "reputation_score", "reputation_tier", "latitude", "longitude")
+
+
+def _qualifying(*, user, want_card_ids, have_card_ids):
+    """Active personal traders within both radii, lists public, with an available copy of a card I
+    want and a want for a card I have. Unordered; annotated with `distance` (km)."""
     lat, lon = float(user.latitude), float(user.longitude)
-    has_count, has_value = _overlap(ListKind.HAVE, want_card_ids, available_only=True)
-    wants_count, wants_value = _overlap(ListKind.WANT, have_card_ids, available_only=False)
-    radius = Cast("trade_radius_km", FloatField())
-    rows = (
+    return (
         User.objects.filter(
             is_active=True,
             account_type=AccountType.PERSONAL,
@@ -270,7 +270,29 @@ def _candidates(*, user, want_card_ids, have_card_ids, cap: int):
             Exists(list_items_for(kind=ListKind.WANT, owner=OuterRef("pk"), card_ids=have_card_ids)),
         )
         .annotate(distance=_distance_sql(lat, lon))
-        .filter(Q(distance__lte=float(user.trade_radius_km)) & Q(distance__lte=radius))
+        .filter(Q(distance__lte=float(user.trade_radius_km)) & Q(distance__lte=Cast("trade_radius_km", FloatField())))
+        .annotate(
+            reputation_score=Coalesce("reputation__reputation_score", Value(Decimal("0"))),
+            reputation_tier=Coalesce("reputation__reputation_tier", Value("new")),
+        )
+    )
+
+
+def _candidates(*, user, want_card_ids, have_card_ids, cap: int) -> list[tuple]:
+    """Every qualifying trader as CANDIDATE_FIELDS tuples; at most `cap`, the best by the SQL score.
+
+    While there are no more than `cap` of them (the usual case) one plain query returns them
+    all: ranking is only worth its subqueries when some must be left out.
+    """
+    qualifying = _qualifying(user=user, want_card_ids=want_card_ids, have_card_ids=have_card_ids)
+    everyone = list(qualifying.order_by("pk").values_list(*CANDIDATE_FIELDS)[: cap + 1])
+    if len(everyone) <= cap:
+        return everyone
+    has_count, has_value = _overlap(ListKind.HAVE, want_card_ids, available_only=True)
+    wants_count, wants_value = _overlap(ListKind.WANT, have_card_ids, available_only=False)
+    radius = Cast("trade_radius_km", FloatField())
+    ranked = (
+        qualifying
         # A cheap stand-in for the Python score, from the aggregates (each referenced once, so
         # PostgreSQL runs each subquery once): the value that can change hands both ways (the
         # smaller side: high only when the swap is both valuable and balanced), the overlap,
@@ -283,24 +305,12 @@ def _candidates(*, user, want_card_ids, have_card_ids, cap: int):
             + Value(float(WEIGHTS["distance"]))
             * (Value(1.0) - F("distance") / Least(Value(float(user.trade_radius_km)), radius))
             + Value(float(WEIGHTS["reputation"]))
-            * Least(
-                Value(1.0),
-                Cast(Coalesce("reputation__reputation_score", Value(Decimal("0"))), FloatField())
-                / Value(float(REPUTATION_FOR_FULL_POINTS)),
-            )
+            * Least(Value(1.0), Cast(F("reputation_score"), FloatField()) / Value(float(REPUTATION_FOR_FULL_POINTS)))
         )
         .order_by("-cheap_score", "pk")
-        .values_list(
-            "pk",
-            "username",
-            "trade_radius_km",
-            Coalesce("reputation__reputation_score", Value(Decimal("0"))),
-            Coalesce("reputation__reputation_tier", Value("new")),
-            "latitude",
-            "longitude",
-        )[:cap]
+        .values_list(*CANDIDATE_FIELDS)[:cap]
     )
-    return rows
+    return list(ranked)
 
 
 HAVE_FIELDS = ("pk", "owner_id", "card_id", "condition", "finish", "language", "available", "min_trade_value")
@@ -491,7 +501,7 @@ def matches_for(*, user, limit: int = 20) -> list[Match]:
     want_card_ids = {want.card_id for want in my_wants}
     have_card_ids = {have.card_id for have in my_haves}
     cap = int(getattr(settings, "MATCHING_MAX_SCORED", MAX_SCORED))
-    candidates = list(_candidates(user=user, want_card_ids=want_card_ids, have_card_ids=have_card_ids, cap=cap))
+    candidates = _candidates(user=user, want_card_ids=want_card_ids, have_card_ids=have_card_ids, cap=cap)
     if not candidates:
         return []
     my_lat, my_lon = float(user.latitude), float(user.longitude)

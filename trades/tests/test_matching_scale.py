@@ -67,11 +67,14 @@ def test_the_best_match_is_found_among_600_whatever_its_id(crowd, django_assert_
     assert matches[1].balance == 0.01
 
 
-def test_a_cut_keeps_the_best_because_candidates_are_ranked_in_sql_first(crowd, settings):
+def test_a_cut_keeps_the_best_because_candidates_are_ranked_in_sql_first(
+    crowd, settings, django_assert_max_num_queries
+):
     me, best = crowd
     settings.MATCHING_MAX_SCORED = 50
 
-    matches = matches_for(user=me, limit=CANDIDATES)
+    with django_assert_max_num_queries(8):  # one more than without a cut: the ranked candidate query
+        matches = matches_for(user=me, limit=CANDIDATES)
 
     assert len(matches) == 50  # the cut happened...
     assert matches[0].trader.pk == best.pk  # ...and the best, highest id of all, survived it
