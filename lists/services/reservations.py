@@ -17,9 +17,9 @@ from operator import or_
 from django.db.models import Q
 
 from core.errors import DomainError
-from lists.enums import CONDITION_ORDER
+from lists.enums import CONDITION_ORDER, ListKind
 from lists.models import HaveItem, WantItem
-from lists.selectors import want_accepts, wants_filled_by
+from lists.selectors import lists_visible_to, want_accepts, wants_filled_by
 
 
 class NotAvailable(DomainError):
@@ -97,19 +97,27 @@ def _merged(moves) -> list[HaveMove]:
     return [HaveMove(*key, quantity=quantity) for key, quantity in totals.items()]
 
 
-def haves_reserve(*, moves: list[HaveMove]) -> None:
+def haves_reserve(*, moves: list[HaveMove], viewer=None) -> None:
     """Promise these copies, or refuse (NotAvailable, nothing written) if any is not available.
 
-    Must run inside the caller's transaction: the reservation commits or rolls back with the
-    trade that makes it.
+    The refusal says how many are left only to whoever may see the list (`viewer`: the owner,
+    or anyone if the have list is public); a private list's counts stay private. Must run
+    inside the caller's transaction: the reservation commits or rolls back with the trade that
+    makes it.
     """
     moves = _merged(moves)
     rows = _locked_haves(moves)
+    visible = lists_visible_to(viewer=viewer, owner_ids={move.owner_id for move in moves}) if moves else {}
     for move in moves:
         row = rows.get(move.key)
         if row is None:
             raise NotAvailable("One of the cards is no longer on the have list. Counter or decline instead.")
         if row.available < move.quantity:
+            if ListKind.HAVE not in visible[move.owner_id]:
+                raise NotAvailable(
+                    f"{move.quantity} × {row.card.name} is no longer available on {row.owner.username}'s "
+                    "have list. Counter or decline instead."
+                )
             promised = f" ({row.reserved} promised in other agreed trades)" if row.reserved else ""
             raise NotAvailable(
                 f"{move.quantity} × {row.card.name} is no longer on {row.owner.username}'s have list: "

@@ -303,8 +303,11 @@ def _proposal_moves(proposal: TradeProposal) -> list[HaveMove]:
 
 
 def _reserve_items(proposal: TradeProposal) -> None:
-    """Under the proposal's lock: promise every copy it moves, or refuse the accept (409, nothing written)."""
-    haves_reserve(moves=_proposal_moves(proposal))
+    """Under the proposal's lock: promise every copy it moves, or refuse the accept (409, nothing written).
+
+    The recipient is accepting: counts on the proposer's list are said only if it is public.
+    """
+    haves_reserve(moves=_proposal_moves(proposal), viewer=proposal.recipient)
 
 
 @transaction.atomic

@@ -184,3 +184,22 @@ def test_counter_page_post_of_a_private_id_is_answered_like_a_missing_one(client
     assert answer(other_secret.pk) == answer(MISSING_ID) == (422, 1, False)
     assert TradeProposal.objects.get(pk=offer_from_hidden.pk).status == "pending"
     assert TradeProposal.objects.count() == 1
+
+
+def test_an_accept_refused_for_a_private_list_does_not_say_how_many_are_left(world):
+    """secretive (private lists) offers their 3 Secret Mox to two traders; the first takes all 3."""
+    first = services.proposal_create(
+        proposer=world["secretive"], recipient=world["me"], offer={world["secret"].pk: 3}, request={}
+    )
+    second_buyer = trader(location=BELLEVUE, username="second_buyer")
+    second = services.proposal_create(
+        proposer=world["secretive"], recipient=second_buyer, offer={world["secret"].pk: 1}, request={}
+    )
+    services.proposal_accept(proposal_id=first.pk, actor=world["me"])
+
+    response = api_for(second_buyer).post(f"/api/v1/proposals/{second.pk}/accept/")
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == (
+        "1 × Secret Mox is no longer available on secretive's have list. Counter or decline instead."
+    )
