@@ -155,7 +155,22 @@ def _validated_content(
             limit = have.available if have is not None else 0
             if have is not None and side == ProposalSide.RECIPIENT and not their_list_public:
                 key = (have.card_id, have.condition, have.finish, have.language)
-                limit = min(limit, offered[key]) if key in offered else None
+                if key in offered:
+                    # Known only through their offer: say what they offered, never what is left.
+                    if int(quantity) > offered[key]:
+                        raise DomainError(
+                            f"{recipient.username} offered only {offered[key]} × {have.card.name}.",
+                            field=field,
+                            code="not_available",
+                        )
+                    if int(quantity) > have.available:
+                        raise DomainError(
+                            f"{have.card.name} is no longer available on {whose} have list.",
+                            field=field,
+                            code="not_available",
+                        )
+                else:
+                    limit = None
             if have is None or have.owner_id != owner.pk or limit is None:
                 raise DomainError(f"One of the cards is not on {whose} have list.", field=field)
             if int(quantity) > limit:

@@ -123,7 +123,7 @@ def test_counter_api_asks_only_for_what_they_offered(world, offer_from_hidden):
 
     assert answer(other_secret.pk) == answer(MISSING_ID)
     assert answer(other_secret.pk)[1]["detail"] == "One of the cards is not on secretive's have list."
-    assert answer(world["secret"].pk, 2)[1]["detail"] == "Only 1 × Secret Mox available on secretive's have list."
+    assert answer(world["secret"].pk, 2)[1]["detail"] == "secretive offered only 1 × Secret Mox."
     assert TradeProposal.objects.get(pk=offer_from_hidden.pk).status == "pending"  # refusals change nothing
     made = answer(world["secret"].pk, 1)
     assert made[0] == 201 and made[1]["items"][0]["quantity"] == 1
@@ -203,3 +203,19 @@ def test_an_accept_refused_for_a_private_list_does_not_say_how_many_are_left(wor
     assert response.json()["detail"] == (
         "1 × Secret Mox is no longer available on secretive's have list. Counter or decline instead."
     )
+
+
+def test_a_counter_for_offered_copies_promised_meanwhile_does_not_say_how_many_are_left(world, offer_from_hidden):
+    elsewhere = services.proposal_create(
+        proposer=world["secretive"], recipient=trader(username="elsewhere"), offer={world["secret"].pk: 3}, request={}
+    )
+    services.proposal_accept(proposal_id=elsewhere.pk, actor=elsewhere.recipient)
+
+    response = api_for(world["me"]).post(
+        f"/api/v1/proposals/{offer_from_hidden.pk}/counter/",
+        {"request": [{"have_item": world["secret"].pk, "quantity": 1}]},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["detail"] == "Secret Mox is no longer available on secretive's have list."
