@@ -156,9 +156,9 @@ def proposal_pickable_items(*, proposer, recipient, offered: dict[tuple, int] | 
         available = item.available
         if item.owner_id != proposer.pk and not their_list_public:
             key = (item.card_id, item.condition, item.finish, item.language)
-            if key not in offered:
-                continue
-            available = min(available, offered[key])
+            if key not in offered or available < offered[key]:
+                continue  # not offered, or no longer all there: showing less would tell what is left
+            available = offered[key]
         pickable = PickableItem(
             have=item, unit_value=prices.get((item.card_id, item.finish), Decimal("0")), available=available
         )
