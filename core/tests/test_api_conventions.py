@@ -33,7 +33,7 @@ def assert_error(response, status: int, code: str, *, errors: list[str] | None =
     assert response.status_code == status, response.content[:300]
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert set(body) <= {"detail", "code", "errors", "field"}
+    assert set(body) <= {"detail", "code", "errors"}
     assert isinstance(body["detail"], str) and body["detail"]
     assert body["code"] == code
     if errors is None:

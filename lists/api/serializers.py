@@ -3,11 +3,12 @@
 from rest_framework import serializers
 
 from cards.enums import Finish
+from core.api import StrictJSONTypes
 from lists.enums import Condition, Language
 from lists.services.items import MAX_QUANTITY
 
 
-class ListItemSerializer(serializers.Serializer):
+class ListItemSerializer(StrictJSONTypes, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     card = serializers.IntegerField(source="card_id", min_value=1, help_text="Card id (one printing).")
     card_name = serializers.CharField(source="card.name", read_only=True)

@@ -78,7 +78,7 @@ def test_create_with_a_missing_finish_is_400(api):
     response = api.post("/api/v1/haves/", {"card": card.pk, "finish": "foil"}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["field"] == "finish"
+    assert list(response.json()["errors"]) == ["finish"]
     assert HaveItem.objects.count() == 0
 
 
@@ -132,9 +132,11 @@ def test_bulk_is_all_or_nothing_with_per_item_errors(api, owner):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["errors"] == [
-        {"index": 1, "errors": {"quantity": ["Ensure this value is greater than or equal to 1."]}}
-    ]
+    assert response.json() == {
+        "detail": "No items were saved: fix the items listed in errors.",
+        "code": "invalid",
+        "errors": {"items.1.quantity": ["Ensure this value is greater than or equal to 1."]},
+    }
 
     second = api.post(
         "/api/v1/wants/bulk/",
@@ -142,10 +144,10 @@ def test_bulk_is_all_or_nothing_with_per_item_errors(api, owner):
         format="json",
     )
     assert second.status_code == 400
-    assert second.json()["errors"] == [
-        {"index": 1, "errors": {"card": ["No such card."]}},
-        {"index": 2, "errors": {"finish": [f"{nonfoil_only.name} is not printed in foil."]}},
-    ]
+    assert second.json()["errors"] == {
+        "items.1.card": ["No such card."],
+        "items.2.finish": [f"{nonfoil_only.name} is not printed in foil."],
+    }
     assert WantItem.objects.count() == 0
 
 

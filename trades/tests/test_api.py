@@ -73,7 +73,7 @@ def test_full_negotiation_through_the_api(client, pair):
         f"/api/v1/trades/{trade['id']}/review/",
         {"overall": 4, "communication": 5, "packaging": 5, "accuracy": 4, "speed": 5},
     )
-    assert duplicate.status_code == 400 and duplicate.json()["code"] == "duplicate"
+    assert duplicate.status_code == 409 and duplicate.json()["code"] == "duplicate"
 
     messages = client.get(f"/api/v1/threads/{trade['thread']}/messages/").json()["results"]
     assert any(m["body"] == "API deal" and m["sender"] == proposer.username for m in messages)
@@ -94,7 +94,7 @@ def test_create_validation_errors_write_nothing(client, pair):
     assert wrong_side.json() == {
         "detail": "One of the cards is not on your have list.",
         "code": "invalid",
-        "field": "offer",
+        "errors": {"offer": ["One of the cards is not on your have list."]},
     }
     to_self = _post(client, "/api/v1/proposals/", {"recipient": proposer.username, "cash_from_proposer": "1"})
     assert to_self.status_code == 400 and "yourself" in to_self.json()["detail"]
