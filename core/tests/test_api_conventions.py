@@ -119,6 +119,11 @@ def test_only_json_bodies_are_accepted(user_client):
     assert ApiToken.objects.count() == 0
 
 
+def test_asking_for_anything_but_json_is_a_json_406(user_client):
+    response = user_client.get("/api/v1/me/", headers={"Accept": "text/html"})
+    assert_error(response, 406, "not_acceptable")
+
+
 def test_throttled_requests_are_429_with_retry_after(client, monkeypatch):
     monkeypatch.setitem(SimpleRateThrottle.THROTTLE_RATES, "anon", "1/min")
     CardPriceFactory()
