@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import validated_query
+from core.money import DEFAULT_CURRENCY
 from core.pagination import DefaultCursorPagination
 
 from .. import selectors
@@ -140,6 +141,7 @@ class MoversView(PublicAPIView):
         body = {
             "window": data["window"],
             "min_price": min_price,
+            "currency": DEFAULT_CURRENCY,
             "gainers": selectors.movers_list(
                 window=data["window"], direction="gainers", min_price=min_price, limit=data["limit"]
             ),
