@@ -10,4 +10,9 @@ def seed(*, user, other):
     for index, card in enumerate(cards):
         ids["haves"].append(HaveItemFactory(owner=user if index % 2 else other, card=card, quantity=3).pk)
         ids["wants"].append(WantItemFactory(owner=other if index % 2 else user, card=card, quantity=1).pk)
+    card_ids = [card.pk for card in cards]
+    ids["body"] = {
+        **{(f"/api/v1/{kind}/", "card"): card_ids for kind in ("haves", "wants")},
+        **{(f"/api/v1/{kind}/bulk/", "items[*].card"): card_ids for kind in ("haves", "wants")},
+    }
     return ids

@@ -4,6 +4,10 @@ from lists.models import HaveItem
 from trades import services
 
 
+def _have_ids(owner) -> list[int]:
+    return list(HaveItem.objects.filter(owner=owner).values_list("pk", flat=True))
+
+
 def seed(*, user, other):
     mine = HaveItem.objects.filter(owner=user).first()
     theirs = HaveItem.objects.filter(owner=other).first()
@@ -17,4 +21,9 @@ def seed(*, user, other):
         "proposals": [outgoing.pk, incoming.pk, accepted.pk],
         "trades": [trade.pk],
         "threads": [outgoing.thread_id, incoming.thread_id, accepted.thread_id],
+        "body": {
+            ("/api/v1/proposals/", "recipient"): [other.username],
+            ("/api/v1/proposals/", "offer[*].have_item"): _have_ids(user),
+            ("/api/v1/proposals/", "request[*].have_item"): _have_ids(other),
+        },
     }
