@@ -42,9 +42,16 @@ def _json_type_problem(field, value) -> str | None:
         return None if isinstance(value, int) else "A whole number is required."
     if isinstance(field, serializers.FloatField):
         return None if isinstance(value, (int, float)) else "A number is required."
+    if isinstance(field, serializers.ChoiceField) and not all(isinstance(key, str) for key in field.choices):
+        return None  # non-string choices: the field's own validation decides
     if isinstance(field, (serializers.CharField, serializers.ChoiceField, serializers.DecimalField)):
         # Decimals are documented as strings ("12.50"): a float would already have lost cents.
-        return None if isinstance(value, str) else "A string is required."
+        if not isinstance(value, str):
+            return "A string is required."
+        max_length = getattr(field, "max_length", None)
+        if isinstance(field, serializers.CharField) and max_length is not None and len(value) > max_length:
+            # The schema's maxLength counts what is sent; DRF would count it after trimming spaces.
+            return f"Ensure this field has no more than {max_length} characters."
     return None
 
 
@@ -75,7 +82,17 @@ def validated_query(serializer_class, request) -> dict:
     as "not given" and silently applies the default; here it is a value that must pass (docs/api.md:
     invalid filter values are a 400).
     """
-    params = serializer_class(data=request.query_params.dict())
+    raw = request.query_params.dict()
+    params = serializer_class(data=raw)
+    too_long = {
+        name: [f"Ensure this value has no more than {field.max_length} characters."]
+        for name, field in params.fields.items()
+        if isinstance(field, serializers.CharField)
+        and field.max_length is not None
+        and len(raw.get(name, "")) > field.max_length  # counted as sent, like the schema's maxLength
+    }
+    if too_long:
+        raise serializers.ValidationError(too_long)
     params.is_valid(raise_exception=True)
     return params.validated_data
 

@@ -305,3 +305,42 @@ def test_domain_not_found_is_a_404():
 
     response = exception_handler(NotFound("No such proposal."), {})
     assert (response.status_code, response.data) == (404, {"detail": "No such proposal.", "code": "not_found"})
+
+
+@pytest.mark.parametrize(
+    "value,valid",
+    [
+        ({"name": "x", "count": 2, "on": True, "price": "1.50", "size": 3}, True),
+        ({"name": 1}, False),
+        ({"count": "2"}, False),
+        ({"count": True}, False),
+        ({"on": "true"}, False),
+        ({"on": 1}, False),
+        ({"price": 1.5}, False),
+        ({"name": None, "price": None}, True),  # null: the fields' own allow_null decides
+        ({"size": 3}, True),  # integer choices are left to the choice field
+        ({"name": "  " + "x" * 9}, False),  # 11 characters sent: too long, though 9 after trimming
+        ({"name": " " + "x" * 9}, True),
+    ],
+)
+def test_json_bodies_keep_their_types(value, valid):
+    from rest_framework import serializers as drf
+
+    from core.api import StrictJSONTypes
+
+    class Body(StrictJSONTypes, drf.Serializer):
+        name = drf.CharField(required=False, allow_null=True, max_length=10)
+        count = drf.IntegerField(required=False)
+        on = drf.BooleanField(required=False)
+        price = drf.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True)
+        size = drf.ChoiceField(choices=[(1, "S"), (3, "L")], required=False)
+
+    body = Body(data=value)
+    assert body.is_valid() == valid, body.errors
+    if not valid:
+        assert set(body.errors) == set(value)
+
+
+def test_query_lengths_count_what_is_sent(client):
+    assert_error(client.get("/api/v1/cards/", {"q": "  " + "x" * 199}), 400, "invalid", errors=["q"])
+    assert client.get("/api/v1/cards/", {"q": "x" * 200}).status_code == 200
