@@ -84,17 +84,24 @@ def validated_query(serializer_class, request) -> dict:
     """
     raw = request.query_params.dict()
     params = serializer_class(data=raw)
+    check_lengths_as_sent(params, raw)
+    params.is_valid(raise_exception=True)
+    return params.validated_data
+
+
+def check_lengths_as_sent(params: serializers.Serializer, raw: dict) -> None:
+    """A 400 for strings longer than their field's max_length as sent (the schema's maxLength);
+    DRF would measure them after trimming spaces."""
     too_long = {
         name: [f"Ensure this value has no more than {field.max_length} characters."]
         for name, field in params.fields.items()
         if isinstance(field, serializers.CharField)
         and field.max_length is not None
-        and len(raw.get(name, "")) > field.max_length  # counted as sent, like the schema's maxLength
+        and isinstance(raw.get(name), str)
+        and len(raw[name]) > field.max_length
     }
     if too_long:
         raise serializers.ValidationError(too_long)
-    params.is_valid(raise_exception=True)
-    return params.validated_data
 
 
 def error_body(detail: str, code: str, errors: dict[str, list[str]] | None = None) -> dict:
