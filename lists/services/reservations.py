@@ -16,23 +16,21 @@ from operator import or_
 
 from django.db.models import Q
 
-from core.errors import DomainError
+from core.errors import Conflict
 from lists.enums import CONDITION_ORDER, ListKind
 from lists.models import HaveItem, WantItem
 from lists.selectors import lists_visible_to, want_accepts, wants_filled_by
 
 
-class NotAvailable(DomainError):
-    """More copies asked for than are left once agreed trades are counted."""
+class NotAvailable(Conflict):
+    """More copies asked for than are left once agreed trades are counted (409)."""
 
-    status_code = 409
     code = "not_available"
 
 
-class ReservedCopies(DomainError):
-    """A list change would break a promise made in an agreed trade."""
+class ReservedCopies(Conflict):
+    """A list change would break a promise made in an agreed trade (409)."""
 
-    status_code = 409
     code = "reserved"
 
 
