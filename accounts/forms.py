@@ -2,6 +2,7 @@
 
 from django import forms
 
+from .enums import TokenScope
 from .models import MAX_TRADE_RADIUS_KM
 from .services import MAX_API_TOKEN_DAYS
 
@@ -51,4 +52,10 @@ class ApiTokenForm(forms.Form):
         min_value=1,
         max_value=MAX_API_TOKEN_DAYS,
         help_text=f"1-{MAX_API_TOKEN_DAYS} days; leave empty for a token that does not expire.",
+    )
+    scope = forms.ChoiceField(
+        label="Access",
+        choices=TokenScope.choices,
+        initial=TokenScope.FULL,
+        help_text="A point-of-sale system needs only “store inventory and syncs”.",
     )

@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "cards",
     "trades",
     "notifications",
+    "stores",
+    "django_filters",
 ]
 
 MIDDLEWARE = [
@@ -169,6 +171,16 @@ CELERY_BEAT_SCHEDULE = {
     "cards.import_mtgjson_prices": {
         "task": "cards.tasks.import_mtgjson_prices",
         "schedule": crontab(minute=0, hour=11),
+    },
+    # Stores: claim stores whose scheduled URL sync is due (docs/decisions/0011); reprice
+    # auto-adjusted stores in batches after price imports (never per tick).
+    "stores.sync_due_stores": {
+        "task": "stores.tasks.sync_due_stores",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/5"),
+    },
+    "stores.reprice_auto_adjusted_stores": {
+        "task": "stores.tasks.reprice_auto_adjusted_stores",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/15"),
     },
 }
 
@@ -317,6 +329,7 @@ DASHBOARD_PANELS = [
     "cards.selectors.dashboard_panel",
     "trades.selectors.dashboard_panel",
     "notifications.selectors.dashboard_panel",
+    "stores.selectors.dashboard_panel",
 ]
 REPUTATION_INACTIVITY_DAYS_PER_MONTH = 30
 # Trades (negotiation): an unanswered proposal expires after this many days; reviews stay
@@ -332,6 +345,11 @@ SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 SCRYFALL_BULK_URL = env("SCRYFALL_BULK_URL", default="")
 MTGJSON_PRICES_URL = env("MTGJSON_PRICES_URL", default="")
 MTGJSON_IDENTIFIERS_URL = env("MTGJSON_IDENTIFIERS_URL", default="")
+
+# --- Stores ----------------------------------------------------------------------------------
+# Inventory sync files (uploads and URL fetches): size and time caps.
+STORE_SYNC_MAX_BYTES = env.int("STORE_SYNC_MAX_BYTES", default=100 * 1024 * 1024)
+STORE_SYNC_FETCH_TIMEOUT_SECONDS = env.int("STORE_SYNC_FETCH_TIMEOUT_SECONDS", default=120)
 
 # --- Production ----------------------------------------------------------------------------
 if IS_PRODUCTION:
