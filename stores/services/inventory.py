@@ -214,10 +214,10 @@ def inventory_patch(*, store: LGSProfile, acting_user: User, items: list[dict]) 
     for index, item in enumerate(items):
         try:
             key, sku = resolver.key(item)
-            if ("quantity" in item) == ("quantity_delta" in item) and "price" not in item:
-                raise DomainError("Give quantity or quantity_delta, and/or price.", field="quantity")
             if "quantity" in item and "quantity_delta" in item:
                 raise DomainError("Give quantity or quantity_delta, not both.", field="quantity_delta")
+            if "quantity" not in item and "quantity_delta" not in item and "price" not in item:
+                raise DomainError("Give quantity or quantity_delta, and/or price.", field="quantity")
             if "quantity" in item:
                 _quantity(item["quantity"])
             if "quantity_delta" in item:
