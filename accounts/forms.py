@@ -57,5 +57,9 @@ class ApiTokenForm(forms.Form):
         label="Access",
         choices=TokenScope.choices,
         initial=TokenScope.FULL,
+        required=False,
         help_text="A point-of-sale system needs only “store inventory and syncs”.",
     )
+
+    def clean_scope(self):
+        return self.cleaned_data.get("scope") or TokenScope.FULL

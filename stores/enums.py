@@ -1,5 +1,7 @@
 from django.db import models
 
+from lists import enums as lists_enums
+
 
 class StoreStatus(models.TextChoices):
     PENDING = "pending", "Pending review"
@@ -16,29 +18,9 @@ ALLOWED_STATUS_TRANSITIONS: dict[str, set[str]] = {
 }
 
 
-class Condition(models.TextChoices):
-    """The same codes as the have/want lists use, so stock and wants compare directly."""
-
-    NEAR_MINT = "NM", "Near Mint"
-    LIGHTLY_PLAYED = "LP", "Lightly Played"
-    MODERATELY_PLAYED = "MP", "Moderately Played"
-    HEAVILY_PLAYED = "HP", "Heavily Played"
-    DAMAGED = "DMG", "Damaged"
-
-
-class Language(models.TextChoices):
-    ENGLISH = "en", "English"
-    SPANISH = "es", "Spanish"
-    FRENCH = "fr", "French"
-    GERMAN = "de", "German"
-    ITALIAN = "it", "Italian"
-    PORTUGUESE = "pt", "Portuguese"
-    JAPANESE = "ja", "Japanese"
-    KOREAN = "ko", "Korean"
-    RUSSIAN = "ru", "Russian"
-    CHINESE_SIMPLIFIED = "zhs", "Chinese (Simplified)"
-    CHINESE_TRADITIONAL = "zht", "Chinese (Traditional)"
-    PHYREXIAN = "ph", "Phyrexian"
+# Conditions and languages are the lists' vocabulary, so stock and wants compare directly.
+Condition = lists_enums.Condition
+Language = lists_enums.Language
 
 
 class SyncProvider(models.TextChoices):

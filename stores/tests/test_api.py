@@ -83,7 +83,9 @@ def test_get_and_patch_a_store(api):
     store = StoreFactory(status=StoreStatus.PENDING)
     api.force_authenticate(store.user)
     assert api.get(f"/api/v1/stores/{store.pk}/").json()["status"] == "pending"
-    response = api.patch(f"/api/v1/stores/{store.pk}/", {"offers_events": True, "store_phone": "555-0199"}, format="json")
+    response = api.patch(
+        f"/api/v1/stores/{store.pk}/", {"offers_events": True, "store_phone": "555-0199"}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["offers_events"] is True and response.json()["store_phone"] == "555-0199"
 
@@ -202,7 +204,9 @@ def test_patch_applies_deltas_and_refuses_to_go_below_zero(api):
     response = api.patch(url, {"items": [{"card": item.card_id, "quantity_delta": -1}]}, format="json")
     assert response.json()["updated"] == 1
     response = api.patch(url, {"items": [{"card": item.card_id, "quantity_delta": -1}]}, format="json")
-    assert response.json()["errors"] == [{"index": 0, "field": "quantity_delta", "detail": "Only 0 in stock; nothing changed."}]
+    assert response.json()["errors"] == [
+        {"index": 0, "field": "quantity_delta", "detail": "Only 0 in stock; nothing changed."}
+    ]
     response = api.patch(url, {"items": [{"card": item.card_id, "quantity": 7, "price": "3.50"}]}, format="json")
     item.refresh_from_db()
     assert (item.quantity, item.price, item.feed_price) == (7, Decimal("3.50"), Decimal("1.00"))
@@ -266,7 +270,8 @@ def test_sync_bad_provider_or_mode_is_400(api):
     api.force_authenticate(store.user)
     for data in ({"provider": "shopify", "mode": "full"}, {"provider": "tcgplayer", "mode": "all"}):
         response = api.post(
-            f"/api/v1/stores/{store.pk}/inventory/syncs/", {"file": upload("tcgplayer_good.csv"), **data},
+            f"/api/v1/stores/{store.pk}/inventory/syncs/",
+            {"file": upload("tcgplayer_good.csv"), **data},
             format="multipart",
         )
         assert response.status_code == 400

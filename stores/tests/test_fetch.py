@@ -70,7 +70,7 @@ class FeedServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802 (http.server's name)
+            def do_GET(self):
                 server.requests.append((self.path, dict(self.headers)))
                 server.routes[self.path](self)
 
@@ -99,8 +99,12 @@ def feed_server():
 
 # Tests reach the loopback test server only through this policy; production allows https to public hosts.
 def local_policy(**overrides):
-    options = {"schemes": frozenset({"http"}), "extra_allowed_addresses": frozenset({"127.0.0.1"}),
-               "max_bytes": 1024 * 1024, "timeout_seconds": 5}
+    options = {
+        "schemes": frozenset({"http"}),
+        "extra_allowed_addresses": frozenset({"127.0.0.1"}),
+        "max_bytes": 1024 * 1024,
+        "timeout_seconds": 5,
+    }
     options.update(overrides)
     return FetchPolicy(**options)
 

@@ -89,8 +89,13 @@ def test_registration_validates_and_changes_nothing(change, field):
 def test_coordinates_place_a_store_outside_the_us():
     store = store_register(
         user=UserFactory(),
-        data={"store_name": "Dragon's Lair", "store_country": "GB", "latitude": "51.5072", "longitude": "-0.1276",
-              "timezone": "Europe/London"},
+        data={
+            "store_name": "Dragon's Lair",
+            "store_country": "GB",
+            "latitude": "51.5072",
+            "longitude": "-0.1276",
+            "timezone": "Europe/London",
+        },
     )
     assert store.latitude == Decimal("51.50720000") and store.store_country == "GB"
 
@@ -309,24 +314,45 @@ def test_sync_settings_keep_the_auth_header_write_only_and_validate():
         ({"sync_auth_header": "no colon here"}, "sync_auth_header"),
         ({"sync_url": "", "sync_interval_minutes": 60}, "sync_url"),
     ]:
-        data = {"provider": "tcgplayer", "mode": "full", "sync_url": "https://feeds.example/inv.csv",
-                "sync_auth_header": None, "sync_interval_minutes": 60, **bad}
+        data = {
+            "provider": "tcgplayer",
+            "mode": "full",
+            "sync_url": "https://feeds.example/inv.csv",
+            "sync_auth_header": None,
+            "sync_interval_minutes": 60,
+            **bad,
+        }
         with pytest.raises(DomainError) as error:
             sync_settings_update(store=store, acting_user=store.user, **data)
         assert error.value.field == field
     store = sync_settings_update(
-        store=store, acting_user=store.user, provider="tcgplayer", mode="full",
-        sync_url="https://feeds.example/inv.csv", sync_auth_header="Authorization: Bearer abc", sync_interval_minutes=60,
+        store=store,
+        acting_user=store.user,
+        provider="tcgplayer",
+        mode="full",
+        sync_url="https://feeds.example/inv.csv",
+        sync_auth_header="Authorization: Bearer abc",
+        sync_interval_minutes=60,
     )
     assert store.next_sync_at is not None and store.sync_auth_header == "Authorization: Bearer abc"
     store = sync_settings_update(
-        store=store, acting_user=store.user, provider="tcgplayer", mode="full",
-        sync_url="https://feeds.example/inv.csv", sync_auth_header=None, sync_interval_minutes=60,
+        store=store,
+        acting_user=store.user,
+        provider="tcgplayer",
+        mode="full",
+        sync_url="https://feeds.example/inv.csv",
+        sync_auth_header=None,
+        sync_interval_minutes=60,
     )
     assert store.sync_auth_header == "Authorization: Bearer abc"  # None keeps it
     store = sync_settings_update(
-        store=store, acting_user=store.user, provider="tcgplayer", mode="full",
-        sync_url="", sync_auth_header="", sync_interval_minutes=None,
+        store=store,
+        acting_user=store.user,
+        provider="tcgplayer",
+        mode="full",
+        sync_url="",
+        sync_auth_header="",
+        sync_interval_minutes=None,
     )
     assert store.sync_auth_header == "" and store.next_sync_at is None
 
@@ -335,11 +361,15 @@ def test_the_beat_job_claims_due_stores_once(settings):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     now = timezone.now()
     due = StoreFactory(
-        sync_url="https://feeds.example/a.csv", inventory_sync_provider="tcgplayer", sync_interval_minutes=60,
+        sync_url="https://feeds.example/a.csv",
+        inventory_sync_provider="tcgplayer",
+        sync_interval_minutes=60,
         next_sync_at=now - timedelta(minutes=1),
     )
     StoreFactory(
-        sync_url="https://feeds.example/b.csv", inventory_sync_provider="tcgplayer", sync_interval_minutes=60,
+        sync_url="https://feeds.example/b.csv",
+        inventory_sync_provider="tcgplayer",
+        sync_interval_minutes=60,
         next_sync_at=now + timedelta(minutes=30),
     )
     run_ids = sync_due_claim(now=now)
