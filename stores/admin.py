@@ -1,6 +1,7 @@
 """Staff verify and reject stores here; state changes only through actions calling services."""
 
 from django.contrib import admin, messages
+from django.db import models
 from django.shortcuts import render
 
 from core.errors import DomainError
@@ -43,6 +44,7 @@ class LGSProfileAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     exclude = ["sync_auth_header"]  # write-only: staff do not read store secrets either
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     def has_add_permission(self, request):
         return False  # stores are registered by their owners

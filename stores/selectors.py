@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime
@@ -14,7 +13,6 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.services import zip_to_coordinates
 from core.errors import DomainError
 
 from .enums import WEEKDAYS, StoreStatus
@@ -28,7 +26,6 @@ KM_PER_DEGREE = 111.045
 # holds fewer than this many copies of the card (all conditions), the taper point part 2 uses
 # as its default maximum per card.
 BUYLIST_DEFAULT_MAX_QUANTITY = 8
-_LAT_LNG = re.compile(r"^\s*(-?\d{1,2}(?:\.\d+)?)\s*,\s*(-?\d{1,3}(?:\.\d+)?)\s*$")
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -110,24 +107,6 @@ def hours_rows(*, hours: dict) -> list[dict]:
 
 
 # --- finder ----------------------------------------------------------------------------------
-
-
-def parse_near(value: str) -> tuple[float, float]:
-    """A US ZIP code or "lat,lng" → coordinates; anything else is a 400 with the reason."""
-    value = (value or "").strip()
-    if not value:
-        raise DomainError("Give a US ZIP code or lat,lng.", field="near")
-    match = _LAT_LNG.match(value)
-    if match:
-        lat, lng = float(match.group(1)), float(match.group(2))
-        if not (-90 <= lat <= 90 and -180 <= lng <= 180):
-            raise DomainError("Latitude is −90…90 and longitude −180…180.", field="near")
-        return lat, lng
-    try:
-        lat, lng = zip_to_coordinates(value)
-    except DomainError as error:
-        raise DomainError(error.message + " Or give lat,lng.", field="near") from None
-    return float(lat), float(lng)
 
 
 def parse_radius(value) -> int:

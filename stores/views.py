@@ -23,6 +23,7 @@ from .forms import (
     SyncUploadForm,
     add_domain_error,
 )
+from .geo import parse_near
 from .selectors import (
     FinderFilters,
     access_dashboard_store,
@@ -33,7 +34,6 @@ from .selectors import (
     inventory_dashboard_list,
     inventory_public_list,
     inventory_summary,
-    parse_near,
     parse_radius,
     store_is_open,
     store_of_user,

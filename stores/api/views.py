@@ -10,13 +10,13 @@ from rest_framework.views import APIView
 from core.errors import DomainError
 from core.pagination import DefaultCursorPagination
 from stores.enums import SyncSource
+from stores.geo import parse_near
 from stores.selectors import (
     FinderFilters,
     access_owned_store,
     access_store,
     access_sync_run,
     inventory_public_list,
-    parse_near,
     parse_radius,
     stores_near,
     sync_runs_list,

@@ -11,8 +11,9 @@ from accounts.tests.factories import UserFactory
 from cards.tests.factories import CardFactory, CardPriceFactory
 from core.errors import DomainError, InvalidTransition
 from stores.enums import StoreStatus, SyncRunStatus
+from stores.geo import parse_near
 from stores.models import InventorySyncRun, LGSProfile, StoreStatusEvent
-from stores.selectors import FinderFilters, parse_near, store_is_open, stores_near
+from stores.selectors import FinderFilters, store_is_open, stores_near
 from stores.services.pricing import store_prices_reprice, stores_reprice_due
 from stores.services.profiles import StoreExists, store_register, store_update, validate_hours
 from stores.services.syncs import sync_due_claim, sync_settings_update
