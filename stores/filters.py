@@ -15,10 +15,16 @@ class InventoryFilter(django_filters.FilterSet):
     finish = django_filters.ChoiceFilter(choices=Finish.choices, empty_label="Any finish")
     language = django_filters.ChoiceFilter(choices=Language.choices, empty_label="Any language")
     stock = django_filters.ChoiceFilter(
-        choices=[("in", "In stock"), ("out", "Quantity 0")], method="filter_stock", empty_label="Any stock", label="Stock"
+        choices=[("in", "In stock"), ("out", "Quantity 0")],
+        method="filter_stock",
+        empty_label="Any stock",
+        label="Stock",
     )
     priced = django_filters.ChoiceFilter(
-        choices=[("yes", "Has a price"), ("no", "No price")], method="filter_priced", empty_label="Any price", label="Price"
+        choices=[("yes", "Has a price"), ("no", "No price")],
+        method="filter_priced",
+        empty_label="Any price",
+        label="Price",
     )
     o = django_filters.OrderingFilter(
         fields=(

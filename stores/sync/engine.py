@@ -14,7 +14,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import IO
+from typing import IO, NamedTuple
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -35,8 +35,7 @@ PROGRESS_EVERY_SECONDS = 0.5
 ItemKey = tuple[int, str, str, str]  # card, condition, finish, language
 
 
-@dataclass
-class Existing:
+class Existing(NamedTuple):
     id: int
     quantity: int
     feed_price: Decimal | None
@@ -184,6 +183,9 @@ def apply_plan(*, store: LGSProfile, plan: Plan) -> None:
     now = timezone.now()
     auto = store.auto_price_adjustment
     for start in range(0, len(plan.creates), WRITE_BATCH):
+        if connection.vendor == "postgresql":
+            _insert_batch(store.pk, plan.creates[start : start + WRITE_BATCH], auto=auto, now=now)
+            continue
         batch = [
             StoreInventoryItem(
                 store_id=store.pk,
@@ -211,6 +213,38 @@ def apply_plan(*, store: LGSProfile, plan: Plan) -> None:
     for start in range(0, len(plan.zero_ids), WRITE_BATCH):
         StoreInventoryItem.objects.filter(pk__in=plan.zero_ids[start : start + WRITE_BATCH], quantity__gt=0).update(
             quantity=0, updated_at=now
+        )
+
+
+def _insert_batch(store_id: int, batch: list[tuple], *, auto: bool, now) -> None:
+    """New items as one INSERT … SELECT FROM unnest(…): no model instances per row.
+
+    ON CONFLICT covers an item an API call created while this sync was reading the file.
+    """
+    card_ids, conditions, finishes, languages, quantities, feed_prices, skus = [], [], [], [], [], [], []
+    for (card_id, condition, finish, language), quantity, feed_price, sku in batch:
+        card_ids.append(card_id)
+        conditions.append(condition)
+        finishes.append(finish)
+        languages.append(language)
+        quantities.append(quantity)
+        feed_prices.append(feed_price)
+        skus.append(sku)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO stores_storeinventoryitem
+                (store_id, card_id, condition, finish, language, quantity, feed_price, price, currency,
+                 provider_sku, created_at, updated_at)
+            SELECT %s, v.card_id, v.condition, v.finish, v.language, v.quantity, v.feed_price,
+                   CASE WHEN %s THEN NULL ELSE v.feed_price END, 'USD', v.sku, %s, %s
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::integer[], %s::numeric[], %s::text[])
+                AS v(card_id, condition, finish, language, quantity, feed_price, sku)
+            ON CONFLICT (store_id, card_id, condition, finish, language) DO UPDATE
+                SET quantity = EXCLUDED.quantity, feed_price = EXCLUDED.feed_price, price = EXCLUDED.price,
+                    provider_sku = EXCLUDED.provider_sku, updated_at = EXCLUDED.updated_at
+            """,
+            [store_id, auto, now, now, card_ids, conditions, finishes, languages, quantities, feed_prices, skus],
         )
 
 

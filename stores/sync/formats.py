@@ -480,4 +480,6 @@ def _generic_rows(reader, positions, *, set_from_category: bool) -> Iterator[Fee
 
 
 def strip_accents(text: str) -> str:
+    if text.isascii():
+        return text
     return "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))

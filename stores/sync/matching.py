@@ -74,7 +74,7 @@ _NAME_SUFFIX = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]\s*$")
 def normalise_card_name(name: str) -> str:
     """Lower-case, accents off, TCGplayer's "(Showcase)"/"(Borderless)"-style suffixes off."""
     text = strip_accents(name).lower().strip()
-    while _NAME_SUFFIX.search(text):
+    while text.endswith((")", "]")) and _NAME_SUFFIX.search(text):
         text = _NAME_SUFFIX.sub("", text)
     text = text.replace("’", "'")
     return " ".join(text.split())
@@ -94,6 +94,11 @@ class CardRef:
     number: str
     lang: str
     finishes: tuple[str, ...]
+    keys: frozenset[str] = frozenset()  # the normalised names a row may use for it
+
+
+def card_ref(card_id: int, name: str, set_code: str, number: str, lang: str, finishes) -> CardRef:
+    return CardRef(card_id, name, set_code.lower(), number, lang, tuple(finishes or ()), frozenset(_name_keys(name)))
 
 
 class SetResolver:
@@ -111,8 +116,16 @@ class SetResolver:
             self.by_name.setdefault(normalise_set_name(alias), code)
         for alias, code in SetNameAlias.objects.values_list("alias", "set_code"):
             self.by_name[normalise_set_name(alias)] = code.lower()
+        self.cache: dict[tuple[str, str], str | None] = {}
 
     def resolve(self, *, set_name: str = "", set_code: str = "") -> str | None:
+        """Memoised: a feed names the same few hundred sets on every row."""
+        key = (set_name, set_code)
+        if key not in self.cache:
+            self.cache[key] = self._resolve(set_name=set_name, set_code=set_code)
+        return self.cache[key]
+
+    def _resolve(self, *, set_name: str = "", set_code: str = "") -> str | None:
         if set_code and set_code.strip().lower() in self.codes:
             return set_code.strip().lower()
         if set_name:
@@ -133,9 +146,21 @@ class CardIndex:
 
     def __init__(self) -> None:
         self.by_number: dict[tuple[str, str], list[CardRef]] = defaultdict(list)
-        self.by_name: dict[tuple[str, str], list[CardRef]] = defaultdict(list)
+        self.by_set: dict[str, list[CardRef]] = defaultdict(list)
+        self._by_name: dict[str, dict[str, list[CardRef]]] = {}
         self.loaded: set[str] = set()
         self.by_scryfall: dict[str, CardRef] = {}
+
+    def named(self, set_code: str, name_key: str) -> list[CardRef]:
+        """Cards of a set by normalised name; the index is built for a set the first time it is asked."""
+        index = self._by_name.get(set_code)
+        if index is None:
+            index = defaultdict(list)
+            for ref in self.by_set.get(set_code, ()):
+                for key in ref.keys:
+                    index[key].append(ref)
+            self._by_name[set_code] = index
+        return index.get(name_key, [])
 
     def load_sets(self, codes: set[str]) -> None:
         codes = codes - self.loaded
@@ -146,10 +171,9 @@ class CardIndex:
             "id", "name", "set_code", "collector_number", "lang", "finishes"
         )
         for card_id, name, set_code, number, lang, finishes in query.iterator(chunk_size=5000):
-            ref = CardRef(card_id, name, set_code.lower(), number, lang, tuple(finishes or ()))
+            ref = card_ref(card_id, name, set_code, number, lang, finishes)
             self.by_number[(ref.set_code, normalise_number(number))].append(ref)
-            for key in _name_keys(name):
-                self.by_name[(ref.set_code, key)].append(ref)
+            self.by_set[ref.set_code].append(ref)
 
     def load_scryfall_ids(self, ids: set[str]) -> None:
         wanted = []
@@ -163,9 +187,7 @@ class CardIndex:
         for card_id, name, set_code, number, lang, finishes, scryfall_id in Card.objects.filter(
             scryfall_id__in=wanted
         ).values_list("id", "name", "set_code", "collector_number", "lang", "finishes", "scryfall_id"):
-            self.by_scryfall[str(scryfall_id)] = CardRef(
-                card_id, name, set_code.lower(), number, lang, tuple(finishes or ())
-            )
+            self.by_scryfall[str(scryfall_id)] = card_ref(card_id, name, set_code, number, lang, finishes)
 
 
 def _name_keys(name: str) -> set[str]:
@@ -220,11 +242,11 @@ class Matcher:
             candidates = self.cards.by_number.get((code, normalise_number(row.number)), [])
             if not candidates:
                 return None, f"No card number {row.number} in {set_label}."
-            named = [ref for ref in candidates if wanted in _name_keys(ref.name)]
+            named = [ref for ref in candidates if wanted in ref.keys]
             if not named:
                 return None, f"Number {row.number} in {set_label} is {candidates[0].name}, not {row.name}."
             return _pick_language(named, row.language), ""
-        candidates = self.cards.by_name.get((code, wanted), [])
+        candidates = self.cards.named(code, wanted)
         if not candidates:
             return None, f"No card named {row.name} in {set_label}."
         numbers = {ref.number for ref in candidates}
