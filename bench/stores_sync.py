@@ -156,15 +156,17 @@ def sync_once(path: Path) -> None:
             uploaded_file=File(raw, name=path.name),
         )
     stored = time.perf_counter()
+    cpu_before = time.process_time()
     run = sync_run_execute(run_id=run.pk)
     finished = time.perf_counter()
+    cpu = time.process_time() - cpu_before
     after = StoreInventoryItem.objects.filter(store=store).aggregate(Max("updated_at"))["updated_at__max"]
     rows = run.rows_processed
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
         f"{path.name}: {run.status}; {rows:,} rows; store the upload {stored - started:.1f} s, sync "
         f"{finished - stored:.1f} s = {rows / (finished - stored):,.0f} rows/s "
-        f"(end to end {rows / (finished - started):,.0f} rows/s); counts {run.counts}; errors {run.error_count}, "
+        f"(end to end {rows / (finished - started):,.0f} rows/s; this process's CPU {cpu:.1f} s); counts {run.counts}; errors {run.error_count}, "
         f"unmatched {run.unmatched_count}; peak RSS {peak:.0f} MB; newest updated_at moved: {after != before}; "
         f"load {os.getloadavg()[0]:.2f}"
     )

@@ -80,8 +80,14 @@ def load_existing(store_id: int) -> dict[ItemKey, Existing]:
     query = StoreInventoryItem.objects.filter(store_id=store_id).values_list(
         "id", "card_id", "condition", "finish", "language", "quantity", "feed_price", "provider_sku"
     )
+    shared: dict[str, str] = {}  # one object per distinct condition, finish, language
     return {
-        (card_id, condition, finish, language): Existing(item_id, quantity, feed_price, sku)
+        (
+            card_id,
+            shared.setdefault(condition, condition),
+            shared.setdefault(finish, finish),
+            shared.setdefault(language, language),
+        ): Existing(item_id, quantity, feed_price, sku)
         for item_id, card_id, condition, finish, language, quantity, feed_price, sku in query.iterator(chunk_size=10000)
     }
 

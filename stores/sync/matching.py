@@ -94,11 +94,27 @@ class CardRef:
     number: str
     lang: str
     finishes: tuple[str, ...]
-    keys: frozenset[str] = frozenset()  # the normalised names a row may use for it
+    keys: tuple[str, ...] = ()  # the normalised names a row may use for it
+
+
+_SHARED: dict = {}
+
+
+def _shared(value):
+    """One object per distinct set code, language or finish list: 100,000 cards share a few dozen."""
+    return _SHARED.setdefault(value, value)
 
 
 def card_ref(card_id: int, name: str, set_code: str, number: str, lang: str, finishes) -> CardRef:
-    return CardRef(card_id, name, set_code.lower(), number, lang, tuple(finishes or ()), frozenset(_name_keys(name)))
+    return CardRef(
+        card_id,
+        name,
+        _shared(set_code.lower()),
+        number,
+        _shared(lang),
+        _shared(tuple(finishes or ())),
+        tuple(_name_keys(name)),
+    )
 
 
 class SetResolver:
@@ -145,7 +161,8 @@ class CardIndex:
     """The cards of the sets a feed names, each set loaded once per sync."""
 
     def __init__(self) -> None:
-        self.by_number: dict[tuple[str, str], list[CardRef]] = defaultdict(list)
+        # set code → collector number → one card, or a tuple of them (languages of one printing).
+        self.by_number: dict[str, dict[str, CardRef | tuple[CardRef, ...]]] = defaultdict(dict)
         self.by_set: dict[str, list[CardRef]] = defaultdict(list)
         self._by_name: dict[str, dict[str, list[CardRef]]] = {}
         self.loaded: set[str] = set()
@@ -172,8 +189,21 @@ class CardIndex:
         )
         for card_id, name, set_code, number, lang, finishes in query.iterator(chunk_size=5000):
             ref = card_ref(card_id, name, set_code, number, lang, finishes)
-            self.by_number[(ref.set_code, normalise_number(number))].append(ref)
+            normalised = normalise_number(number)
+            numbers = self.by_number[ref.set_code]
+            key = number if normalised == number else normalised
+            found = numbers.get(key)
+            if found is None:
+                numbers[key] = ref
+            else:
+                numbers[key] = (*found, ref) if isinstance(found, tuple) else (found, ref)
             self.by_set[ref.set_code].append(ref)
+
+    def at_number(self, set_code: str, number: str) -> tuple[CardRef, ...]:
+        found = self.by_number.get(set_code, {}).get(normalise_number(number))
+        if found is None:
+            return ()
+        return found if isinstance(found, tuple) else (found,)
 
     def load_scryfall_ids(self, ids: set[str]) -> None:
         wanted = []
@@ -190,12 +220,11 @@ class CardIndex:
             self.by_scryfall[str(scryfall_id)] = card_ref(card_id, name, set_code, number, lang, finishes)
 
 
-def _name_keys(name: str) -> set[str]:
+def _name_keys(name: str) -> tuple[str, ...]:
     full = normalise_card_name(name)
-    keys = {full}
     if " // " in full:
-        keys.add(full.split(" // ")[0])
-    return keys
+        return (full, full.split(" // ")[0])
+    return (full,)
 
 
 def _pick_language(candidates: list[CardRef], language: str) -> CardRef:
@@ -239,7 +268,7 @@ class Matcher:
             return None, f"Unknown set “{set_label}”."
         wanted = normalise_card_name(row.name)
         if row.number:
-            candidates = self.cards.by_number.get((code, normalise_number(row.number)), [])
+            candidates = self.cards.at_number(code, row.number)
             if not candidates:
                 return None, f"No card number {row.number} in {set_label}."
             named = [ref for ref in candidates if wanted in ref.keys]
