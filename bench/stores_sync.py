@@ -166,7 +166,8 @@ def sync_once(path: Path) -> None:
     print(
         f"{path.name}: {run.status}; {rows:,} rows; store the upload {stored - started:.1f} s, sync "
         f"{finished - stored:.1f} s = {rows / (finished - stored):,.0f} rows/s "
-        f"(end to end {rows / (finished - started):,.0f} rows/s; this process's CPU {cpu:.1f} s); counts {run.counts}; errors {run.error_count}, "
+        f"(end to end {rows / (finished - started):,.0f} rows/s; this process's CPU {cpu:.1f} s); "
+        f"counts {run.counts}; errors {run.error_count}, "
         f"unmatched {run.unmatched_count}; peak RSS {peak:.0f} MB; newest updated_at moved: {after != before}; "
         f"load {os.getloadavg()[0]:.2f}"
     )

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Exists, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import ASin, Cast, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
 from django.http import Http404
 from django.utils import timezone
 
@@ -82,17 +82,28 @@ def store_of_user(*, user) -> LGSProfile | None:
 # --- hours -----------------------------------------------------------------------------------
 
 
-def store_is_open(*, hours: dict, tz_name: str, now: datetime | None = None) -> bool:
-    """Open now, in the store's own time zone."""
+def local_clock(tz_name: str, moment: datetime) -> tuple[str, str] | None:
+    """(weekday, "HH:MM") at `moment` in the time zone, or None for an unknown zone."""
     try:
-        local = (now or timezone.now()).astimezone(zoneinfo.ZoneInfo(tz_name))
+        local = moment.astimezone(zoneinfo.ZoneInfo(tz_name))
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+    return WEEKDAYS[local.weekday()], f"{local.hour:02d}:{local.minute:02d}"
+
+
+def store_is_open(*, hours: dict, tz_name: str, now: datetime | None = None, clocks: dict | None = None) -> bool:
+    """Open now, in the store's own time zone. `clocks` caches local time per zone across stores."""
+    moment = now or timezone.now()
+    if clocks is None:
+        clock = local_clock(tz_name, moment)
+    else:
+        if tz_name not in clocks:
+            clocks[tz_name] = local_clock(tz_name, moment)
+        clock = clocks[tz_name]
+    if clock is None:
         return False
-    span = (hours or {}).get(WEEKDAYS[local.weekday()])
-    if not span:
-        return False
-    clock = local.strftime("%H:%M")
-    return span["open"] <= clock < span["close"]
+    span = (hours or {}).get(clock[0])
+    return bool(span) and span["open"] <= clock[1] < span["close"]
 
 
 def hours_rows(*, hours: dict) -> list[dict]:
@@ -123,6 +134,31 @@ def haversine_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     dphi, dlmb = phi2 - phi1, math.radians(lng2 - lng1)
     a = math.sin(dphi / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(dlmb / 2) ** 2
     return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+FINDER_FIELDS = (
+    "user_id",
+    "store_name",
+    "store_address",
+    "store_city",
+    "store_state",
+    "store_postal",
+    "store_country",
+    "store_phone",
+    "store_website",
+    "latitude",
+    "longitude",
+    "timezone",
+    "service_radius_km",
+    "hours",
+    "offers_buylist",
+    "offers_trades",
+    "offers_events",
+    "trade_in_bonus_pct",
+    "status",
+    "created_at",
+    "updated_at",
+)
 
 
 @dataclass(frozen=True)
@@ -188,32 +224,46 @@ def stores_near(
             .annotate(held=Coalesce(Subquery(held, output_field=IntegerField()), Value(0)))
             .filter(held__lt=BUYLIST_DEFAULT_MAX_QUANTITY)
         )
-    stores = stores.only(
-        "user_id",
-        "store_name",
-        "store_city",
-        "store_state",
-        "store_postal",
-        "latitude",
-        "longitude",
-        "timezone",
-        "hours",
-        "offers_buylist",
-        "offers_trades",
-        "offers_events",
+    ordered = (
+        stores.annotate(distance=_distance_km(lat, lng)).filter(distance__lte=radius_km).order_by("distance", "pk")
     )
     moment = now or timezone.now()
-    found = []
-    for store in stores:
-        distance = haversine_km(lat, lng, float(store.latitude), float(store.longitude))
-        if distance > radius_km:
-            continue
-        is_open = store_is_open(hours=store.hours, tz_name=store.timezone, now=moment)
-        if filters.open_now and not is_open:
-            continue
-        found.append(FoundStore(store=store, distance_km=round(distance, 1), is_open=is_open))
-    found.sort(key=lambda entry: (entry.distance_km, entry.store.pk))
-    return found[:MAX_FINDER_RESULTS]
+    clocks: dict = {}  # a search meets a handful of time zones: convert once per zone
+    shown = LGSProfile.objects.select_related("user").only(*FINDER_FIELDS, "user__username")
+    if not filters.open_now:
+        # One query: PostgreSQL computes the distance of the few hundred stores in the box.
+        stores_found = list(ordered.select_related("user").only(*FINDER_FIELDS, "user__username")[:MAX_FINDER_RESULTS])
+        pairs = [(store.distance, store) for store in stores_found]
+    else:
+        # "Open now" depends on each store's time zone: read hours nearest first until 100 are open.
+        chosen = []
+        for pk, distance, tz_name, hours in ordered.values_list("pk", "distance", "timezone", "hours"):
+            if store_is_open(hours=hours, tz_name=tz_name, now=moment, clocks=clocks):
+                chosen.append((distance, pk))
+                if len(chosen) == MAX_FINDER_RESULTS:
+                    break
+        by_pk = shown.in_bulk([pk for _, pk in chosen])
+        pairs = [(distance, by_pk[pk]) for distance, pk in chosen]
+    return [
+        FoundStore(
+            store=store,
+            distance_km=round(distance, 1),
+            is_open=store_is_open(hours=store.hours, tz_name=store.timezone, now=moment, clocks=clocks),
+        )
+        for distance, store in pairs
+    ]
+
+
+def _distance_km(lat: float, lng: float):
+    """Great-circle (haversine) distance from (lat, lng) as a database expression, in km."""
+    phi = Radians(Cast("latitude", FloatField()))
+    lam = Radians(Cast("longitude", FloatField()))
+    phi0, lam0 = math.radians(lat), math.radians(lng)
+    half = Value(0.5)
+    a = Power(Sin((phi - Value(phi0)) * half), 2) + Value(math.cos(phi0)) * Cos(phi) * Power(
+        Sin((lam - Value(lam0)) * half), 2
+    )
+    return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(a, Value(1.0))))
 
 
 # --- inventory -------------------------------------------------------------------------------

@@ -97,6 +97,13 @@ def test_public_store_hides_owner_settings(api):
     assert body["status"] == "verified"
 
 
+def test_finder_api_query_count_does_not_grow_with_results(api, django_assert_max_num_queries):
+    StoreFactory.create_batch(30)
+    with django_assert_max_num_queries(3):
+        response = api.get("/api/v1/stores/", {"near": "98101"})
+    assert len(response.json()["results"]) == 30
+
+
 def test_finder_api(api):
     card = CardFactory()
     near = StoreFactory(store_name="Near")
