@@ -111,16 +111,18 @@ def main() -> None:
         ("open now", FinderFilters(open_now=True)),
         ("stocks a card", FinderFilters(stocks=card.pk if card else None)),
     ]:
-        samples, sizes = [], []
+        samples, cpu, sizes = [], [], []
         for _ in range(args.queries):
             lat, lng = rng.choice(centroids)
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             found = stores_near(lat=lat, lng=lng, radius_km=50, filters=filters)
             samples.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - cpu_started)
             sizes.append(len(found))
+        print(f"  {label}: wall {percentiles(samples)}")
         print(
-            f"  {label}: {percentiles(samples)}; results mean {statistics.mean(sizes):.1f}, max {max(sizes)}; "
-            f"load {os.getloadavg()[0]:.2f}"
+            f"  {'':{len(label)}}  this process's CPU {percentiles(cpu)}; "
+            f"results mean {statistics.mean(sizes):.1f}, max {max(sizes)}; load {os.getloadavg()[0]:.2f}"
         )
 
 
