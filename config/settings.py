@@ -288,6 +288,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        # Stores: their statuses, sources and providers share field names with other apps' enums.
+        "StoreStatusEnum": "stores.enums.StoreStatus",
+        "SyncRunStatusEnum": "stores.enums.SyncRunStatus",
+        "SyncSourceEnum": "stores.enums.SyncSource",
+        "SyncProviderEnum": "stores.enums.SyncProvider",
+        "PriceSourceEnum": "cards.enums.PriceSource",
+    },
 }
 API_TOKEN_PREFIX = "bz"
 

@@ -43,7 +43,7 @@ class InventoryFilter(django_filters.FilterSet):
         fields = ["q", "condition", "finish", "language", "stock", "priced"]
 
     def search(self, queryset, name, value):
-        value = value.strip()[:100]
+        value = value.replace("\x00", "").strip()[:100]
         if not value:
             return queryset
         return queryset.filter(Q(card__name__icontains=value) | Q(provider_sku=value) | Q(card__set_code__iexact=value))

@@ -274,8 +274,9 @@ def inventory_public_list(*, store: LGSProfile, card_id: int | None = None, q: s
     items = StoreInventoryItem.objects.filter(store=store, quantity__gt=0).select_related("card")
     if card_id:
         items = items.filter(card_id=card_id)
+    q = (q or "").replace("\x00", "").strip()[:100]
     if q:
-        items = items.filter(card__name__icontains=q.strip()[:100])
+        items = items.filter(card__name__icontains=q)
     return items.order_by("card__name", "card__set_code", "condition", "finish", "pk")
 
 

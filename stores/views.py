@@ -7,7 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
 
@@ -52,6 +52,7 @@ PAGE_SIZE = 50
 # --- public ----------------------------------------------------------------------------------
 
 
+@require_GET
 def finder(request):
     """Find stores by ZIP, lat,lng or the browser's location (which fills lat,lng)."""
     params = request.GET
@@ -85,6 +86,7 @@ def finder(request):
     return render(request, "stores/finder.html", context)
 
 
+@require_GET
 def store_detail(request, pk: int):
     store = access_store(user=request.user, pk=pk)
     q = request.GET.get("q", "").strip()

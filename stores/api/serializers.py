@@ -6,6 +6,8 @@ from stores.models import MAX_ITEM_QUANTITY, MAX_SERVICE_RADIUS_KM, InventorySyn
 from stores.selectors import store_is_open
 from stores.services.inventory import MAX_ITEMS_PER_CALL
 
+MAX_ID = 2**63 - 1  # ids are bigint: larger numbers are a 400, not a database error
+
 PUBLIC_FIELDS = [
     "id",
     "status",
@@ -43,7 +45,8 @@ OWNER_FIELDS = [
 
 
 class StoreSerializer(serializers.ModelSerializer):
-    """A store. Owner and staff also see verification, sync and pricing settings."""
+    """A store: the plan's fields. `inventory_sync_config` and `rejection_reason` are blank except to
+    the owner and staff."""
 
     id = serializers.IntegerField(source="pk", read_only=True, help_text="The owner's user id.")
     owner = serializers.CharField(source="user.username", read_only=True)
@@ -58,11 +61,12 @@ class StoreSerializer(serializers.ModelSerializer):
         return store_is_open(hours=store.hours, tz_name=store.timezone)
 
     def to_representation(self, store):
+        """The column mapping and a rejection reason are for the owner and staff: blank to others."""
         data = super().to_representation(store)
         user = self.context.get("request").user if self.context.get("request") else None
         if not (user and user.is_authenticated and (user.pk == store.pk or user.is_staff)):
-            for name in OWNER_FIELDS:
-                data.pop(name, None)
+            data["inventory_sync_config"] = {}
+            data["rejection_reason"] = ""
         return data
 
 
@@ -72,6 +76,37 @@ class FoundStoreSerializer(StoreSerializer):
     class Meta(StoreSerializer.Meta):
         fields = [*PUBLIC_FIELDS, "distance_km"]
         read_only_fields = fields
+
+
+class FinderParamsSerializer(serializers.Serializer):
+    near = serializers.CharField(max_length=40, help_text="A US ZIP code (e.g. 98101) or lat,lng (e.g. 47.61,-122.33)")
+    radius_km = serializers.IntegerField(min_value=1, max_value=MAX_SERVICE_RADIUS_KM, default=40)
+    buylist = serializers.BooleanField(required=False, default=False, help_text="Only stores that buy cards")
+    trades = serializers.BooleanField(required=False, default=False, help_text="Only stores that trade")
+    events = serializers.BooleanField(required=False, default=False, help_text="Only stores that run events")
+    open_now = serializers.BooleanField(
+        required=False, default=False, help_text="Only stores open now, in each store's own time zone"
+    )
+    stocks = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="A card id the store has in stock"
+    )
+    buys = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_ID,
+        help_text="A card id the store buys: it runs a buylist and holds fewer than 8 copies",
+    )
+
+
+class InventoryParamsSerializer(serializers.Serializer):
+    card = serializers.IntegerField(required=False, min_value=1, max_value=MAX_ID, help_text="Only this card id")
+    q = serializers.CharField(required=False, max_length=100, help_text="Card name contains")
+
+
+class FinderPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True, help_text="Always null: one page of at most 100 stores")
+    previous = serializers.URLField(allow_null=True)
+    results = FoundStoreSerializer(many=True)
 
 
 class HoursSpanSerializer(serializers.Serializer):
@@ -142,13 +177,17 @@ class InventoryItemSerializer(serializers.ModelSerializer):
 
 
 class ItemRefSerializer(serializers.Serializer):
-    card = serializers.IntegerField(required=False, help_text="Our card id; or scryfall_id; or tcgplayer_sku")
+    card = serializers.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, help_text="Our card id; or scryfall_id; or tcgplayer_sku"
+    )
     scryfall_id = serializers.UUIDField(required=False)
     tcgplayer_sku = serializers.CharField(required=False, max_length=64, help_text="An SKU a TCGplayer sync stored")
     condition = serializers.ChoiceField(choices=Condition.choices, required=False)
     finish = serializers.ChoiceField(choices=Finish.choices, required=False)
     language = serializers.ChoiceField(choices=Language.choices, required=False)
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True)
+    price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, max_value=999999, required=False, allow_null=True
+    )
 
 
 class UpsertItemSerializer(ItemRefSerializer):
@@ -228,11 +267,13 @@ class SyncRunSummarySerializer(SyncRunSerializer):
         read_only_fields = fields
 
 
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
+class InventoryPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = InventoryItemSerializer(many=True)
 
 
-class SyncConflictSerializer(ErrorSerializer):
-    running_run_id = serializers.IntegerField()
+class SyncRunPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SyncRunSummarySerializer(many=True)

@@ -1,14 +1,15 @@
 """Stores API (issue 15's exact shapes). Access: stores_access selectors; writes: services."""
 
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.errors import DomainError
+from core.api import validated_query
 from core.pagination import DefaultCursorPagination
+from core.schema import error_responses
 from stores.enums import SyncSource
 from stores.geo import parse_near
 from stores.selectors import (
@@ -17,7 +18,6 @@ from stores.selectors import (
     access_store,
     access_sync_run,
     inventory_public_list,
-    parse_radius,
     stores_near,
     sync_runs_list,
 )
@@ -26,14 +26,17 @@ from stores.services.profiles import store_register, store_update
 from stores.services.syncs import SyncAlreadyRunning, sync_run_start
 
 from .serializers import (
-    ErrorSerializer,
+    FinderPageSerializer,
+    FinderParamsSerializer,
     FoundStoreSerializer,
     InventoryItemSerializer,
+    InventoryPageSerializer,
+    InventoryParamsSerializer,
     InventoryWriteResultSerializer,
     PatchSerializer,
     StoreSerializer,
     StoreWriteSerializer,
-    SyncConflictSerializer,
+    SyncRunPageSerializer,
     SyncRunSerializer,
     SyncRunSummarySerializer,
     SyncStartedSerializer,
@@ -42,38 +45,7 @@ from .serializers import (
 )
 
 STORE_INVENTORY_SCOPES = frozenset({"full", "store:inventory"})
-BOOLEAN_VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
-
-ERR = {
-    400: OpenApiResponse(ErrorSerializer, description="Invalid input"),
-    401: OpenApiResponse(ErrorSerializer, description="Not signed in"),
-    403: OpenApiResponse(ErrorSerializer, description="Token scope does not allow this"),
-    404: OpenApiResponse(ErrorSerializer, description="No such store, or not yours"),
-}
-
-
-def invalid(errors: dict) -> Response:
-    return Response(
-        {"detail": "Invalid input.", "code": "invalid", "errors": errors}, status=status.HTTP_400_BAD_REQUEST
-    )
-
-
-def _flag(request, name: str) -> bool:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return False
-    if value.lower() not in BOOLEAN_VALUES:
-        raise DomainError(f"{name} is true or false.", field=name)
-    return BOOLEAN_VALUES[value.lower()]
-
-
-def _card_id(request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value in (None, ""):
-        return None
-    if not value.isdigit():
-        raise DomainError(f"{name} is a card id (digits).", field=name)
-    return int(value)
+SCOPE_403 = "Not allowed: not signed in, or a store:inventory token outside its store's inventory and syncs."
 
 
 class CursorPage(DefaultCursorPagination):
@@ -87,31 +59,23 @@ class StoreListView(APIView):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("near", str, required=True, description="US ZIP code (e.g. 98101) or lat,lng"),
-            OpenApiParameter("radius_km", int, description="1–500, default 40"),
-            OpenApiParameter("buylist", bool),
-            OpenApiParameter("trades", bool),
-            OpenApiParameter("events", bool),
-            OpenApiParameter("open_now", bool, description="Open now in each store's own time zone"),
-            OpenApiParameter("stocks", int, description="Card id the store has in stock"),
-            OpenApiParameter("buys", int, description="Card id the store buys (runs a buylist, holds < 8 copies)"),
-        ],
-        responses={200: FoundStoreSerializer(many=True), 400: ERR[400]},
-        description="Verified stores within radius_km, nearest first, at most 100 (one page).",
+        operation_id="stores_find",
+        parameters=[FinderParamsSerializer],
+        responses={200: FinderPageSerializer, **error_responses(403, _403=SCOPE_403)},
+        description="Verified stores within radius_km of `near`, nearest first, at most 100 (one page).",
     )
     def get(self, request):
-        lat, lng = parse_near(request.query_params.get("near", ""))
+        params = validated_query(FinderParamsSerializer, request)
+        lat, lng = parse_near(params["near"])
         filters = FinderFilters(
-            buylist=_flag(request, "buylist"),
-            trades=_flag(request, "trades"),
-            events=_flag(request, "events"),
-            open_now=_flag(request, "open_now"),
-            stocks=_card_id(request, "stocks"),
-            buys=_card_id(request, "buys"),
+            buylist=params["buylist"],
+            trades=params["trades"],
+            events=params["events"],
+            open_now=params["open_now"],
+            stocks=params.get("stocks"),
+            buys=params.get("buys"),
         )
-        radius = parse_radius(request.query_params.get("radius_km"))
-        found = stores_near(lat=lat, lng=lng, radius_km=radius, filters=filters)
+        found = stores_near(lat=lat, lng=lng, radius_km=params["radius_km"], filters=filters)
         results = []
         for entry in found:
             entry.store.distance_km = entry.distance_km
@@ -121,13 +85,12 @@ class StoreListView(APIView):
 
     @extend_schema(
         request=StoreWriteSerializer,
-        responses={201: StoreSerializer, 400: ERR[400], 401: ERR[401], 409: OpenApiResponse(ErrorSerializer)},
+        responses={201: StoreSerializer, **error_responses(409, _409="You already have a store.")},
         description="Convert your account to a business account with a store pending staff review.",
     )
     def post(self, request):
         payload = StoreWriteSerializer(data=request.data)
-        if not payload.is_valid():
-            return invalid(payload.errors)
+        payload.is_valid(raise_exception=True)
         store = store_register(user=request.user, data=payload.validated_data)
         return Response(StoreSerializer(store, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
@@ -136,21 +99,22 @@ class StoreDetailView(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
-    @extend_schema(responses={200: StoreSerializer, 404: ERR[404]})
+    @extend_schema(
+        operation_id="stores_retrieve", responses={200: StoreSerializer, **error_responses(403, _403=SCOPE_403)}
+    )
     def get(self, request, pk: int):
         store = access_store(user=request.user, pk=pk, queryset=_stores())
         return Response(StoreSerializer(store, context={"request": request}).data)
 
     @extend_schema(
         request=StoreWriteSerializer(partial=True),
-        responses={200: StoreSerializer, 400: ERR[400], 401: ERR[401], 404: ERR[404], 409: ERR[400]},
-        description="Edit your store. Saving a rejected store resubmits it for review.",
+        responses={200: StoreSerializer, **error_responses(403, _403=SCOPE_403)},
+        description="Edit your store (others' stores are 404). Saving a rejected store resubmits it for review.",
     )
     def patch(self, request, pk: int):
         store = access_owned_store(user=request.user, pk=pk)
         payload = StoreWriteSerializer(data=request.data, partial=True)
-        if not payload.is_valid():
-            return invalid(payload.errors)
+        payload.is_valid(raise_exception=True)
         store = store_update(store=store, acting_user=request.user, data=payload.validated_data)
         return Response(StoreSerializer(_stores().get(pk=store.pk), context={"request": request}).data)
 
@@ -171,46 +135,43 @@ class InventoryView(APIView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("card", int, description="Only this card id"),
-            OpenApiParameter("q", str, description="Card name contains"),
-            OpenApiParameter("cursor", str),
-            OpenApiParameter("page_size", int, description="1–200, default 50"),
+            InventoryParamsSerializer,
+            OpenApiParameter("cursor", str, description="A next/previous link's cursor"),
+            OpenApiParameter("page_size", int, description="1-200, default 50"),
         ],
-        responses={200: InventoryItemSerializer(many=True), 400: ERR[400], 404: ERR[404]},
+        responses={200: InventoryPageSerializer, **error_responses(403, _403=SCOPE_403)},
+        description="What the store has in stock (quantity > 0), by card name. Public for verified stores.",
     )
     def get(self, request, pk: int):
         store = access_store(user=request.user, pk=pk)
-        items = inventory_public_list(
-            store=store, card_id=_card_id(request, "card"), q=request.query_params.get("q", "")
-        )
+        params = validated_query(InventoryParamsSerializer, request)
+        items = inventory_public_list(store=store, card_id=params.get("card"), q=params.get("q", ""))
         paginator = CursorPage()
         page = paginator.paginate_queryset(items, request, view=self)
         return paginator.get_paginated_response(InventoryItemSerializer(page, many=True).data)
 
     @extend_schema(
         request=UpsertSerializer,
-        responses={200: InventoryWriteResultSerializer, 400: ERR[400], 401: ERR[401], 403: ERR[403], 404: ERR[404]},
+        responses={200: InventoryWriteResultSerializer, **error_responses(403, _403=SCOPE_403)},
         description="Upsert up to 10,000 items (quantity and price). Unmatched items come back in `errors`; "
         "the rest are applied. Items are never removed here: a full replace is a sync with mode=full.",
     )
     def put(self, request, pk: int):
         store = access_owned_store(user=request.user, pk=pk)
         payload = UpsertSerializer(data=request.data)
-        if not payload.is_valid():
-            return invalid(payload.errors)
+        payload.is_valid(raise_exception=True)
         result = inventory_upsert(store=store, acting_user=request.user, items=_items(payload))
         return Response(result.as_dict())
 
     @extend_schema(
         request=PatchSerializer,
-        responses={200: InventoryWriteResultSerializer, 400: ERR[400], 401: ERR[401], 403: ERR[403], 404: ERR[404]},
+        responses={200: InventoryWriteResultSerializer, **error_responses(403, _403=SCOPE_403)},
         description="Per item: quantity (absolute) or quantity_delta (e.g. -1 for a sale), and/or price.",
     )
     def patch(self, request, pk: int):
         store = access_owned_store(user=request.user, pk=pk)
         payload = PatchSerializer(data=request.data)
-        if not payload.is_valid():
-            return invalid(payload.errors)
+        payload.is_valid(raise_exception=True)
         result = inventory_patch(store=store, acting_user=request.user, items=_items(payload))
         return Response(result.as_dict())
 
@@ -230,8 +191,12 @@ class SyncListView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        parameters=[OpenApiParameter("cursor", str), OpenApiParameter("page_size", int, description="1–200")],
-        responses={200: SyncRunSummarySerializer(many=True), 401: ERR[401], 403: ERR[403], 404: ERR[404]},
+        parameters=[
+            OpenApiParameter("cursor", str, description="A next/previous link's cursor"),
+            OpenApiParameter("page_size", int, description="1-200, default 50"),
+        ],
+        operation_id="stores_inventory_syncs_list",
+        responses={200: SyncRunPageSerializer, **error_responses(403, _403=SCOPE_403)},
         description="Sync runs, newest first.",
     )
     def get(self, request, pk: int):
@@ -244,19 +209,21 @@ class SyncListView(APIView):
         request={"multipart/form-data": SyncStartSerializer},
         responses={
             202: SyncStartedSerializer,
-            400: OpenApiResponse(ErrorSerializer, description="Bad input; provider csv without a saved mapping"),
-            401: ERR[401],
-            403: ERR[403],
-            404: ERR[404],
-            409: OpenApiResponse(SyncConflictSerializer, description="A sync of this store is running"),
+            **error_responses(
+                400,
+                403,
+                409,
+                _400="Invalid input, or provider csv without a saved column mapping (code no_mapping).",
+                _403=SCOPE_403,
+                _409="A sync of this store is queued or running: `running_run_id` names it.",
+            ),
         },
         description="Upload a feed file (TCGplayer, Crystal Commerce or mapped CSV). Runs in the background.",
     )
     def post(self, request, pk: int):
         store = access_owned_store(user=request.user, pk=pk)
         payload = SyncStartSerializer(data=request.data)
-        if not payload.is_valid():
-            return invalid(payload.errors)
+        payload.is_valid(raise_exception=True)
         try:
             run = sync_run_start(
                 store=store,
@@ -277,7 +244,10 @@ class SyncListView(APIView):
 class SyncDetailView(APIView):
     token_scopes = STORE_INVENTORY_SCOPES
 
-    @extend_schema(responses={200: SyncRunSerializer, 401: ERR[401], 403: ERR[403], 404: ERR[404]})
+    @extend_schema(
+        operation_id="stores_inventory_sync_retrieve",
+        responses={200: SyncRunSerializer, **error_responses(403, _403=SCOPE_403)},
+    )
     def get(self, request, pk: int, run_id: int):
         run = access_sync_run(user=request.user, store_id=pk, run_id=run_id)
         return Response(SyncRunSerializer(run).data)
