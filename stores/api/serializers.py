@@ -79,7 +79,11 @@ class FoundStoreSerializer(StoreSerializer):
 
 
 class FinderParamsSerializer(serializers.Serializer):
-    near = serializers.CharField(max_length=40, help_text="A US ZIP code (e.g. 98101) or lat,lng (e.g. 47.61,-122.33)")
+    near = serializers.RegexField(
+        r"^\s*(\d{5}(-\d{4})?|-?\d{1,2}(\.\d+)?\s*,\s*-?\d{1,3}(\.\d+)?)\s*$",
+        max_length=40,
+        help_text="A US ZIP code (e.g. 98101) or lat,lng (e.g. 47.61,-122.33)",
+    )
     radius_km = serializers.IntegerField(min_value=1, max_value=MAX_SERVICE_RADIUS_KM, default=40)
     buylist = serializers.BooleanField(required=False, default=False, help_text="Only stores that buy cards")
     trades = serializers.BooleanField(required=False, default=False, help_text="Only stores that trade")
