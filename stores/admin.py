@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.db import models
 from django.shortcuts import render
+from django.utils.html import format_html
 
 from core.errors import DomainError
 
@@ -24,7 +25,7 @@ class StoreStatusEventInline(admin.TabularInline):
 
 @admin.register(LGSProfile)
 class LGSProfileAdmin(admin.ModelAdmin):
-    list_display = ["store_name", "user", "store_city", "store_state", "store_postal", "status", "created_at"]
+    list_display = ["store_name", "user", "store_city", "store_state", "store_postal", "status", "created_at", "pages"]
     list_filter = ["status", "offers_buylist", "offers_trades", "offers_events", "store_state"]
     search_fields = ["store_name", "user__username", "user__email", "store_city", "store_postal"]
     list_select_related = ["user"]
@@ -32,6 +33,7 @@ class LGSProfileAdmin(admin.ModelAdmin):
     actions = ["verify_stores", "reject_stores"]
     inlines = [StoreStatusEventInline]
     readonly_fields = [
+        "pages",
         "user",
         "status",
         "rejection_reason",
@@ -48,6 +50,14 @@ class LGSProfileAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False  # stores are registered by their owners
+
+    @admin.display(description="Pages")
+    def pages(self, store):
+        return format_html(
+            '<a href="/stores/{}/">Store page</a> · <a href="/dashboard/store/?store={}">Dashboard</a>',
+            store.pk,
+            store.pk,
+        )
 
     @admin.action(description="Verify selected stores (emails the owners)")
     def verify_stores(self, request, queryset):

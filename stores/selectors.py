@@ -266,6 +266,13 @@ def _distance_km(lat: float, lng: float):
     return Value(2 * EARTH_RADIUS_KM) * ASin(Sqrt(Least(a, Value(1.0))))
 
 
+def finder_card(*, card_id: int):
+    """The card a "stocks X" / "buys X" search names (None if there is none)."""
+    from cards.models import Card
+
+    return Card.objects.filter(pk=card_id).only("pk", "name", "set_code", "collector_number").first()
+
+
 # --- inventory -------------------------------------------------------------------------------
 
 

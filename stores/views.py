@@ -30,6 +30,7 @@ from .selectors import (
     access_store,
     access_sync_run,
     active_sync_run,
+    finder_card,
     hours_rows,
     inventory_dashboard_list,
     inventory_public_list,
@@ -52,6 +53,17 @@ PAGE_SIZE = 50
 # --- public ----------------------------------------------------------------------------------
 
 
+def _card_param(params, name: str):
+    """?stocks=<card id> / ?buys=<card id>: the card, or a 400 for anything else."""
+    value = params.get(name, "")
+    if not value:
+        return None
+    card = finder_card(card_id=int(value)) if value.isdigit() and len(value) < 19 else None
+    if card is None:
+        raise DomainError(f"No card has the id {value[:20]}.", field=name)
+    return card
+
+
 @require_GET
 def finder(request):
     """Find stores by ZIP, lat,lng or the browser's location (which fills lat,lng)."""
@@ -63,14 +75,16 @@ def finder(request):
         try:
             lat, lng = parse_near(context["near"])
             radius = parse_radius(params.get("radius_km"))
-            stocks = int(params["stocks"]) if params.get("stocks", "").isdigit() else None
+            stocks, buys = _card_param(params, "stocks"), _card_param(params, "buys")
             filters = FinderFilters(
                 buylist=flags["buylist"],
                 trades=flags["trades"],
                 events=flags["events"],
                 open_now=flags["open_now"],
-                stocks=stocks,
+                stocks=stocks.pk if stocks else None,
+                buys=buys.pk if buys else None,
             )
+            context.update(stocks_card=stocks, buys_card=buys)
             results = stores_near(lat=lat, lng=lng, radius_km=radius, filters=filters)
             if request.user.is_authenticated:
                 counts = wanted_in_stock_counts(user=request.user, store_ids=[entry.store.pk for entry in results])

@@ -122,6 +122,19 @@ def test_finder_page_by_zip_with_want_list_counts(client, django_assert_max_num_
     assert "On your want list" in detail
 
 
+def test_finder_page_stocks_and_buys_a_card(client):
+    card = CardFactory(name="The One Ring")
+    stocked = StoreFactory(store_name="Has The Ring", offers_buylist=True)
+    StoreFactory(store_name="Buys The Ring", offers_buylist=True)
+    StoreInventoryItemFactory(store=stocked, card=card, quantity=9)
+    page = client.get(reverse("stores:finder"), {"near": "98101", "stocks": card.pk}).content.decode()
+    assert "Has The Ring" in page and "Buys The Ring" not in page and "Only stores that have" in page
+    page = client.get(reverse("stores:finder"), {"near": "98101", "buys": card.pk}).content.decode()
+    assert "Buys The Ring" in page and "Has The Ring" not in page  # holds 9: the default maximum is 8
+    assert client.get(reverse("stores:finder"), {"near": "98101", "stocks": "999999999"}).status_code == 400
+    assert client.get(reverse("stores:finder"), {"near": "98101", "buys": "x"}).status_code == 400
+
+
 def test_finder_page_bad_near_is_400_with_the_reason(client):
     response = client.get(reverse("stores:finder"), {"near": "nowhere"})
     assert response.status_code == 400 and "ZIP code" in response.content.decode()
