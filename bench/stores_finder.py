@@ -67,12 +67,13 @@ def main() -> None:
         for z in zipcodes.list_all()
         if z.get("lat") and z.get("long") and z["zip_code_type"] == "STANDARD" and -125 < float(z["long"]) < -66
     ]
-    if LGSProfile.objects.count() != args.stores:
+    bench_stores = LGSProfile.objects.filter(user__username__startswith="bench_finder_")
+    if bench_stores.count() != args.stores:
         with connection.cursor() as cursor:
-            cursor.execute(
-                "TRUNCATE stores_inventorysyncrun, stores_storeinventoryitem, stores_storestatusevent, "
-                "stores_lgsprofile CASCADE"
-            )
+            finder_users = "SELECT id FROM accounts_user WHERE username LIKE 'bench_finder_%%'"
+            cursor.execute(f"DELETE FROM stores_storeinventoryitem WHERE store_id IN ({finder_users})")
+            cursor.execute(f"DELETE FROM stores_storestatusevent WHERE store_id IN ({finder_users})")
+            cursor.execute(f"DELETE FROM stores_lgsprofile WHERE user_id IN ({finder_users})")
             cursor.execute("DELETE FROM accounts_user WHERE username LIKE 'bench_finder_%%'")
         users = User.objects.bulk_create(
             [
@@ -105,7 +106,7 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE stores_lgsprofile; ANALYZE stores_storeinventoryitem")
     card = Card.objects.order_by("pk").first()
-    print(f"{LGSProfile.objects.count():,} stores; {args.queries} searches of 50 km from random ZIP centroids")
+    print(f"{bench_stores.count():,} stores; {args.queries} searches of 50 km from random ZIP centroids")
     for label, filters in [
         ("no filter", FinderFilters()),
         ("open now", FinderFilters(open_now=True)),

@@ -67,8 +67,8 @@ def setup(rows: int, path: Path) -> None:
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
         cursor.execute(
-            "TRUNCATE stores_inventorysyncrun, stores_storeinventoryitem, stores_storestatusevent, stores_lgsprofile, "
-            "cards_cardprice, cards_pricesnapshot, cards_card CASCADE"
+            "TRUNCATE stores_inventorysyncrun, stores_storeinventoryitem, cards_cardprice, cards_pricesnapshot, "
+            "cards_card CASCADE"
         )
     cards = []
     for index in range(rows):
