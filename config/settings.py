@@ -174,7 +174,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cards.tasks.import_mtgjson_prices",
         "schedule": crontab(minute=0, hour=11),
     },
-    # Stores: claim stores whose scheduled URL sync is due (docs/decisions/0011); reprice
+    # Stores: claim stores whose scheduled URL sync is due (docs/decisions/0013); reprice
     # auto-adjusted stores in batches after price imports (never per tick).
     "stores.sync_due_stores": {
         "task": "stores.tasks.sync_due_stores",
