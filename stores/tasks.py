@@ -14,9 +14,10 @@ def run_inventory_sync(run_id: int) -> str:
 
 @shared_task(time_limit=5 * 60)
 def sync_due_stores() -> int:
-    """Every 5 minutes (CELERY_BEAT_SCHEDULE): queue the URL syncs that are due."""
-    from .services.syncs import sync_due_claim
+    """Every 5 minutes (CELERY_BEAT_SCHEDULE): fail runs that died, then queue the URL syncs that are due."""
+    from .services.syncs import sync_due_claim, sync_runs_fail_stale
 
+    sync_runs_fail_stale()
     return len(sync_due_claim())
 
 

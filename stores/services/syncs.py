@@ -235,6 +235,29 @@ def sync_mapping_save(*, store: LGSProfile, acting_user: User, mapping: dict[str
     return store
 
 
+# A run still "running" after the task's hard time limit (plus a margin) died with its worker;
+# a "queued" one this old lost its message. Either would block the store's syncs (409) forever.
+STALE_RUNNING = timedelta(minutes=35)
+STALE_QUEUED = timedelta(hours=2)
+STALE_MESSAGE = "The sync stopped without finishing (its worker was lost); nothing was changed. Start it again."
+
+
+def sync_runs_fail_stale(*, now: datetime | None = None) -> int:
+    """Fail runs that can no longer finish, so the next sync of their store may start.
+
+    Safe: pass 2 writes in one transaction, so a run that died changed nothing.
+    """
+    now = now or timezone.now()
+    stale = InventorySyncRun.objects.filter(status=SyncRunStatus.RUNNING, started_at__lt=now - STALE_RUNNING) | (
+        InventorySyncRun.objects.filter(status=SyncRunStatus.QUEUED, created_at__lt=now - STALE_QUEUED)
+    )
+    store_ids = list(stale.values_list("store_id", flat=True))
+    failed = stale.update(status=SyncRunStatus.FAILED, failure_message=STALE_MESSAGE, finished_at=now, updated_at=now)
+    if failed:
+        LGSProfile.objects.filter(pk__in=store_ids).update(sync_status=SyncRunStatus.FAILED)
+    return failed
+
+
 def sync_due_claim(*, now: datetime | None = None, limit: int = 200) -> list[int]:
     """The beat job: claim each store whose next sync is due and queue its URL run.
 

@@ -380,3 +380,33 @@ def test_the_beat_job_claims_due_stores_once(settings):
     due.refresh_from_db()
     assert due.next_sync_at == now + timedelta(minutes=60)
     assert sync_due_claim(now=now) == []  # claimed: the next tick finds nothing due
+
+
+def test_runs_that_died_are_failed_so_the_store_can_sync_again():
+    from stores.enums import SyncSource
+    from stores.services.syncs import STALE_MESSAGE, sync_runs_fail_stale
+
+    now = timezone.now()
+    dead = InventorySyncRun.objects.create(
+        store=StoreFactory(),
+        provider="tcgplayer",
+        source=SyncSource.URL,
+        status=SyncRunStatus.RUNNING,
+        started_at=now - timedelta(minutes=40),
+    )
+    lost = InventorySyncRun.objects.create(store=StoreFactory(), provider="tcgplayer", source=SyncSource.URL)
+    InventorySyncRun.objects.filter(pk=lost.pk).update(created_at=now - timedelta(hours=3))
+    busy = InventorySyncRun.objects.create(
+        store=StoreFactory(),
+        provider="tcgplayer",
+        source=SyncSource.URL,
+        status=SyncRunStatus.RUNNING,
+        started_at=now - timedelta(minutes=5),
+    )
+    waiting = InventorySyncRun.objects.create(store=StoreFactory(), provider="tcgplayer", source=SyncSource.URL)
+    assert sync_runs_fail_stale(now=now) == 2
+    statuses = dict(InventorySyncRun.objects.values_list("pk", "status"))
+    assert statuses == {dead.pk: "failed", lost.pk: "failed", busy.pk: "running", waiting.pk: "queued"}
+    dead.refresh_from_db()
+    assert dead.failure_message == STALE_MESSAGE and dead.store.sync_status == "failed"
+    assert sync_runs_fail_stale(now=now) == 0
