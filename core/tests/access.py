@@ -20,6 +20,7 @@ route with a path parameter that no app registered, and checks every method as a
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -76,8 +77,10 @@ class ResolvedRoute:
 
 
 def _project_apps() -> list:
-    base = str(settings.BASE_DIR)
-    return [config for config in apps.get_app_configs() if str(config.path).startswith(base)]
+    # The project's own apps sit directly under BASE_DIR; a virtualenv inside the checkout
+    # (make's .venv) holds third-party apps under it too, deeper down.
+    base = Path(settings.BASE_DIR).resolve()
+    return [config for config in apps.get_app_configs() if Path(config.path).resolve().parent == base]
 
 
 def _callback_module(pattern: URLPattern) -> str:
