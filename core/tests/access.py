@@ -20,9 +20,9 @@ route with a path parameter that no app registered, and checks every method as a
 from __future__ import annotations
 
 import importlib
-from pathlib import Path
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
