@@ -351,3 +351,60 @@ def reputation_recompute_all(*, batch_size: int = 500) -> int:
             reputation_recompute(user=user)
             changed += 1
         last_id = users[-1].pk
+
+
+def reputation_update_many(*, user_ids, stats_for, batch_size: int = 500) -> int:
+    """`reputation_update` for many users at once (a nightly evaluation touches tens of thousands).
+
+    Per batch, in one transaction: make sure the rows exist, lock them in user-id order,
+    then call `stats_for(user_ids) -> {user_id: {field: absolute value}}` so the stats are
+    read under the lock (a concurrent event cannot slip between read and write), recompute
+    score and tier with the same formula, and write the batch in bulk. Returns rows written.
+    """
+    ordered = sorted(set(user_ids))
+    written = 0
+    for start in range(0, len(ordered), batch_size):
+        batch = ordered[start : start + batch_size]
+        with transaction.atomic():
+            UserReputation.objects.bulk_create(
+                [UserReputation(user_id=user_id) for user_id in batch], ignore_conflicts=True
+            )
+            reputations = list(
+                UserReputation.objects.select_for_update(of=("self",))
+                .select_related("user")
+                .filter(user_id__in=batch)
+                .order_by("user_id")
+            )
+            stats = stats_for([reputation.user_id for reputation in reputations])
+            verified = set(
+                EmailAddress.objects.filter(user_id__in=batch, verified=True).values_list("user_id", flat=True)
+            )
+            now = timezone.now()
+            fields: set[str] = set()
+            for reputation in reputations:
+                values = stats.get(reputation.user_id, {})
+                unknown = set(values) - REPUTATION_STAT_FIELDS
+                if unknown:
+                    raise TypeError(f"Unknown reputation fields: {', '.join(sorted(unknown))}")
+                fields |= set(values)
+                for field, value in values.items():
+                    setattr(reputation, field, value)
+                if "signal_accuracy_pct" not in values:
+                    reputation.signal_accuracy_pct = _percentage(
+                        reputation.signals_profitable, reputation.signals_followed
+                    )
+                if "author_accuracy_pct" not in values:
+                    reputation.author_accuracy_pct = _percentage(
+                        reputation.author_hits, reputation.signals_authored_evaluated
+                    )
+                reputation.reputation_score, reputation.reputation_tier = _compute(
+                    reputation, email_verified=reputation.user_id in verified, now=now
+                )
+                reputation.computed_at = now
+                reputation.updated_at = now
+            derived = {"signal_accuracy_pct", "author_accuracy_pct", "reputation_score", "reputation_tier"}
+            UserReputation.objects.bulk_update(
+                reputations, sorted(fields | derived | {"computed_at", "updated_at"}), batch_size=100
+            )
+            written += len(reputations)
+    return written

@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "cards",
     "trades",
     "notifications",
+    "signals",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +171,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cards.tasks.import_mtgjson_prices",
         "schedule": crontab(minute=0, hour=11),
     },
+    # Signals: evaluate those whose target date has arrived (hourly, so none waits long past
+    # its day; the daily pass is the one at 00:05), rebuild the leaderboard; system momentum signals daily.
+    "signals.evaluate_signals": {
+        "task": "signals.tasks.evaluate_signals",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute=5),
+    },
+    "signals.generate_system_signals": {
+        "task": "signals.tasks.generate_system_signals",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute=30, hour=6),
+    },
 }
 
 # --- Auth ------------------------------------------------------------------------------
@@ -225,6 +236,7 @@ ACCOUNT_PREVENT_ENUMERATION = False
 PROFILE_PANELS: list[str] = [
     "trades.selectors.lists.profile_panel",  # trades (lists): visible lists, propose a trade
     "trades.selectors.negotiation.profile_panel",  # trades (negotiation): reviews received
+    "signals.selectors.profile_panel",  # signals: the creator's record and recent signals
 ]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Bazaar"
@@ -317,6 +329,10 @@ DASHBOARD_PANELS = [
     "cards.selectors.dashboard_panel",
     "trades.selectors.dashboard_panel",
     "notifications.selectors.dashboard_panel",
+]
+# Public home page and dashboard: strips other apps add above the content, f(*, user) -> {...} | None.
+HOME_PANELS = [
+    "signals.selectors.home_panel",  # signals: featured signals
 ]
 REPUTATION_INACTIVITY_DAYS_PER_MONTH = 30
 # Trades (negotiation): an unanswered proposal expires after this many days; reviews stay

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("cards.api.urls")),
     path("", include("trades.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("signals.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,7 @@ urlpatterns = [
     path("cards/", include("cards.urls")),
     path("trades/", include("trades.urls")),
     path("notifications/", include("notifications.urls")),
+    path("signals/", include("signals.urls")),
 ]
 
 handler404 = "core.views.error_404"
