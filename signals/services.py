@@ -307,6 +307,10 @@ def signal_close(*, signal_id: int, actor, now: datetime | None = None) -> Recom
     return signal
 
 
+def _lock_for_follow(signal_id: int) -> Recommendation:
+    return Recommendation.objects.select_for_update(no_key=True).get(pk=signal_id)
+
+
 def _acted_price(signal: Recommendation) -> Decimal:
     return _market_price(card_id=signal.card_id, finish=signal.finish) or signal.entry_price
 
@@ -321,9 +325,11 @@ def signal_follow(*, signal_id: int, user, acted_on: bool | None = None) -> tupl
     signal = access_signal(user=user, pk=signal_id)
     if signal.created_by_id == user.pk:
         raise NotAllowed("You cannot follow your own signal.")
+    # Every follow change locks the signal row first, the evaluation job's order (signal, then
+    # follower rows), so they never deadlock and "acted" never lands after evaluation. NO KEY
+    # UPDATE still lets follower rows referencing the signal be inserted meanwhile.
+    signal = _lock_for_follow(signal.pk)
     if acted_on is not None:
-        # Lock the signal first (the evaluation job's order), so "acted" never lands after evaluation.
-        signal = Recommendation.objects.select_for_update().get(pk=signal.pk)
         if signal.status != SignalStatus.ACTIVE:
             raise InvalidTransition("This signal has been evaluated; it is too late to act on it.", code="not_active")
     created = False
@@ -356,7 +362,7 @@ def signal_follow(*, signal_id: int, user, acted_on: bool | None = None) -> tupl
 @transaction.atomic
 def signal_unfollow(*, signal_id: int, user) -> bool:
     """Stop following; what the user acted on stays in their record. Returns whether a follow ended."""
-    signal = access_signal(user=user, pk=signal_id)
+    signal = _lock_for_follow(access_signal(user=user, pk=signal_id).pk)
     ended = (
         SignalFollower.objects.filter(
             recommendation_id=signal.pk, user_id=user.pk, unfollowed_at__isnull=True
