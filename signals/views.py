@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -87,7 +88,9 @@ def _form_context(request, form, **extra) -> dict:
 def signal_create(request):
     form = SignalCreateForm(request.POST or None, initial={"finish": "nonfoil", "visibility": "private"})
     status = 200
-    if request.method == "POST" and can_create_signal(request.user):
+    if request.method == "POST" and not can_create_signal(request.user):
+        status = 403
+    elif request.method == "POST":
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -116,7 +119,7 @@ def signal_create(request):
 def signal_edit(request, pk: int):
     signal = selectors.access_signal(user=request.user, pk=pk)
     if signal.created_by_id != request.user.pk:
-        return render(request, "403.html", {"reason": "Only the signal's creator can edit it."}, status=403)
+        raise PermissionDenied("Only the signal's creator can edit it.")
     initial = {
         "target_price": signal.target_price,
         "target_date": signal.target_date.date(),
