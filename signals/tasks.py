@@ -31,6 +31,7 @@ def generate_system_signals() -> int:
     retry_backoff=True,
     max_retries=5,
     time_limit=5 * 60,
+    soft_time_limit=4 * 60,
 )
 def notify_signal_published(signal_id: int) -> int:
     from .notify import signal_published_notify
@@ -44,6 +45,7 @@ def notify_signal_published(signal_id: int) -> int:
     retry_backoff=True,
     max_retries=5,
     time_limit=10 * 60,
+    soft_time_limit=9 * 60,
 )
 def notify_signals_evaluated(signal_ids: list[int]) -> int:
     from .notify import signals_evaluated_notify
