@@ -9,7 +9,9 @@ from .services import signal_hide, signal_unhide
 
 
 class HideForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="Reason (shown to the creator)")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, label="Reason (shown to the creator)"
+    )
 
 
 class SignalEventInline(admin.TabularInline):
@@ -24,7 +26,17 @@ class SignalEventInline(admin.TabularInline):
 
 @admin.register(Recommendation)
 class RecommendationAdmin(admin.ModelAdmin):
-    list_display = ("id", "card", "action", "created_by", "visibility", "status", "is_hidden", "follower_count", "created_at")
+    list_display = (
+        "id",
+        "card",
+        "action",
+        "created_by",
+        "visibility",
+        "status",
+        "is_hidden",
+        "follower_count",
+        "created_at",
+    )
     list_filter = ("status", "visibility", "is_hidden", "action", "is_user_generated")
     search_fields = ("card__name", "created_by__username", "user_rationale")
     raw_id_fields = ("card", "created_by")

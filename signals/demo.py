@@ -26,6 +26,7 @@ from . import services
 from .evaluation import evaluate_due_signals, leaderboard_recompute
 from .models import Recommendation
 from .system import system_signals_generate
+from .visibility import can_create_public_signal
 
 # username: (past signals, of which hits, visibility of the past ones, current signals)
 CREATORS = {
@@ -47,7 +48,7 @@ def _history(card_id: int) -> list[tuple[datetime, Decimal]]:
 
 
 def _past_signal(*, rng: random.Random, creator: User | None, card_id: int, hit: bool, visibility: str, now: datetime):
-    """A signal placed 40–120 days back on the card's real history, shaped to hit or miss."""
+    """A signal placed 40-120 days back on the card's real history, shaped to hit or miss."""
     history = _history(card_id)
     if len(history) < 60:
         return None
@@ -68,9 +69,8 @@ def _past_signal(*, rng: random.Random, creator: User | None, card_id: int, hit:
         return None
     # Evaluated at the start of the next day, so the chosen end price is the last one seen.
     target_day = datetime.combine(target_at.astimezone(UTC).date() + timedelta(days=1), time.min, tzinfo=UTC)
-    text = (
-        "Demo call placed on the generated price history: "
-        + ("the chart looked like it was turning." if rising else "the chart looked tired.")
+    text = "Demo call placed on the generated price history: " + (
+        "the chart looked like it was turning." if rising else "the chart looked tired."
     )
     return Recommendation(
         card_id=card_id,
@@ -97,7 +97,9 @@ def _place_history(*, rng: random.Random, creator: User | None, count: int, hits
     for card_id in card_ids:
         if placed == len(outcomes):
             break
-        made = _past_signal(rng=rng, creator=creator, card_id=card_id, hit=outcomes[placed], visibility=visibility, now=now)
+        made = _past_signal(
+            rng=rng, creator=creator, card_id=card_id, hit=outcomes[placed], visibility=visibility, now=now
+        )
         if made is None:
             continue
         signal, created = made
@@ -134,15 +136,21 @@ def seed(stdout) -> None:
                     count=count,
                     hits=hits,
                     visibility=visibility,
-                    card_ids=priced[cursor : cursor + 60],
+                    card_ids=priced[cursor : cursor + 40],
                     now=now,
                 )
-                cursor += 60
+                cursor += 40
                 stdout.write(f"  signals: {username} has {placed} past signals\n")
         _place_history(
-            rng=rng, creator=None, count=SYSTEM_PAST, hits=3, visibility="public", card_ids=priced[cursor : cursor + 60], now=now
+            rng=rng,
+            creator=None,
+            count=SYSTEM_PAST,
+            hits=3,
+            visibility="public",
+            card_ids=priced[cursor : cursor + 40],
+            now=now,
         )
-        cursor += 60
+        cursor += 40
     evaluated = evaluate_due_signals(now=now)
 
     followers = {user.username: user for user in User.objects.filter(username__in=FOLLOWS)}
@@ -158,8 +166,10 @@ def seed(stdout) -> None:
         if creator is None:
             continue
         creator.refresh_from_db()
-        wanted = "public" if visibility == "public" else "followers"
+        wanted = "public" if visibility == "public" and can_create_public_signal(creator) else "followers"
         for index in range(active):
+            if cursor >= len(priced):
+                break
             card_id = priced[cursor]
             cursor += 1
             price = CardPrice.objects.get(card_id=card_id, finish="nonfoil").price

@@ -89,7 +89,7 @@ def outcome_for(
     low: Decimal | None = None,
 ) -> Outcome:
     """The SPEC §4 formulas. BUY: 0 if the price fell, else min(1, gain / predicted gain);
-    SELL mirrored; HOLD: 1 − largest move / 15%, floored at 0. Hit = accuracy ≥ 0.5.
+    SELL mirrored; HOLD: 1 - largest move / 15%, floored at 0. Hit = accuracy ≥ 0.5.
 
     `high`/`low` are the extremes seen between creation and the end (the entry and end
     prices count as seen). Profit is from the entry price; HOLD has none.
@@ -181,8 +181,9 @@ def _write_outcomes(signals: list[Recommendation]) -> None:
     table = Recommendation._meta.db_table
     assignments = ", ".join(f"{field} = v.{field}" for field in OUTCOME_FIELDS)
     unnest = ", ".join(f"%s::{types[field]}[]" for field in OUTCOME_FIELDS)
+    # Only our own constant names are interpolated; every value is a bound parameter.
     sql = (
-        f"UPDATE {table} AS r SET {assignments} "
+        f"UPDATE {table} AS r SET {assignments} "  # noqa: S608
         f"FROM unnest(%s::bigint[], {unnest}) AS v(id, {', '.join(OUTCOME_FIELDS)}) WHERE r.id = v.id"
     )
     with connection.cursor() as cursor:
@@ -190,7 +191,7 @@ def _write_outcomes(signals: list[Recommendation]) -> None:
 
 
 def _evaluate_followers(signal_ids: list[int]) -> None:
-    """Follower outcome = profit % from their acted price (BUY: (end − acted)/acted; SELL mirrored; HOLD none)."""
+    """Follower outcome = profit % from their acted price (BUY: (end - acted)/acted; SELL mirrored; HOLD none)."""
     pending = SignalFollower.objects.filter(recommendation_id__in=signal_ids, acted_on=True, outcome_evaluated=False)
     end = Subquery(
         Recommendation.objects.filter(pk=OuterRef("recommendation_id")).values("price_at_end")[:1],
@@ -210,7 +211,7 @@ def _evaluate_followers(signal_ids: list[int]) -> None:
 
 
 def _author_stats(user_ids: list[int]) -> dict[int, dict]:
-    """author_accuracy_pct = 100 × hits ÷ evaluated, over every evaluated signal (hidden ones too)."""
+    """author_accuracy_pct = 100 x hits ÷ evaluated, over every evaluated signal (hidden ones too)."""
     stats = {user_id: {"signals_authored_evaluated": 0, "author_hits": 0} for user_id in user_ids}
     rows = (
         Recommendation.objects.filter(created_by_id__in=user_ids, status=SignalStatus.EVALUATED)
@@ -381,9 +382,7 @@ def _standings_for(period: str, *, now: datetime) -> list[LeaderboardStanding]:
         .annotate(count=Count("id"))
         .values_list("creator_id", "count")
     )
-    scores = dict(
-        UserReputation.objects.filter(user_id__in=creator_ids).values_list("user_id", "reputation_score")
-    )
+    scores = dict(UserReputation.objects.filter(user_id__in=creator_ids).values_list("user_id", "reputation_score"))
     standings = []
     for row in rows:
         creator_id = row["created_by_id"]

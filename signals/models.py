@@ -42,9 +42,7 @@ class Recommendation(TimeStampedModel):
         db_index=False,  # ix_recommendations_user below
     )
     is_user_generated = models.BooleanField(default=False)
-    visibility = models.CharField(
-        max_length=10, choices=SignalVisibility.choices, default=SignalVisibility.PUBLIC
-    )
+    visibility = models.CharField(max_length=10, choices=SignalVisibility.choices, default=SignalVisibility.PUBLIC)
     is_public = models.BooleanField(default=True)
     follower_count = models.PositiveIntegerField(default=0)
     user_rationale = models.TextField(null=True, blank=True)
@@ -69,9 +67,7 @@ class Recommendation(TimeStampedModel):
         constraints = [
             models.CheckConstraint(condition=Q(action__in=SignalAction.values), name="signal_action_valid"),
             models.CheckConstraint(condition=Q(status__in=SignalStatus.values), name="signal_status_valid"),
-            models.CheckConstraint(
-                condition=Q(visibility__in=SignalVisibility.values), name="signal_visibility_valid"
-            ),
+            models.CheckConstraint(condition=Q(visibility__in=SignalVisibility.values), name="signal_visibility_valid"),
             models.CheckConstraint(
                 condition=Q(is_public=True, visibility=SignalVisibility.PUBLIC)
                 | (Q(is_public=False) & ~Q(visibility=SignalVisibility.PUBLIC)),

@@ -66,7 +66,9 @@ def visible_signals(*, user) -> QuerySet[Recommendation]:
         Recommendation.objects.filter(_visible_condition(user))
         .select_related("card", "created_by__reputation")
         .annotate(
-            featured=Case(When(_featured_condition(), then=Value(True)), default=Value(False), output_field=BooleanField()),
+            featured=Case(
+                When(_featured_condition(), then=Value(True)), default=Value(False), output_field=BooleanField()
+            ),
             creator_accuracy=Coalesce(F("created_by__reputation__author_accuracy_pct"), Value(Decimal("-1"))),
         )
     )
@@ -236,7 +238,7 @@ def current_price(*, signal: Recommendation):
 
 
 def progress_percent(*, entry: Decimal, current: Decimal | None, target: Decimal | None) -> int | None:
-    """Where the current price sits on the way from entry to target, 0–100 (None without a target)."""
+    """Where the current price sits on the way from entry to target, 0-100 (None without a target)."""
     if current is None or target is None or target == entry:
         return None
     share = (current - entry) / (target - entry) * 100
@@ -267,9 +269,7 @@ def leaderboard(*, period: str) -> tuple[datetime | None, list[LeaderboardStandi
     if period not in LeaderboardPeriod.values:
         raise FilterError("period", f"Choose one of {', '.join(LeaderboardPeriod.values)}.")
     computed = LeaderboardComputation.objects.filter(period=period).values_list("computed_at", flat=True).first()
-    rows = list(
-        LeaderboardStanding.objects.filter(period=period).select_related("creator").order_by("rank")[:100]
-    )
+    rows = list(LeaderboardStanding.objects.filter(period=period).select_related("creator").order_by("rank")[:100])
     return computed, rows
 
 

@@ -329,9 +329,8 @@ def signal_follow(*, signal_id: int, user, acted_on: bool | None = None) -> tupl
     # follower rows), so they never deadlock and "acted" never lands after evaluation. NO KEY
     # UPDATE still lets follower rows referencing the signal be inserted meanwhile.
     signal = _lock_for_follow(signal.pk)
-    if acted_on is not None:
-        if signal.status != SignalStatus.ACTIVE:
-            raise InvalidTransition("This signal has been evaluated; it is too late to act on it.", code="not_active")
+    if acted_on is not None and signal.status != SignalStatus.ACTIVE:
+        raise InvalidTransition("This signal has been evaluated; it is too late to act on it.", code="not_active")
     created = False
     follow = SignalFollower.objects.filter(recommendation_id=signal.pk, user_id=user.pk).first()
     if follow is None:
@@ -364,9 +363,9 @@ def signal_unfollow(*, signal_id: int, user) -> bool:
     """Stop following; what the user acted on stays in their record. Returns whether a follow ended."""
     signal = _lock_for_follow(access_signal(user=user, pk=signal_id).pk)
     ended = (
-        SignalFollower.objects.filter(
-            recommendation_id=signal.pk, user_id=user.pk, unfollowed_at__isnull=True
-        ).update(unfollowed_at=timezone.now())
+        SignalFollower.objects.filter(recommendation_id=signal.pk, user_id=user.pk, unfollowed_at__isnull=True).update(
+            unfollowed_at=timezone.now()
+        )
         == 1
     )
     if ended:

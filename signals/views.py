@@ -142,7 +142,10 @@ def signal_edit(request, pk: int):
         status = 422
     frozen = timezone.now() > signal.editable_until
     return render(
-        request, "signals/form.html", _form_context(request, form, mode="edit", signal=signal, frozen=frozen), status=status
+        request,
+        "signals/form.html",
+        _form_context(request, form, mode="edit", signal=signal, frozen=frozen),
+        status=status,
     )
 
 
@@ -178,7 +181,9 @@ def signal_follow(request, pk: int):
         return redirect("signals:detail", pk=pk)
     signal = selectors.access_signal(user=request.user, pk=pk)
     context = selectors.signal_detail_context(user=request.user, signal=signal, now=timezone.now())
-    return render(request, "signals/partials/_follow_box.html", {**context, "error": error}, status=422 if error else 200)
+    return render(
+        request, "signals/partials/_follow_box.html", {**context, "error": error}, status=422 if error else 200
+    )
 
 
 @login_required

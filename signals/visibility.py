@@ -81,8 +81,7 @@ def can_create_public_signal(user, *, reputation: UserReputation | None = None) 
     if not tier_at_least(tier_of(reputation), required):
         return Decision(
             False,
-            f"Reach {required.label} tier ({threshold} reputation) to publish public signals "
-            f"(you have {score:.0f}).",
+            f"Reach {required.label} tier ({threshold} reputation) to publish public signals (you have {score:.0f}).",
             progress,
         )
     return Decision(True, "You can publish public signals.", progress)

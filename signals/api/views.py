@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 from core.pagination import DefaultCursorPagination
 from signals import selectors, services
 from signals.enums import LeaderboardPeriod, SignalAction
-from signals.selectors import SORT_ORDERING, STATUS_FILTERS, SORTS, TIER_FILTERS
+from signals.selectors import SORT_ORDERING, SORTS, STATUS_FILTERS, TIER_FILTERS
 
 from .errors import SignalsErrorsMixin
 from .serializers import (
@@ -64,7 +64,9 @@ class _SignalListBase(SignalsErrorsMixin, APIView):
         filters.scope = self.scope
         self.sort = filters.sort
         paginator = SignalCursorPagination()
-        page = paginator.paginate_queryset(selectors.signal_list(user=request.user, filters=filters), request, view=self)
+        page = paginator.paginate_queryset(
+            selectors.signal_list(user=request.user, filters=filters), request, view=self
+        )
         return paginator.get_paginated_response(SignalSerializer(page, many=True).data)
 
 
@@ -179,7 +181,9 @@ class SignalFollowView(SignalsErrorsMixin, APIView):
         follow, created = services.signal_follow(
             signal_id=pk, user=request.user, acted_on=payload.validated_data.get("acted_on")
         )
-        return Response(FollowSerializer(follow).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            FollowSerializer(follow).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
     @extend_schema(request=None, responses={204: None, 401: UNAUTHENTICATED, 404: NOT_VISIBLE})
     def delete(self, request, pk: int):
@@ -194,7 +198,8 @@ class LeaderboardView(SignalsErrorsMixin, APIView):
         parameters=[OpenApiParameter("period", str, enum=LeaderboardPeriod.values, default="30d")],
         responses={200: LeaderboardSerializer, 400: ERROR},
         description="Top 100 creators by the Wilson lower bound of their hit rate (public signals, ≥5 evaluated "
-        "in the period). Precomputed; `computed_at` says when. The system's record is `username: null, is_system: true`.",
+        "in the period). Precomputed; `computed_at` says when. "
+        "The system's record is `username: null, is_system: true`.",
     )
     def get(self, request):
         period = request.query_params.get("period", LeaderboardPeriod.DAYS_30)
@@ -223,11 +228,12 @@ class CreatorFollowView(SignalsErrorsMixin, APIView):
 
     @extend_schema(
         request=None,
-        responses={204: None, 401: UNAUTHENTICATED, 404: OpenApiResponse(ErrorSerializer, description="No such trader.")},
+        responses={
+            204: None,
+            401: UNAUTHENTICATED,
+            404: OpenApiResponse(ErrorSerializer, description="No such trader."),
+        },
     )
     def delete(self, request, username: str):
         services.creator_unfollow(follower=request.user, username=username)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-

@@ -41,7 +41,9 @@ class RecommendationFactory(factory.django.DjangoModelFactory):
     entry_price = Decimal("10.00")
     target_price = Decimal("12.00")
     user_target_price = factory.LazyAttribute(lambda o: o.target_price if o.created_by else None)
-    target_date = factory.LazyFunction(lambda: datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=10))
+    target_date = factory.LazyFunction(
+        lambda: datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=10)
+    )
     user_target_date = factory.LazyAttribute(lambda o: o.target_date if o.created_by else None)
     created_by = factory.LazyFunction(creator_factory)
     is_user_generated = factory.LazyAttribute(lambda o: o.created_by is not None)

@@ -15,11 +15,36 @@ from .factories import CreatorFollowFactory, RecommendationFactory, creator_fact
 pytestmark = pytest.mark.django_db
 
 SIGNAL_KEYS = {
-    "id", "creator", "is_system", "card", "card_name", "finish", "action", "entry_price", "target_price", "currency",
-    "target_date", "rationale", "visibility", "status", "follower_count", "featured", "created_at", "editable_until",
+    "id",
+    "creator",
+    "is_system",
+    "card",
+    "card_name",
+    "finish",
+    "action",
+    "entry_price",
+    "target_price",
+    "currency",
+    "target_date",
+    "rationale",
+    "visibility",
+    "status",
+    "follower_count",
+    "featured",
+    "created_at",
+    "editable_until",
     "outcome",
 }
-OUTCOME_KEYS = {"evaluated_at", "price_at_end", "peak_price", "accuracy", "hit", "profit_pct", "peak_profit_pct", "closed_early"}
+OUTCOME_KEYS = {
+    "evaluated_at",
+    "price_at_end",
+    "peak_price",
+    "accuracy",
+    "hit",
+    "profit_pct",
+    "peak_profit_pct",
+    "closed_early",
+}
 
 
 def _body(card, **overrides):
@@ -42,11 +67,20 @@ def test_create_returns_201_with_the_contract(api_as):
     data = response.json()
     assert set(data) == SIGNAL_KEYS
     assert data["creator"] == "maker" and data["is_system"] is False
-    assert (data["card"], data["card_name"], data["finish"], data["action"]) == (card.pk, "Contract Card", "nonfoil", "BUY")
+    assert (data["card"], data["card_name"], data["finish"], data["action"]) == (
+        card.pk,
+        "Contract Card",
+        "nonfoil",
+        "BUY",
+    )
     assert (data["entry_price"], data["target_price"], data["currency"]) == ("10.00", "15.00", "USD")
     assert data["target_date"] == _body(card)["target_date"]
     assert (data["visibility"], data["status"], data["follower_count"], data["featured"], data["outcome"]) == (
-        "public", "active", 0, False, None,
+        "public",
+        "active",
+        0,
+        False,
+        None,
     )
     assert data["rationale"] == "Rotation season always lifts this one."
     created = datetime.fromisoformat(data["created_at"].replace("Z", "+00:00"))
@@ -97,7 +131,9 @@ def test_patch_in_window_then_only_widening(api_as):
     ok = client.patch(f"/api/v1/signals/{signal_id}/", {"target_price": "18.00"}, format="json")
     assert ok.status_code == 200 and ok.json()["target_price"] == "18.00"
     Recommendation.objects.filter(pk=signal_id).update(created_at=datetime.now(UTC) - timedelta(minutes=16))
-    frozen = client.patch(f"/api/v1/signals/{signal_id}/", {"rationale": "A different reason entirely now."}, format="json")
+    frozen = client.patch(
+        f"/api/v1/signals/{signal_id}/", {"rationale": "A different reason entirely now."}, format="json"
+    )
     assert frozen.status_code == 409 and frozen.json()["code"] == "frozen"
     widened = client.patch(f"/api/v1/signals/{signal_id}/", {"visibility": "followers"}, format="json")
     assert widened.status_code == 200 and widened.json()["visibility"] == "followers"
@@ -108,9 +144,19 @@ def test_patch_in_window_then_only_widening(api_as):
 
 def test_patch_by_someone_else(api_as):
     signal = RecommendationFactory()
-    assert api_as(UserFactory()).patch(f"/api/v1/signals/{signal.pk}/", {"visibility": "public"}, format="json").status_code == 403
+    assert (
+        api_as(UserFactory())
+        .patch(f"/api/v1/signals/{signal.pk}/", {"visibility": "public"}, format="json")
+        .status_code
+        == 403
+    )
     private = RecommendationFactory(visibility="private")
-    assert api_as(UserFactory()).patch(f"/api/v1/signals/{private.pk}/", {"visibility": "public"}, format="json").status_code == 404
+    assert (
+        api_as(UserFactory())
+        .patch(f"/api/v1/signals/{private.pk}/", {"visibility": "public"}, format="json")
+        .status_code
+        == 404
+    )
 
 
 def test_close_returns_the_evaluated_signal(api_as):
@@ -132,7 +178,15 @@ def test_follow_201_then_200_and_delete_204(api_as):
     client = api_as(UserFactory())
     first = client.post(f"/api/v1/signals/{signal.pk}/follow/", {}, format="json")
     assert first.status_code == 201
-    assert set(first.json()) == {"signal", "followed_at", "acted_on", "acted_at", "acted_price", "currency", "outcome_profit_pct"}
+    assert set(first.json()) == {
+        "signal",
+        "followed_at",
+        "acted_on",
+        "acted_at",
+        "acted_price",
+        "currency",
+        "outcome_profit_pct",
+    }
     assert (first.json()["signal"], first.json()["acted_on"], first.json()["acted_price"]) == (signal.pk, False, None)
     acted = client.post(f"/api/v1/signals/{signal.pk}/follow/", {"acted_on": True}, format="json")
     assert acted.status_code == 200
@@ -149,7 +203,9 @@ def test_list_filters_and_bad_values(api_as):
     viewer = UserFactory()
     gold = creator_factory(username="goldie", score=700, trades=50, evaluated=12, hits=10)
     buy = RecommendationFactory(created_by=gold, action="BUY", card=priced_card(set_code="aaa", name="Alpha Wolf"))
-    sell = RecommendationFactory(action="SELL", target_price=Decimal("8.00"), card=priced_card(set_code="bbb", name="Beta Owl"))
+    sell = RecommendationFactory(
+        action="SELL", target_price=Decimal("8.00"), card=priced_card(set_code="bbb", name="Beta Owl")
+    )
     system = RecommendationFactory(created_by=None, action="BUY")
     client = api_as(viewer)
 
@@ -170,7 +226,14 @@ def test_list_filters_and_bad_values(api_as):
     assert ids(q="owl") == [sell.pk]
     assert ids(status="evaluated") == []
     assert ids(sort="best_creator")[0] == buy.pk
-    for name, value in (("status", "AAA"), ("action", "MAYBE"), ("creator_tier", "wood"), ("sort", "random"), ("featured", "sometimes"), ("card", "x")):
+    for name, value in (
+        ("status", "AAA"),
+        ("action", "MAYBE"),
+        ("creator_tier", "wood"),
+        ("sort", "random"),
+        ("featured", "sometimes"),
+        ("card", "x"),
+    ):
         response = client.get("/api/v1/signals/", {name: value})
         assert response.status_code == 400, name
         assert set(response.json()) == {"detail", "code", "errors"} and name in response.json()["errors"]
@@ -212,12 +275,20 @@ def test_leaderboard_contract(api, api_as):
     for _ in range(5):
         signal = RecommendationFactory(created_by=creator)
         Recommendation.objects.filter(pk=signal.pk).update(
-            status="evaluated", evaluated_at=datetime.now(UTC), hit=True, accuracy=Decimal(1), profit_pct=Decimal("10.00")
+            status="evaluated",
+            evaluated_at=datetime.now(UTC),
+            hit=True,
+            accuracy=Decimal(1),
+            profit_pct=Decimal("10.00"),
         )
     for _ in range(5):
         signal = RecommendationFactory(created_by=None)
         Recommendation.objects.filter(pk=signal.pk).update(
-            status="evaluated", evaluated_at=datetime.now(UTC), hit=False, accuracy=Decimal(0), profit_pct=Decimal("-5.00")
+            status="evaluated",
+            evaluated_at=datetime.now(UTC),
+            hit=False,
+            accuracy=Decimal(0),
+            profit_pct=Decimal("-5.00"),
         )
     CreatorFollowFactory(creator=creator)
     leaderboard_recompute()
@@ -225,11 +296,33 @@ def test_leaderboard_contract(api, api_as):
     assert response.status_code == 200
     data = response.json()
     assert set(data) == {"period", "computed_at", "results"} and data["period"] == "all" and data["computed_at"]
-    keys = {"username", "is_system", "tier", "evaluated", "hits", "hit_rate", "wilson_lower_bound", "mean_profit_pct", "followers"}
+    keys = {
+        "username",
+        "is_system",
+        "tier",
+        "evaluated",
+        "hits",
+        "hit_rate",
+        "wilson_lower_bound",
+        "mean_profit_pct",
+        "followers",
+    }
     assert [set(row) for row in data["results"]] == [keys, keys]
     first, second = data["results"]
-    assert (first["username"], first["is_system"], first["tier"], first["evaluated"], first["hits"], first["followers"]) == (
-        "ranked", False, "silver", 5, 5, 1,
+    assert (
+        first["username"],
+        first["is_system"],
+        first["tier"],
+        first["evaluated"],
+        first["hits"],
+        first["followers"],
+    ) == (
+        "ranked",
+        False,
+        "silver",
+        5,
+        5,
+        1,
     )
     assert (first["hit_rate"], first["wilson_lower_bound"], first["mean_profit_pct"]) == ("1.0000", "0.5655", "10.00")
     assert (second["username"], second["is_system"], second["tier"]) == (None, True, None)

@@ -30,7 +30,12 @@ def log_in(page, email: str) -> None:
 
 def _record(card, price: str, *, at=None) -> None:
     price_snapshot_record(
-        card_id=card.pk, finish="nonfoil", source="demo", price=Decimal(price), currency="USD", captured_at=at or timezone.now()
+        card_id=card.pk,
+        finish="nonfoil",
+        source="demo",
+        price=Decimal(price),
+        currency="USD",
+        captured_at=at or timezone.now(),
     )
 
 
@@ -46,8 +51,12 @@ def test_publish_follow_act_evaluate_leaderboard(new_page):
     for _ in range(4):
         past = RecommendationFactory(created_by=creator)
         Recommendation.objects.filter(pk=past.pk).update(
-            status="evaluated", evaluated_at=timezone.now() - timedelta(days=2), hit=True, accuracy=Decimal(1),
-            price_at_end=Decimal("12.00"), profit_pct=Decimal("20.00"),
+            status="evaluated",
+            evaluated_at=timezone.now() - timedelta(days=2),
+            hit=True,
+            accuracy=Decimal(1),
+            price_at_end=Decimal("12.00"),
+            profit_pct=Decimal("20.00"),
         )
     leaderboard_recompute()
 
@@ -71,7 +80,11 @@ def test_publish_follow_act_evaluate_leaderboard(new_page):
     expect(maker.locator(".messages")).to_contain_text("Your signal is published.")
     expect(maker.get_by_test_id("entry-price")).to_have_text("$10.00")
     signal = Recommendation.objects.get(card=card)
-    assert (signal.visibility, signal.entry_price, signal.target_price) == ("public", Decimal("10.00"), Decimal("14.00"))
+    assert (signal.visibility, signal.entry_price, signal.target_price) == (
+        "public",
+        Decimal("10.00"),
+        Decimal("14.00"),
+    )
 
     # Another trader finds it in the list, follows it and marks it acted on (htmx, no reload).
     fred.goto("/signals/?q=journey")

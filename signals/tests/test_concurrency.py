@@ -36,7 +36,11 @@ def test_follower_count_matches_follows_under_concurrent_follow_and_unfollow():
             close_old_connections()
 
     # Two threads per user: the same person double-clicking in two tabs races on one row too.
-    threads = [threading.Thread(target=churn, args=(user, index * 2 + copy)) for index, user in enumerate(users) for copy in (0, 1)]
+    threads = [
+        threading.Thread(target=churn, args=(user, index * 2 + copy))
+        for index, user in enumerate(users)
+        for copy in (0, 1)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

@@ -12,7 +12,13 @@ from accounts.tests.factories import UserFactory
 from cards.models import CardPrice
 from cards.tests.factories import PriceSnapshotFactory
 from signals import services
-from signals.evaluation import evaluate_due_signals, evaluation_run, leaderboard_recompute, outcome_for, wilson_lower_bound
+from signals.evaluation import (
+    evaluate_due_signals,
+    evaluation_run,
+    leaderboard_recompute,
+    outcome_for,
+    wilson_lower_bound,
+)
 from signals.models import LeaderboardStanding, Recommendation, SignalEvent, SignalFollower
 
 from .factories import CreatorFollowFactory, RecommendationFactory, SignalFollowerFactory, creator_factory, priced_card
@@ -123,7 +129,8 @@ def test_author_and_follower_stats_and_reputation():
     follower = UserFactory()
     UserReputation.objects.filter(user=follower).update(completed_trades=10)
     signals = [
-        _signal_with_history(created_by=author, prices=[price]) for price in ("20.00", "20.00", "9.00", "20.00", "20.00")
+        _signal_with_history(created_by=author, prices=[price])
+        for price in ("20.00", "20.00", "9.00", "20.00", "20.00")
     ]
     for signal in signals:
         SignalFollowerFactory(recommendation=signal, user=follower, acted_on=True, acted_at=NOW, acted_price=D("10.00"))
@@ -193,7 +200,11 @@ def _evaluated(creator, *, hits, misses, visibility="public", evaluated_at=None,
 
 
 def test_leaderboard_ranks_by_wilson_counts_public_only_and_needs_five():
-    steady, lucky, few = creator_factory(username="steady"), creator_factory(username="lucky"), creator_factory(username="few")
+    steady, lucky, few = (
+        creator_factory(username="steady"),
+        creator_factory(username="lucky"),
+        creator_factory(username="few"),
+    )
     _evaluated(steady, hits=16, misses=4)
     _evaluated(lucky, hits=5, misses=0)
     _evaluated(few, hits=4, misses=0)
@@ -219,7 +230,11 @@ def test_leaderboard_periods_use_evaluated_at_and_include_the_system():
     for _ in range(5):
         system = RecommendationFactory(created_by=None)
         Recommendation.objects.filter(pk=system.pk).update(
-            status="evaluated", evaluated_at=timezone.now() - timedelta(days=2), hit=True, accuracy=D(1), profit_pct=D(5)
+            status="evaluated",
+            evaluated_at=timezone.now() - timedelta(days=2),
+            hit=True,
+            accuracy=D(1),
+            profit_pct=D(5),
         )
     leaderboard_recompute()
     by_period = {
@@ -257,7 +272,12 @@ def test_close_early_updates_follower_outcome_and_author_record():
     PriceSnapshotFactory(card=card, price=D("11.00"), captured_at=timezone.now())
     CardPrice.objects.filter(card=card).update(price=D("11.00"))
     closed = services.signal_close(signal_id=signal.pk, actor=author)
-    assert (closed.closed_early, closed.price_at_end, closed.accuracy, closed.hit) == (True, D("11.00"), D("0.5000"), True)
+    assert (closed.closed_early, closed.price_at_end, closed.accuracy, closed.hit) == (
+        True,
+        D("11.00"),
+        D("0.5000"),
+        True,
+    )
     assert SignalFollower.objects.get(user=fan).outcome_profit_pct == D("10.00")
     assert UserReputation.objects.get(user=author).author_hits == 1
     assert UserReputation.objects.get(user=fan).signals_profitable == 1

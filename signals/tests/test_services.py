@@ -42,7 +42,12 @@ def test_create_freezes_the_market_price_as_entry_and_mirrors_the_plan_fields():
     assert signal.target_date == signal.user_target_date
     assert signal.target_date.date() == _today() + timedelta(days=30)
     assert signal.user_rationale == "Standard rotation will push this up hard."
-    assert (signal.is_user_generated, signal.is_public, signal.status, signal.follower_count) == (True, True, "active", 0)
+    assert (signal.is_user_generated, signal.is_public, signal.status, signal.follower_count) == (
+        True,
+        True,
+        "active",
+        0,
+    )
     assert SignalEvent.objects.get(signal=signal).kind == "created"
     card.current_prices.update(price=Decimal("50.00"))
     signal.refresh_from_db()
@@ -119,7 +124,9 @@ def test_rationale_length(length, ok):
 def test_bad_input_reports_every_field_at_once():
     creator, card = creator_factory(), priced_card()
     with pytest.raises(SignalInvalid) as excinfo:
-        _create(creator, card, action="BUY", target_price="abc", target_date="tomorrow", rationale="short", visibility="x")
+        _create(
+            creator, card, action="BUY", target_price="abc", target_date="tomorrow", rationale="short", visibility="x"
+        )
     assert set(excinfo.value.errors) == {"target_price", "target_date", "rationale", "visibility"}
 
 
@@ -159,7 +166,12 @@ def test_edit_within_15_minutes_changes_terms():
     updated = services.signal_update(
         signal_id=signal.pk,
         actor=creator,
-        changes={"target_price": "20.00", "target_date": new_date, "rationale": "Changed my mind a little bit.", "visibility": "private"},
+        changes={
+            "target_price": "20.00",
+            "target_date": new_date,
+            "rationale": "Changed my mind a little bit.",
+            "visibility": "private",
+        },
         now=signal.created_at + timedelta(minutes=14),
     )
     assert (updated.target_price, updated.user_target_price, updated.target_date.date(), updated.visibility) == (

@@ -31,7 +31,13 @@ def test_momentum_makes_buy_and_sell_signals_labelled_system():
     assert system_signals_generate(now=NOW) == 2
     buy = Recommendation.objects.get(card=rising)
     sell = Recommendation.objects.get(card=falling)
-    assert (buy.action, buy.created_by, buy.is_user_generated, buy.visibility, buy.is_public) == ("BUY", None, False, "public", True)
+    assert (buy.action, buy.created_by, buy.is_user_generated, buy.visibility, buy.is_public) == (
+        "BUY",
+        None,
+        False,
+        "public",
+        True,
+    )
     assert buy.entry_price == Decimal("13.00") and buy.target_price > buy.entry_price
     assert sell.action == "SELL" and sell.target_price < sell.entry_price
     assert buy.target_date == datetime(2026, 12, 20, tzinfo=UTC)

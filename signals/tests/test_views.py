@@ -52,7 +52,7 @@ def test_list_pagination_without_count(client):
     first = client.get("/signals/").content.decode()
     assert "page=2" in first and "Page 1" in first
     second = client.get("/signals/?page=2").content.decode()
-    assert second.count('<tr>') - 1 == 2
+    assert second.count("<tr>") - 1 == 2
 
 
 def test_following_scope_and_mine(client):
@@ -71,7 +71,9 @@ def test_following_scope_and_mine(client):
 
 def test_detail_page_shows_live_price_progress_and_creator(client, django_assert_max_num_queries):
     creator = creator_factory(username="detailer", evaluated=4, hits=3)
-    signal = RecommendationFactory(created_by=creator, card=priced_card("11.00"), entry_price=Decimal("10.00"), target_price=Decimal("14.00"))
+    signal = RecommendationFactory(
+        created_by=creator, card=priced_card("11.00"), entry_price=Decimal("10.00"), target_price=Decimal("14.00")
+    )
     client.force_login(UserFactory())
     with django_assert_max_num_queries(12):
         response = client.get(f"/signals/{signal.pk}/")
@@ -86,8 +88,14 @@ def test_detail_page_shows_live_price_progress_and_creator(client, django_assert
 def test_detail_shows_the_outcome_once_evaluated(client):
     signal = RecommendationFactory(card=priced_card())
     Recommendation.objects.filter(pk=signal.pk).update(
-        status="evaluated", evaluated_at=timezone.now(), hit=True, accuracy=Decimal("0.75"), price_at_end=Decimal("13.00"),
-        peak_price=Decimal("13.50"), profit_pct=Decimal("30.00"), peak_profit_pct=Decimal("35.00"),
+        status="evaluated",
+        evaluated_at=timezone.now(),
+        hit=True,
+        accuracy=Decimal("0.75"),
+        price_at_end=Decimal("13.00"),
+        peak_price=Decimal("13.50"),
+        profit_pct=Decimal("30.00"),
+        peak_profit_pct=Decimal("35.00"),
     )
     body = client.get(f"/signals/{signal.pk}/").content.decode()
     assert "Outcome: hit" in body and "$13.00" in body and "75%" in body and "30.00%" in body
@@ -119,7 +127,11 @@ def test_follow_an_invisible_signal_is_404_and_writes_nothing(client):
 
 def test_anonymous_is_sent_to_login_for_writes(client):
     signal = RecommendationFactory()
-    for url in (f"/signals/{signal.pk}/follow/", f"/signals/{signal.pk}/close/", f"/signals/creators/{signal.created_by.username}/follow/"):
+    for url in (
+        f"/signals/{signal.pk}/follow/",
+        f"/signals/{signal.pk}/close/",
+        f"/signals/creators/{signal.created_by.username}/follow/",
+    ):
         response = client.post(url, {"do": "follow"})
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     for url in ("/signals/new/", "/signals/mine/", f"/signals/{signal.pk}/edit/"):
@@ -146,19 +158,46 @@ def test_create_form_disables_public_with_reason_and_publishes(client):
     assert "Reach Silver tier (300 reputation)" in body
     bad = client.post(
         "/signals/new/",
-        {"q": "Form Card", "card": card.pk, "finish": "nonfoil", "action": "BUY", "target_price": "9.00", "target_date": _future(), "rationale": "too short", "visibility": "public"},
+        {
+            "q": "Form Card",
+            "card": card.pk,
+            "finish": "nonfoil",
+            "action": "BUY",
+            "target_price": "9.00",
+            "target_date": _future(),
+            "rationale": "too short",
+            "visibility": "public",
+        },
     )
     assert bad.status_code == 422
     text = bad.content.decode()
     assert "Ensure this value has at least 20 characters" in text
     good = client.post(
         "/signals/new/",
-        {"q": "Form Card", "card": card.pk, "finish": "nonfoil", "action": "BUY", "target_price": "9.00", "target_date": _future(), "rationale": "Long enough rationale text here.", "visibility": "followers"},
+        {
+            "q": "Form Card",
+            "card": card.pk,
+            "finish": "nonfoil",
+            "action": "BUY",
+            "target_price": "9.00",
+            "target_date": _future(),
+            "rationale": "Long enough rationale text here.",
+            "visibility": "followers",
+        },
     )
     assert good.status_code == 422 and "A BUY target must be above the entry price" in good.content.decode()
     ok = client.post(
         "/signals/new/",
-        {"q": "Form Card", "card": card.pk, "finish": "nonfoil", "action": "BUY", "target_price": "13.00", "target_date": _future(), "rationale": "Long enough rationale text here.", "visibility": "followers"},
+        {
+            "q": "Form Card",
+            "card": card.pk,
+            "finish": "nonfoil",
+            "action": "BUY",
+            "target_price": "13.00",
+            "target_date": _future(),
+            "rationale": "Long enough rationale text here.",
+            "visibility": "followers",
+        },
     )
     signal = Recommendation.objects.get()
     assert ok.status_code == 302 and ok["Location"] == f"/signals/{signal.pk}/"
@@ -174,14 +213,24 @@ def test_edit_page_after_the_window_only_widens(client):
     assert "The 15-minute edit window has closed" in page
     response = client.post(
         f"/signals/{signal.pk}/edit/",
-        {"target_price": "12.00", "target_date": signal.target_date.date().isoformat(), "rationale": signal.user_rationale, "visibility": "public"},
+        {
+            "target_price": "12.00",
+            "target_date": signal.target_date.date().isoformat(),
+            "rationale": signal.user_rationale,
+            "visibility": "public",
+        },
     )
     assert response.status_code == 302
     signal.refresh_from_db()
     assert signal.visibility == "public"
     refused = client.post(
         f"/signals/{signal.pk}/edit/",
-        {"target_price": "19.00", "target_date": signal.target_date.date().isoformat(), "rationale": signal.user_rationale, "visibility": "public"},
+        {
+            "target_price": "19.00",
+            "target_date": signal.target_date.date().isoformat(),
+            "rationale": signal.user_rationale,
+            "visibility": "public",
+        },
     )
     assert refused.status_code == 422
     signal.refresh_from_db()
@@ -215,7 +264,11 @@ def test_leaderboard_page_reads_precomputed_rows(client, django_assert_max_num_q
         for _ in range(5):
             signal = RecommendationFactory(created_by=creator)
             Recommendation.objects.filter(pk=signal.pk).update(
-                status="evaluated", evaluated_at=timezone.now(), hit=index > 0, accuracy=Decimal(1), profit_pct=Decimal(1)
+                status="evaluated",
+                evaluated_at=timezone.now(),
+                hit=index > 0,
+                accuracy=Decimal(1),
+                profit_pct=Decimal(1),
             )
     leaderboard_recompute()
     with django_assert_max_num_queries(4):

@@ -1,5 +1,5 @@
-"""The visibility matrix: {private, followers, public} × {creator, follower of the creator, other user,
-anonymous} × every surface (list page, detail page, API list with q and card, API detail, follow,
+"""The visibility matrix: {private, followers, public} x {creator, follower of the creator, other user,
+anonymous} x every surface (list page, detail page, API list with q and card, API detail, follow,
 leaderboard, notification payloads). Invisible means missing or 404 — never 403 — and nothing written."""
 
 from datetime import timedelta
@@ -41,8 +41,12 @@ def _evaluated_history(creator, visibility):
     for _ in range(5):
         signal = RecommendationFactory(created_by=creator, visibility=visibility)
         Recommendation.objects.filter(pk=signal.pk).update(
-            status="evaluated", evaluated_at=timezone.now() - timedelta(days=1), hit=True, accuracy=Decimal(1),
-            price_at_end=Decimal("12.00"), profit_pct=Decimal("20.00"),
+            status="evaluated",
+            evaluated_at=timezone.now() - timedelta(days=1),
+            hit=True,
+            accuracy=Decimal(1),
+            price_at_end=Decimal("12.00"),
+            profit_pct=Decimal("20.00"),
         )
 
 
@@ -94,7 +98,11 @@ def test_matrix(world, visibility, viewer_name, client, api):
     board = api.get("/api/v1/signals/leaderboard/", {"period": "30d"}).json()["results"]
     assert ("the_creator" in [row["username"] for row in board]) is (visibility == "public")
     html = client.get("/signals/leaderboard/").content.decode()
-    table = html.split('data-testid="leaderboard"', 1)[1].split("</table>", 1)[0] if 'data-testid="leaderboard"' in html else ""
+    table = (
+        html.split('data-testid="leaderboard"', 1)[1].split("</table>", 1)[0]
+        if 'data-testid="leaderboard"' in html
+        else ""
+    )
     assert ("the_creator" in table) is (visibility == "public")
 
     # Notification payloads: publishing tells the creator's followers who may see it.
@@ -119,14 +127,21 @@ def test_hidden_signal_vanishes_for_all_but_creator_and_staff(world, client, api
     creator = world["creator"]
     signal = RecommendationFactory(created_by=creator, card=priced_card(), visibility="public", is_hidden=True)
     staff = UserFactory(is_staff=True)
-    for name, user, seen in (("creator", creator, True), ("staff", staff, True), ("follower", world["follower"], False), ("other", world["other"], False)):
+    for name, user, seen in (
+        ("creator", creator, True),
+        ("staff", staff, True),
+        ("follower", world["follower"], False),
+        ("other", world["other"], False),
+    ):
         api.force_authenticate(user)
         assert api.get(f"/api/v1/signals/{signal.pk}/").status_code == (200 if seen else 404), name
         ids = [row["id"] for row in api.get("/api/v1/signals/").json()["results"]]
         assert (signal.pk in ids) is seen, name
     api.force_authenticate(creator)
     assert api.get(f"/api/v1/signals/{signal.pk}/").json()["status"] == "hidden"
-    assert [row["id"] for row in api.get("/api/v1/signals/mine/", {"status": "hidden"}).json()["results"]] == [signal.pk]
+    assert [row["id"] for row in api.get("/api/v1/signals/mine/", {"status": "hidden"}).json()["results"]] == [
+        signal.pk
+    ]
     assert client.get(f"/signals/{signal.pk}/").status_code == 404
     signal_published_notify(signal_id=signal.pk)
     assert not Notification.objects.exists()

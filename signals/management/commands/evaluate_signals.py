@@ -9,4 +9,6 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         result = evaluation_run()
         standings = ", ".join(f"{period}: {count}" for period, count in result["standings"].items())
-        self.stdout.write(self.style.SUCCESS(f"Evaluated {result['evaluated']} signals. Leaderboard rows — {standings}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Evaluated {result['evaluated']} signals. Leaderboard rows — {standings}.")
+        )
