@@ -199,8 +199,10 @@ def _evaluate_followers(signal_ids: list[int]) -> None:
     )
     acted = NullIf(F("acted_price"), Value(Decimal(0)))
     percent = DecimalField(max_digits=12, decimal_places=2)
-    buy = ExpressionWrapper((end - F("acted_price")) * Value(HUNDRED) / acted, output_field=percent)
-    sell = ExpressionWrapper((F("acted_price") - end) * Value(HUNDRED) / acted, output_field=percent)
+    # SQLite (the embedded demo) stores these as integers when whole and would divide as integers.
+    hundred = Value(HUNDRED) if connection.vendor == "postgresql" else Value(100.0)
+    buy = ExpressionWrapper((end - F("acted_price")) * hundred / acted, output_field=percent)
+    sell = ExpressionWrapper((F("acted_price") - end) * hundred / acted, output_field=percent)
     pending.filter(recommendation__action=SignalAction.BUY).update(
         outcome_evaluated=True, outcome_profit_pct=Round(buy, 2)
     )
