@@ -364,3 +364,20 @@ def test_anonymous_is_refused_and_nothing_is_written(api, method, url):
     signal.refresh_from_db()
     assert (signal.status, signal.follower_count) == ("active", 0)
     assert not SignalFollower.objects.exists()
+
+
+def test_api_list_and_detail_query_counts_do_not_grow(api_as, django_assert_max_num_queries):
+    client = api_as(UserFactory())
+    for _ in range(3):
+        RecommendationFactory(card=priced_card())
+    with django_assert_max_num_queries(6) as small:
+        assert client.get("/api/v1/signals/").status_code == 200
+    for _ in range(20):
+        RecommendationFactory(card=priced_card())
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert len(client.get("/api/v1/signals/").json()["results"]) == 23
+    signal = RecommendationFactory()
+    with django_assert_max_num_queries(4):
+        assert client.get(f"/api/v1/signals/{signal.pk}/").status_code == 200
+    with django_assert_max_num_queries(4):
+        assert client.get("/api/v1/signals/leaderboard/").status_code == 200
