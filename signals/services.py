@@ -221,14 +221,18 @@ def signal_update(*, signal_id: int, actor, changes: dict, now: datetime | None 
     after the window with only a wider visibility still succeeds.
     """
     now = now or timezone.now()
-    unknown = set(changes) - set(EDITABLE_FIELDS)
-    if unknown:
-        raise SignalInvalid({field: ["This field cannot be changed."] for field in sorted(unknown)})
     signal = _lock_own_signal(signal_id=signal_id, actor=actor)
     if signal.status != SignalStatus.ACTIVE:
         raise InvalidTransition("This signal has been evaluated and can no longer change.", code="not_active")
     if signal.is_hidden:
         raise InvalidTransition("Staff hid this signal; it can no longer change.", code="hidden")
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown and now > signal.editable_until:
+        raise InvalidTransition(
+            "The 15-minute edit window has closed: only a wider visibility can still be chosen.", code="frozen"
+        )
+    if unknown:
+        raise SignalInvalid({field: ["This field cannot be changed."] for field in sorted(unknown)})
     errors: dict[str, list[str]] = {}
     changed: set[str] = set()
     price, day, text = signal.target_price, signal.target_date.date(), signal.user_rationale or ""

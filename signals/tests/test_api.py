@@ -130,6 +130,8 @@ def test_patch_in_window_then_only_widening(api_as):
     signal_id = client.post("/api/v1/signals/", _body(priced_card(), visibility="private"), format="json").json()["id"]
     ok = client.patch(f"/api/v1/signals/{signal_id}/", {"target_price": "18.00"}, format="json")
     assert ok.status_code == 200 and ok.json()["target_price"] == "18.00"
+    not_editable = client.patch(f"/api/v1/signals/{signal_id}/", {"action": "SELL"}, format="json")
+    assert not_editable.status_code == 400 and "action" in not_editable.json()["errors"]
     Recommendation.objects.filter(pk=signal_id).update(created_at=datetime.now(UTC) - timedelta(minutes=16))
     frozen = client.patch(
         f"/api/v1/signals/{signal_id}/", {"rationale": "A different reason entirely now."}, format="json"
@@ -139,6 +141,8 @@ def test_patch_in_window_then_only_widening(api_as):
     assert widened.status_code == 200 and widened.json()["visibility"] == "followers"
     narrowed = client.patch(f"/api/v1/signals/{signal_id}/", {"visibility": "private"}, format="json")
     assert narrowed.status_code == 409
+    other_field = client.patch(f"/api/v1/signals/{signal_id}/", {"action": "SELL"}, format="json")
+    assert other_field.status_code == 409
     assert Recommendation.objects.get(pk=signal_id).visibility == "followers"
 
 
