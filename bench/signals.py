@@ -193,7 +193,8 @@ def setup() -> None:
         """
         INSERT INTO signals_creatorfollow (follower_id, creator_id, created_at)
         SELECT DISTINCT ON (f, c) f, c, now() FROM (
-            SELECT 1 + (g * 37) % %(users)s AS f, 1 + (g * 11) % %(creators)s AS c FROM generate_series(1, %(n)s) AS g
+            SELECT 1 + g % %(users)s AS f, 1 + ((g / %(users)s) * 4001 + g * 7) % %(creators)s AS c
+            FROM generate_series(1, %(n)s) AS g
         ) x WHERE f <> c
         """,
         {"users": USERS, "creators": CREATORS, "n": CREATOR_FOLLOWS},

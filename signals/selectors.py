@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
 from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Value, When
-from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.enums import ReputationTier
@@ -30,7 +29,9 @@ TIER_FILTERS = tuple(ReputationTier.values)
 SORT_ORDERING = {
     "newest": ("-created_at", "-id"),
     "most_followed": ("-follower_count", "-id"),
-    "best_creator": ("-creator_accuracy", "-created_at", "-id"),
+    # Creators by author accuracy, each creator's signals newest first: PostgreSQL walks
+    # reputation_author_accuracy_idx and each creator's signals by index, so no sort of the table.
+    "best_creator": ("-creator_accuracy", "created_by_id", "-created_at", "-id"),
 }
 
 
@@ -69,7 +70,7 @@ def visible_signals(*, user) -> QuerySet[Recommendation]:
             featured=Case(
                 When(_featured_condition(), then=Value(True)), default=Value(False), output_field=BooleanField()
             ),
-            creator_accuracy=Coalesce(F("created_by__reputation__author_accuracy_pct"), Value(Decimal("-1"))),
+            creator_accuracy=F("created_by__reputation__author_accuracy_pct"),
         )
     )
 
@@ -206,6 +207,8 @@ def signal_list(*, user, filters: SignalFilters) -> QuerySet[Recommendation]:
         signals = signals.filter(status=filters.status, is_hidden=False)
     if filters.q:
         signals = signals.filter(card__name__icontains=filters.q)
+    if filters.sort == "best_creator":
+        signals = signals.filter(created_by__reputation__isnull=False)  # creators only: the system has no record
     return signals.order_by(*SORT_ORDERING[filters.sort])
 
 
