@@ -403,8 +403,34 @@ def reputation_update_many(*, user_ids, stats_for, batch_size: int = 500) -> int
                 reputation.computed_at = now
                 reputation.updated_at = now
             derived = {"signal_accuracy_pct", "author_accuracy_pct", "reputation_score", "reputation_tier"}
-            UserReputation.objects.bulk_update(
-                reputations, sorted(fields | derived | {"computed_at", "updated_at"}), batch_size=100
-            )
+            _reputations_write(reputations, sorted(fields | derived | {"computed_at", "updated_at"}))
             written += len(reputations)
     return written
+
+
+def _reputations_write(reputations: list[UserReputation], fields: list[str]) -> None:
+    """One UPDATE for the batch: FROM unnest(arrays) on PostgreSQL (Django's bulk_update builds a
+    CASE per field whose cost grows with rows x rows: 1.7 s for 500 rows here); bulk_update elsewhere."""
+    from django.db import connection
+
+    if not reputations:
+        return
+    if connection.vendor != "postgresql":
+        UserReputation.objects.bulk_update(reputations, fields, batch_size=100)
+        return
+    model_fields = [UserReputation._meta.get_field(name) for name in fields]
+    columns = [field.column for field in model_fields]
+    casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in model_fields)
+    assignments = ", ".join(f"{column} = v.{column}" for column in columns)
+    table = UserReputation._meta.db_table
+    # Only model column names are interpolated; every value is a bound parameter.
+    sql = (
+        f"UPDATE {table} AS r SET {assignments} "  # noqa: S608
+        f"FROM unnest(%s::bigint[], {casts}) AS v(id, {', '.join(columns)}) WHERE r.id = v.id"
+    )
+    params = [[reputation.pk for reputation in reputations]]
+    params += [
+        [field.get_db_prep_value(getattr(r, field.attname), connection) for r in reputations] for field in model_fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
