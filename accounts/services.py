@@ -353,7 +353,7 @@ def reputation_recompute_all(*, batch_size: int = 500) -> int:
         last_id = users[-1].pk
 
 
-def reputation_update_many(*, user_ids, stats_for, batch_size: int = 500) -> int:
+def reputation_update_many(*, user_ids, stats_for, batch_size: int = 2000) -> int:
     """`reputation_update` for many users at once (a nightly evaluation touches tens of thousands).
 
     Per batch, in one transaction: make sure the rows exist, lock them in user-id order,

@@ -53,7 +53,7 @@ from .models import (
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SIZE = 2000
+CHUNK_SIZE = 5000
 HOLD_TOLERANCE = Decimal("0.15")
 HIT_THRESHOLD = Decimal("0.5")
 LEADERBOARD_MIN_EVALUATED = 5
@@ -192,6 +192,20 @@ def _write_outcomes(signals: list[Recommendation]) -> None:
 
 def _evaluate_followers(signal_ids: list[int]) -> None:
     """Follower outcome = profit % from their acted price (BUY: (end - acted)/acted; SELL mirrored; HOLD none)."""
+    if connection.vendor == "postgresql":
+        # One pass joining each pending follow to its signal (the ORM form below takes three).
+        follower, signal = SignalFollower._meta.db_table, Recommendation._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {follower} AS f SET outcome_evaluated = true, outcome_profit_pct = "  # noqa: S608
+                "CASE r.action "
+                "WHEN 'BUY' THEN round((r.price_at_end - f.acted_price) * 100 / NULLIF(f.acted_price, 0), 2) "
+                "WHEN 'SELL' THEN round((f.acted_price - r.price_at_end) * 100 / NULLIF(f.acted_price, 0), 2) END "
+                f"FROM {signal} AS r WHERE r.id = f.recommendation_id AND f.recommendation_id = ANY(%s) "
+                "AND f.acted_on AND NOT f.outcome_evaluated",
+                [list(signal_ids)],
+            )
+        return
     pending = SignalFollower.objects.filter(recommendation_id__in=signal_ids, acted_on=True, outcome_evaluated=False)
     end = Subquery(
         Recommendation.objects.filter(pk=OuterRef("recommendation_id")).values("price_at_end")[:1],
