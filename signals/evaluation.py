@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -232,7 +233,7 @@ def _author_stats(user_ids: list[int]) -> dict[int, dict]:
     rows = (
         Recommendation.objects.filter(created_by_id__in=user_ids, status=SignalStatus.EVALUATED)
         .values("created_by_id")
-        .annotate(evaluated=Count("id"), hits=Count("id", filter=Q(hit=True)))
+        .annotate(evaluated=Count("*"), hits=Count("*", filter=Q(hit=True)))
     )
     for row in rows:
         stats[row["created_by_id"]] = {"signals_authored_evaluated": row["evaluated"], "author_hits": row["hits"]}
@@ -245,7 +246,7 @@ def _follower_stats(user_ids: list[int]) -> dict[int, dict]:
     rows = (
         SignalFollower.objects.filter(user_id__in=user_ids, acted_on=True, outcome_evaluated=True)
         .values("user_id")
-        .annotate(followed=Count("id"), profitable=Count("id", filter=Q(outcome_profit_pct__gt=0)))
+        .annotate(followed=Count("*"), profitable=Count("*", filter=Q(outcome_profit_pct__gt=0)))
     )
     for row in rows:
         stats[row["user_id"]] = {"signals_followed": row["followed"], "signals_profitable": row["profitable"]}
@@ -340,6 +341,7 @@ def signals_evaluate(*, signal_ids: list[int], now: datetime, actor=None) -> Eva
 def evaluate_due_signals(*, now: datetime | None = None, chunk_size: int = CHUNK_SIZE) -> int:
     """Evaluate every active signal whose target date has arrived. Safe to run twice or concurrently."""
     now = now or timezone.now()
+    started = time.perf_counter()
     total = 0
     authors: set[int] = set()
     followers: set[int] = set()
@@ -356,9 +358,17 @@ def evaluate_due_signals(*, now: datetime | None = None, chunk_size: int = CHUNK
         total += result.evaluated
         authors |= result.authors
         followers |= result.followers
+    evaluated_at = time.perf_counter()
     if total:
         stats_refresh(author_ids=authors, follower_ids=followers)
-    logger.info("evaluated %s due signals", total)
+    logger.info(
+        "evaluated %s due signals in %.1f s; stats of %s authors and %s followers in %.1f s",
+        total,
+        evaluated_at - started,
+        len(authors),
+        len(followers),
+        time.perf_counter() - evaluated_at,
+    )
     return total
 
 

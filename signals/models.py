@@ -100,6 +100,13 @@ class Recommendation(TimeStampedModel):
                 condition=Q(status=SignalStatus.EVALUATED, is_public=True, is_hidden=False),
                 name="signal_public_evaluated_idx",
             ),
+            # Author stats (evaluated, hits) per creator without visiting the table.
+            models.Index(
+                fields=["created_by"],
+                include=["hit"],
+                condition=Q(status=SignalStatus.EVALUATED),
+                name="signal_author_record_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -168,6 +175,13 @@ class SignalFollower(models.Model):
                 fields=["recommendation"],
                 condition=Q(acted_on=True, outcome_evaluated=False),
                 name="signal_follower_pending_idx",
+            ),
+            # Follower stats (followed, profitable) per user without visiting the table.
+            models.Index(
+                fields=["user"],
+                include=["outcome_profit_pct"],
+                condition=Q(acted_on=True, outcome_evaluated=True),
+                name="signal_follower_record_idx",
             ),
         ]
 
