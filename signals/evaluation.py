@@ -233,7 +233,7 @@ def _author_stats(user_ids: list[int]) -> dict[int, dict]:
     rows = (
         Recommendation.objects.filter(created_by_id__in=user_ids, status=SignalStatus.EVALUATED)
         .values("created_by_id")
-        .annotate(evaluated=Count("*"), hits=Count("*", filter=Q(hit=True)))
+        .annotate(evaluated=Count("*"), hits=Count("hit", filter=Q(hit=True)))
     )
     for row in rows:
         stats[row["created_by_id"]] = {"signals_authored_evaluated": row["evaluated"], "author_hits": row["hits"]}
@@ -246,7 +246,7 @@ def _follower_stats(user_ids: list[int]) -> dict[int, dict]:
     rows = (
         SignalFollower.objects.filter(user_id__in=user_ids, acted_on=True, outcome_evaluated=True)
         .values("user_id")
-        .annotate(followed=Count("*"), profitable=Count("*", filter=Q(outcome_profit_pct__gt=0)))
+        .annotate(followed=Count("*"), profitable=Count("outcome_profit_pct", filter=Q(outcome_profit_pct__gt=0)))
     )
     for row in rows:
         stats[row["user_id"]] = {"signals_followed": row["followed"], "signals_profitable": row["profitable"]}
