@@ -48,6 +48,18 @@ def _featured_condition() -> Q:
     )
 
 
+def _featured_creators():
+    """Ids of featured-eligible creators (few): lets a featured-only list start from them through
+    the reputation score index instead of scanning every signal for the rare featured ones."""
+    from accounts.models import UserReputation
+
+    return UserReputation.objects.filter(
+        reputation_score__gte=tier_threshold(VisibilityUnlocks.FEATURED_TIER),
+        signals_authored_evaluated__gte=VisibilityUnlocks.FEATURED_MIN_EVALUATED,
+        author_accuracy_pct__gte=VisibilityUnlocks.FEATURED_ACCURACY_PCT,
+    ).values("user_id")
+
+
 def _visible_condition(user) -> Q:
     if user is None or not user.is_authenticated:
         return Q(is_hidden=False, visibility=SignalVisibility.PUBLIC)
@@ -199,8 +211,10 @@ def signal_list(*, user, filters: SignalFilters) -> QuerySet[Recommendation]:
             signals = signals.filter(created_by__username=filters.creator)
     if filters.creator_tier:
         signals = signals.filter(_tier_score_range(filters.creator_tier))
-    if filters.featured is not None:
-        signals = signals.filter(featured=filters.featured)
+    if filters.featured:
+        signals = signals.filter(_featured_condition(), created_by_id__in=_featured_creators())
+    elif filters.featured is False:
+        signals = signals.filter(featured=False)
     if filters.status == "hidden":
         signals = signals.filter(is_hidden=True)
     elif filters.status:
@@ -279,7 +293,7 @@ def leaderboard(*, period: str) -> tuple[datetime | None, list[LeaderboardStandi
 def featured_signals(*, limit: int = 6) -> list[Recommendation]:
     return list(
         visible_signals(user=AnonymousUser())
-        .filter(_featured_condition())
+        .filter(_featured_condition(), created_by_id__in=_featured_creators())
         .order_by("-creator_accuracy", "-follower_count", "-id")[:limit]
     )
 
