@@ -27,3 +27,17 @@ class NotAllowed(DomainError):
 
     status_code = 403
     code = "not_allowed"
+
+
+class NotFound(DomainError):
+    """The object is not there for this user (same answer as for one that does not exist)."""
+
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request collides with the object's current state (already done, no longer there, closed)."""
+
+    status_code = 409
+    code = "conflict"

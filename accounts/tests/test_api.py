@@ -73,13 +73,14 @@ def test_token_list_create_and_delete(client):
     assert re.fullmatch(rf"bz_{body['prefix']}_[A-Za-z0-9_-]{{43}}", body["token"])
     assert body["name"] == "script"
     listed = client.get("/api/v1/tokens/").json()
-    assert [t["name"] for t in listed] == ["script"]
-    assert "token" not in listed[0]
+    assert (listed["next"], listed["previous"]) == (None, None)
+    assert [t["name"] for t in listed["results"]] == ["script"]
+    assert "token" not in listed["results"][0]
     # The new token works for the API…
     assert client.get("/api/v1/me/", headers=bearer(body["token"])).status_code == 200
     # …until it is revoked.
     assert client.delete(f"/api/v1/tokens/{body['id']}/").status_code == 204
-    assert client.get("/api/v1/tokens/").json() == []
+    assert client.get("/api/v1/tokens/").json() == {"next": None, "previous": None, "results": []}
     client.logout()
     assert client.get("/api/v1/me/", headers=bearer(body["token"])).status_code == 401
 
@@ -92,7 +93,11 @@ def test_token_create_validation_errors_write_nothing(client):
     api_token_create(user=user, name="dup", expires_in_days=None)
     response = client.post("/api/v1/tokens/", {"name": "dup"}, content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"detail": "You already have a token with that name.", "code": "invalid", "field": "name"}
+    assert response.json() == {
+        "detail": "You already have a token with that name.",
+        "code": "invalid",
+        "errors": {"name": ["You already have a token with that name."]},
+    }
     assert ApiToken.objects.filter(user=user).count() == 1
 
 
@@ -101,7 +106,7 @@ def test_another_users_token_is_404_over_the_api(client):
     token, _ = api_token_create(user=owner, name="mine", expires_in_days=None)
     client.force_login(other)
     assert client.delete(f"/api/v1/tokens/{token.pk}/").status_code == 404
-    assert client.get("/api/v1/tokens/").json() == []
+    assert client.get("/api/v1/tokens/").json() == {"next": None, "previous": None, "results": []}
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None
 
 
