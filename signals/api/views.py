@@ -8,6 +8,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import ErrorSerializer
 from core.pagination import DefaultCursorPagination
 from signals import selectors, services
 from signals.enums import LeaderboardPeriod, SignalAction
@@ -16,7 +17,6 @@ from signals.selectors import SORT_ORDERING, SORTS, STATUS_FILTERS, TIER_FILTERS
 from .errors import SignalsErrorsMixin
 from .serializers import (
     CreatorFollowSerializer,
-    ErrorSerializer,
     FollowRequestSerializer,
     FollowSerializer,
     LeaderboardSerializer,
