@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("trades.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("signals.api.urls")),
+    path("", include("stores.api.urls")),
 ]
 
 urlpatterns = [
@@ -31,6 +32,7 @@ urlpatterns = [
     path("trades/", include("trades.urls")),
     path("notifications/", include("notifications.urls")),
     path("signals/", include("signals.urls")),
+    path("", include("stores.urls")),
 ]
 
 handler404 = "core.views.error_404"
