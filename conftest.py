@@ -38,10 +38,11 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate limits and cached pages must not leak between tests."""
-    from django.core.cache import cache
+    """Rate limits and cached pages must not leak between tests. Only the suite's own keys
+    (CACHE_KEY_PREFIX) are deleted: Redis may be shared with a running demo (never FLUSHDB)."""
+    from core.cache import clear_own_keys
 
-    cache.clear()
+    clear_own_keys()
     yield
 
 

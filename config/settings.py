@@ -136,6 +136,9 @@ else:
 # Embedded default: a memory broker shared by the web process and the worker/beat threads
 # that `manage.py run_demo` starts. With REDIS_URL, worker and beat are separate processes.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# Prefix for every broker key (kombu's global_keyprefix), so two processes sharing one Redis
+# database (a test worker beside a running demo) never see each other's queues.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": env("CELERY_BROKER_KEY_PREFIX", default="")}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
