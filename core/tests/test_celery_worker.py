@@ -127,7 +127,7 @@ def worker(django_db_setup, django_db_blocker, smtp_server, tmp_path_factory):
         "--without-heartbeat", "--without-mingle", "--without-gossip",
         "--loglevel", "INFO",
     ]  # fmt: skip
-    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)  # noqa: S603
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     producer = Celery("bazaar-test-producer", broker=settings.CELERY_BROKER_URL)
     producer.conf.broker_transport_options = {"global_keyprefix": f"{name}:"}
     try:
@@ -185,4 +185,3 @@ def test_task_is_redelivered_when_its_pool_child_is_killed(worker):
         assert "WorkerLostError" in worker["log"].read_text()
     finally:
         client.delete(f"{key}:attempts", f"{key}:done")
-
