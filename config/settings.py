@@ -26,6 +26,16 @@ SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me-01234
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://localhost:8000")
+# Client identity: how many reverse proxies under our control sit in front of the app. 0 (the
+# default, `make demo`) = none: X-Forwarded-* headers are ignored everywhere and the client is
+# the socket's peer. N = the client is the N-th address from the right of X-Forwarded-For
+# (each proxy appends the peer it saw). One number feeds DRF's throttles (NUM_PROXIES),
+# allauth's rate limits (ALLAUTH_TRUSTED_PROXY_COUNT), gunicorn (config/gunicorn.py) and
+# uvicorn (core/asgi_server.py): FORWARDED_ALLOW_IPS is whom those two take the headers from
+# ("*" by default behind proxies: then only the proxies may reach the app's ports).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+FORWARDED_ALLOW_IPS = (env("FORWARDED_ALLOW_IPS", default="") or "*") if TRUSTED_PROXY_COUNT > 0 else ""
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 INSTALLED_APPS = [
     "daphne",
@@ -258,6 +268,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    # The client a throttle counts is the one TRUSTED_PROXY_COUNT says (never a client-sent header).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/min"),
         "user": env("API_THROTTLE_USER", default="600/min"),
@@ -344,7 +356,8 @@ if IS_PRODUCTION:
     if not ALLOWED_HOSTS or "insecure" in SECRET_KEY or len(SECRET_KEY) < 50:
         raise environ.ImproperlyConfigured("Production needs SECRET_KEY (50+ chars) and ALLOWED_HOSTS.")
     DEBUG = False
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Only a trusted proxy's X-Forwarded-Proto says the request came over HTTPS.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT > 0 else None
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
