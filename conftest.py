@@ -61,11 +61,14 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def asgi_live_server(transactional_db):
-    """The real ASGI app (HTTP + websockets) on a free port, against the test database."""
+def asgi_live_server(transactional_db, settings):
+    """The real ASGI app (HTTP + websockets) on a free port, against the test database.
+    Its own address is a trusted origin, so its pages' websockets pass the exact Origin check."""
     from core.asgi_server import ThreadedAsgiServer
 
-    server = ThreadedAsgiServer().start()
+    server = ThreadedAsgiServer()
+    settings.CSRF_TRUSTED_ORIGINS = [*settings.CSRF_TRUSTED_ORIGINS, server.url]
+    server.start()
     yield server
     server.stop()
 
