@@ -88,20 +88,38 @@ def chromium():
         browser.close()
 
 
+def _is_csp_violation(text: str) -> bool:
+    # Chromium reports every blocked script, style, image, connection or eval on the console.
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
 @pytest.fixture
-def new_page(chromium, asgi_live_server):
+def csp_violations():
+    """Console reports of Content-Security-Policy violations in this test's pages. Every browser
+    journey fails if one happens (see new_page); a test that provokes one on purpose clears it."""
+    return []
+
+
+@pytest.fixture
+def new_page(chromium, asgi_live_server, csp_violations):
     """Factory for pages in separate browser contexts (one per person in a journey)."""
     contexts = []
+
+    def collect(message):
+        if _is_csp_violation(message.text):
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def make():
         context = chromium.new_context(base_url=asgi_live_server.url)
         context.set_default_timeout(15_000)
+        context.on("console", collect)
         contexts.append(context)
         return context.new_page()
 
     yield make
     for context in contexts:
         context.close()
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture

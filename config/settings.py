@@ -12,6 +12,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -57,6 +58,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "channels",
+    "csp",
     "core",
     "accounts",
     "cards",
@@ -66,6 +68,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -75,6 +78,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "core.middleware.SecurityHeadersMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -288,6 +292,33 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
 }
 API_TOKEN_PREFIX = "bz"
+
+# --- Browser security headers --------------------------------------------------------------
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files —
+# no inline <script>, no on*= / hx-on attributes, no style="" (docs/decisions/0011). Card
+# images come from the catalog's image host; data: is for the TOTP QR code and Swagger's icons.
+CARD_IMAGE_HOSTS = env.list("CARD_IMAGE_HOSTS", default=["https://cards.scryfall.io"])
+_site_url = SITE_URL.rstrip("/")
+_websocket_origin = _site_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *CARD_IMAGE_HOSTS],
+        "font-src": [SELF],
+        # 'self' covers same-origin ws(s): in current browsers; the explicit origin is for older ones.
+        "connect-src": [SELF, _websocket_origin],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Browser features Bazaar never uses stay off; geolocation only for "Use my location" in settings.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(self), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
 
 # --- i18n, static ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
