@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from cards.tests.factories import CardFactory, CardPriceFactory
-from trades.tests.factories import HaveItemFactory
+from lists.tests.factories import HaveItemFactory
 
 PASSWORD = "correct-horse-battery-staple"
 

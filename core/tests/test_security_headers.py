@@ -71,7 +71,7 @@ def test_api_docs_load_their_init_script_as_a_file(client):
 
 
 # Templates are where an inline script or handler would come from: none may have one. New
-# pages put behaviour in static/js/ (docs/decisions/0011-content-security-policy.md).
+# pages put behaviour in static/js/ (docs/decisions/0012-content-security-policy.md).
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
 EVENT_HANDLER = re.compile(r"""\s(on[a-z]+|hx-on(?::|-)[\w:-]*)\s*=\s*["']""", re.I)
 STYLE_ATTRIBUTE = re.compile(r"""\sstyle\s*=\s*["']""", re.I)
@@ -173,7 +173,7 @@ def test_token_authenticated_api_responses_are_not_stored(client):
 
 def test_list_exports_are_not_stored(client):
     client.force_login(UserFactory())
-    response = client.get(reverse("trades:list_export", args=["have"]))
+    response = client.get(reverse("lists:list_export", args=["have"]))
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith("attachment")
     assert _no_store(response)
