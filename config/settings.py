@@ -178,6 +178,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trades.tasks.expire_due_proposals",
         "schedule": BEAT_FAST_SECONDS or crontab(minute="*/10"),
     },
+    # Lists: unfinished imports older than LIST_IMPORT_RETENTION_HOURS are discarded, files deleted.
+    "lists.purge_stale_list_imports": {
+        "task": "lists.purge_stale_list_imports",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute=20),
+    },
     # Cards (market data): daily price imports from SCRYFALL_BULK_URL / MTGJSON_PRICES_URL;
     # with no URL set they log a warning and do nothing.
     "cards.import_scryfall_bulk": {
@@ -333,10 +338,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
-MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Uploads are private in every environment: kept under MEDIA_ROOT, which no URL serves (no
+# MEDIA_URL, no /media/ route), by a default storage that has no URL at all. A file a user
+# may fetch goes through an access-checked view (core.storage, core.files).
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "private-media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "core.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if IS_PRODUCTION
@@ -344,6 +351,14 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# List imports (lists.services.imports): a file is refused above 20 MB (413) or 200,000 rows
+# (400), and a trader keeps at most 10 unfinished imports (409). An upload's file is deleted
+# when it is committed or discarded; an import left unfinished for a day is discarded and its
+# file deleted by the hourly beat job.
+LIST_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+LIST_IMPORT_MAX_ROWS = 200_000
+LIST_IMPORTS_KEPT_MAX = 10
+LIST_IMPORT_RETENTION_HOURS = 24
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"

@@ -27,3 +27,17 @@ class NotAllowed(DomainError):
 
     status_code = 403
     code = "not_allowed"
+
+
+class PayloadTooLarge(DomainError):
+    """What was sent is bigger than the product accepts (a file over its size cap)."""
+
+    status_code = 413
+    code = "too_large"
+
+
+class LimitReached(DomainError):
+    """The user already has as many of these as the product keeps (finish or remove one first)."""
+
+    status_code = 409
+    code = "limit_reached"
