@@ -9,8 +9,8 @@ form admits subdomains, as Django's CSRF check does).
 Session end: a socket authenticates once, when it connects. A signed-in socket therefore joins
 two groups — one for its session, one for its user — and closes when told to: logging out
 closes the sockets of that session, changing or resetting the password closes all of the
-user's sockets (those whose session is still valid reconnect; the others come back anonymous
-and are refused).
+user's sockets. They close with 4001, which the htmx ws extension does not reconnect on: a
+stale tab stays disconnected, and the next page a still-valid session loads opens new ones.
 """
 
 import hashlib
