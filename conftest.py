@@ -128,6 +128,12 @@ def page(new_page):
 
 
 @pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path_factory):
+    """Uploads a test stores land in this run's temporary directory, never in the checkout."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "private-media")
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2 costs ~0.3 s per factory user; tests check behaviour, not hash strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,8 +1,9 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts.admin_site import install_admin_security
+from core.views import api_not_found
 
 install_admin_security(admin.site)
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its init script as a file: the CSP allows no inline script.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", api_not_found, name="api-not-found"),
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("cards/", include("cards.urls")),
@@ -31,5 +33,6 @@ urlpatterns = [
 
 handler404 = "core.views.error_404"
 handler403 = "core.views.error_403"
+handler400 = "core.views.error_400"
 handler500 = "core.views.error_500"
 # No /media/ route, in DEBUG either: uploads are private (core.storage).

@@ -41,3 +41,10 @@ class LimitReached(DomainError):
 
     status_code = 409
     code = "limit_reached"
+
+
+class NotFound(DomainError):
+    """The object is not there for this user (same answer as for one that does not exist)."""
+
+    status_code = 404
+    code = "not_found"

@@ -24,6 +24,7 @@ class ListItemPagination(DefaultCursorPagination):
 
 class ListItemViewSet(viewsets.GenericViewSet):
     kind: str = ""
+    lookup_value_regex = "[0-9]+"  # ids in paths are digits: anything else is the resolver's 404
     pagination_class = ListItemPagination
 
     def get_queryset(self):
