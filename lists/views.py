@@ -213,8 +213,9 @@ def import_upload(request):
         and _declared_body_size(request) > settings.LIST_IMPORT_MAX_BYTES + UPLOAD_BODY_OVERHEAD
     ):
         # Refuse before reading the body: the caps below would only see it once stored.
-        form = ListImportForm(initial=initial)
-        form.add_error("file", import_services.too_large_message())
+        form = ListImportForm({"kind": initial["kind"]})  # the body is not read, so only the kind
+        form.full_clean()
+        form.errors["file"] = form.error_class([import_services.too_large_message()])
         return render(request, "lists/import_upload.html", {"form": form}, status=413)
     form = ListImportForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200

@@ -162,6 +162,13 @@ def test_api_responses_are_not_stored(client, path):
     assert _no_store(response)
 
 
+def test_api_answers_given_before_the_view_are_not_stored_either(client):
+    response = client.post("/api/v1/haves/", b"{}", content_type="application/json", CONTENT_LENGTH="999999999")
+    assert response.status_code == 413
+    assert _no_store(response)
+    assert "Permissions-Policy" in response
+
+
 def test_token_authenticated_api_responses_are_not_stored(client):
     from accounts.services import api_token_create
 
