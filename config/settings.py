@@ -364,6 +364,9 @@ LIST_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 LIST_IMPORT_MAX_ROWS = 200_000
 LIST_IMPORTS_KEPT_MAX = 10
 LIST_IMPORT_RETENTION_HOURS = 24
+# Under ASGI (the demo, /ws/ in production) no request body may exceed this: the largest
+# upload plus its form (core.asgi_limits refuses it before Django buffers it).
+REQUEST_BODY_MAX_BYTES = LIST_IMPORT_MAX_BYTES + 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
