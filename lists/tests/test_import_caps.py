@@ -322,3 +322,24 @@ def test_the_beat_job_is_scheduled_hourly(settings):
     assert entry["task"] == purge_stale_list_imports.name
     assert entry["schedule"].minute == {20}
     assert entry["schedule"].hour == set(range(24))
+
+
+@pytest.mark.django_db
+def test_a_failed_import_offers_its_discard_and_discarding_frees_its_slot(
+    client, owner, settings, django_capture_on_commit_callbacks
+):
+    settings.LIST_IMPORTS_KEPT_MAX = 1
+    name = default_storage.save("list-imports/2026/01/bad.csv", SimpleUploadedFile("bad.csv", b"x"))
+    failed = ListImport.objects.create(
+        owner=owner, kind="have", file=name, original_filename="bad.csv", status=ImportStatus.FAILED
+    )
+    page = client.get(reverse("lists:list_import", args=[failed.pk])).content.decode()
+    assert reverse("lists:list_import_discard", args=[failed.pk]) in page
+    assert _upload(client, (FIXTURES / "deckbox_haves.csv").read_bytes()).status_code == 409
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("lists:list_import_discard", args=[failed.pk]))
+
+    failed.refresh_from_db()
+    assert failed.status == ImportStatus.DISCARDED and not default_storage.exists(name)
+    assert _upload(client, (FIXTURES / "deckbox_haves.csv").read_bytes()).status_code == 302
