@@ -106,3 +106,15 @@ def test_email_page_with_a_pending_change_renders_under_the_policy(page):
     page.get_by_role("button", name="Change Email").click()
     expect(page.get_by_text("Your email address is still pending verification.")).to_be_visible()
     expect(page.locator("form#pending-email")).to_be_hidden()
+
+
+def test_two_factor_enrolment_shows_its_qr_code_under_the_policy(page):
+    log_in(page, UserFactory())
+    page.goto("/accounts/2fa/totp/activate/")
+    # allauth asks for the password again before a two-factor change.
+    page.fill("input[name=password]", PASSWORD)
+    page.get_by_role("button", name="Confirm").click()
+    page.wait_for_url("**/2fa/totp/activate/")
+    qr = page.locator("img[src^='data:']").first
+    expect(qr).to_be_visible()
+    assert qr.evaluate("img => img.complete && img.naturalWidth > 0")
