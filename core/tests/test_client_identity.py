@@ -238,3 +238,45 @@ def test_gunicorn_ignores_x_forwarded_proto_without_a_proxy():
 
 def test_gunicorn_trusts_x_forwarded_proto_from_the_configured_proxy():
     assert _gunicorn_sees_https("1") is True
+
+
+# --- production's websocket process (manage.py run_asgi) ------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_run_asgi_serves_the_app_and_ignores_forwarded_headers_by_default():
+    from django.db import connection
+
+    db = connection.settings_dict
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "TRUSTED_PROXY_COUNT": "0",
+        "FORWARDED_ALLOW_IPS": "*",  # inherited by uvicorn on its own; TRUSTED_PROXY_COUNT=0 must win
+    }
+    command = [sys.executable, "manage.py", "run_asgi", "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        for _ in range(150):
+            try:
+                response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None, "run_asgi exited"
+                time.sleep(0.2)
+        else:
+            raise AssertionError("run_asgi did not start")
+        assert response.json() == {"status": "ok"}
+        # A spoofed client address does not buy a fresh anonymous API allowance.
+        limit = AnonRateThrottle().num_requests
+        statuses = [
+            requests.get(
+                f"http://127.0.0.1:{port}{MISSING_CARD_API}", headers={"X-Forwarded-For": _random_address()}, timeout=5
+            ).status_code
+            for _ in range(limit + 1)
+        ]
+        assert statuses == [404] * limit + [429]
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
