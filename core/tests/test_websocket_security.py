@@ -160,3 +160,13 @@ async def test_changing_the_password_closes_every_socket_of_the_user(settings):
     fresh = await _open(laptop, "/ws/notifications/")
     await fresh.disconnect()
     await bystander_socket.disconnect()
+
+
+def test_every_websocket_route_closes_with_its_session():
+    """A new consumer must subclass SessionBoundConsumer, or logging out would leave it open."""
+    from config.routing import websocket_urlpatterns
+    from core.websocket import SessionBoundConsumer
+
+    consumers = {pattern.pattern.describe(): pattern.callback.consumer_class for pattern in websocket_urlpatterns}
+    assert consumers, "the project has websocket routes"
+    assert [route for route, consumer in consumers.items() if not issubclass(consumer, SessionBoundConsumer)] == []
