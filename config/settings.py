@@ -306,7 +306,7 @@ API_TOKEN_PREFIX = "bz"
 
 # --- Browser security headers --------------------------------------------------------------
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files —
-# no inline <script>, no on*= / hx-on attributes, no style="" (docs/decisions/0012). Card
+# no inline <script>, no on*= / hx-on attributes, no style="" (docs/decisions/0013). Card
 # images come from the catalog's image host; data: is for the TOTP QR code and Swagger's icons.
 CARD_IMAGE_HOSTS = env.list("CARD_IMAGE_HOSTS", default=["https://cards.scryfall.io"])
 _site_url = SITE_URL.rstrip("/")
