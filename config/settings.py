@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "lists",
     "trades",
     "notifications",
+    "stores",
+    "django_filters",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +197,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cards.tasks.import_mtgjson_prices",
         "schedule": crontab(minute=0, hour=11),
     },
+    # Stores: claim stores whose scheduled URL sync is due (docs/decisions/0013); reprice
+    # auto-adjusted stores in batches after price imports (never per tick).
+    "stores.sync_due_stores": {
+        "task": "stores.tasks.sync_due_stores",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/5"),
+    },
+    "stores.reprice_auto_adjusted_stores": {
+        "task": "stores.tasks.reprice_auto_adjusted_stores",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/15"),
+    },
 }
 
 # --- Auth ------------------------------------------------------------------------------
@@ -301,12 +313,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        # Stores: their statuses, sources and providers share field names with other apps' enums.
+        "StoreStatusEnum": "stores.enums.StoreStatus",
+        "SyncRunStatusEnum": "stores.enums.SyncRunStatus",
+        "SyncSourceEnum": "stores.enums.SyncSource",
+        "SyncProviderEnum": "stores.enums.SyncProvider",
+        "PriceSourceEnum": "cards.enums.PriceSource",
+    },
 }
 API_TOKEN_PREFIX = "bz"
 
 # --- Browser security headers --------------------------------------------------------------
 # Content-Security-Policy (django-csp): scripts and styles only from our own static files —
-# no inline <script>, no on*= / hx-on attributes, no style="" (docs/decisions/0013). Card
+# no inline <script>, no on*= / hx-on attributes, no style="" (docs/decisions/0014). Card
 # images come from the catalog's image host; data: is for the TOTP QR code and Swagger's icons.
 CARD_IMAGE_HOSTS = env.list("CARD_IMAGE_HOSTS", default=["https://cards.scryfall.io"])
 _site_url = SITE_URL.rstrip("/")
@@ -364,9 +384,6 @@ LIST_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 LIST_IMPORT_MAX_ROWS = 200_000
 LIST_IMPORTS_KEPT_MAX = 10
 LIST_IMPORT_RETENTION_HOURS = 24
-# Under ASGI (the demo, /ws/ in production) no request body may exceed this: the largest
-# upload plus its form (core.asgi_limits refuses it before Django buffers it).
-REQUEST_BODY_MAX_BYTES = LIST_IMPORT_MAX_BYTES + 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -387,6 +404,7 @@ DASHBOARD_PANELS = [
     "cards.selectors.dashboard_panel",
     "trades.selectors.dashboard_panel",
     "notifications.selectors.dashboard_panel",
+    "stores.selectors.dashboard_panel",
 ]
 # Counts in the signed-in nav (the bell and icons): each app adds its own,
 # f(*, user) -> {"<badge name>": int}; notifications merges them (it imports no app above it).
@@ -416,6 +434,16 @@ SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 SCRYFALL_BULK_URL = env("SCRYFALL_BULK_URL", default="")
 MTGJSON_PRICES_URL = env("MTGJSON_PRICES_URL", default="")
 MTGJSON_IDENTIFIERS_URL = env("MTGJSON_IDENTIFIERS_URL", default="")
+
+# --- Stores ----------------------------------------------------------------------------------
+# Inventory sync files (uploads and URL fetches): size and time caps.
+STORE_SYNC_MAX_BYTES = env.int("STORE_SYNC_MAX_BYTES", default=100 * 1024 * 1024)
+STORE_SYNC_FETCH_TIMEOUT_SECONDS = env.int("STORE_SYNC_FETCH_TIMEOUT_SECONDS", default=120)
+
+# Under ASGI (the demo, /ws/ in production) no request body may exceed this: the largest
+# upload (a store inventory file) plus its form; core.asgi_limits refuses it before Django
+# buffers it. Each upload view still applies its own, smaller cap.
+REQUEST_BODY_MAX_BYTES = max(LIST_IMPORT_MAX_BYTES, STORE_SYNC_MAX_BYTES) + 1024 * 1024
 
 # --- Production ----------------------------------------------------------------------------
 if IS_PRODUCTION:

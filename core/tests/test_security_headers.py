@@ -71,7 +71,7 @@ def test_api_docs_load_their_init_script_as_a_file(client):
 
 
 # Templates are where an inline script or handler would come from: none may have one. New
-# pages put behaviour in static/js/ (docs/decisions/0013-content-security-policy.md).
+# pages put behaviour in static/js/ (docs/decisions/0014-content-security-policy.md).
 INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>", re.I)
 EVENT_HANDLER = re.compile(r"""\s(on[a-z]+|hx-on(?::|-)[\w:-]*)\s*=\s*["']""", re.I)
 STYLE_ATTRIBUTE = re.compile(r"""\sstyle\s*=\s*["']""", re.I)
