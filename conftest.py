@@ -41,7 +41,10 @@ def _clear_cache():
     """Rate limits and cached pages must not leak between tests."""
     from django.core.cache import cache
 
+    from cards.name_index import forget_name_index
+
     cache.clear()
+    forget_name_index()  # this process's search index of card names belongs to the last test's catalog
     yield
 
 

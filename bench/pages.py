@@ -116,11 +116,9 @@ def build_pages(rng: random.Random):
 
 
 def start_server(port: int):
-    secret = secrets.token_urlsafe(60)
     env = dict(
         os.environ,
         BAZAAR_ENV="production",
-        SECRET_KEY=secret,
         ALLOWED_HOSTS="127.0.0.1,localhost",
         SECURE_SSL_REDIRECT="false",
         DJANGO_SETTINGS_MODULE="bench.settings",
@@ -190,6 +188,8 @@ def phase(port: int, choose, headers: dict, seconds: float, concurrency: int) ->
 def ratios(seconds: float, concurrency: int, only: set[str] | None) -> None:
     import django
 
+    # One secret for this process (which signs the session) and the server.
+    os.environ["SECRET_KEY"] = secrets.token_urlsafe(60)
     django.setup()
     rng = random.Random(10)
     pages, cookie, recall, typo_count, match_count = build_pages(rng)
