@@ -42,7 +42,10 @@ def _clear_cache():
     (CACHE_KEY_PREFIX) are deleted: Redis may be shared with a running demo (never FLUSHDB)."""
     from core.cache import clear_own_keys
 
+    from cards.name_index import forget_name_index
+
     clear_own_keys()
+    forget_name_index()  # this process's search index of card names belongs to the last test's catalog
     yield
 
 
