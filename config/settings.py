@@ -8,6 +8,7 @@ which refuses to start without secrets.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -52,6 +53,8 @@ INSTALLED_APPS = [
     "cards",
     "trades",
     "notifications",
+    "djstripe",
+    "escrow",
 ]
 
 MIDDLEWARE = [
@@ -170,6 +173,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cards.tasks.import_mtgjson_prices",
         "schedule": crontab(minute=0, hour=11),
     },
+    # Escrow: unpaid escrows past expires_at are cancelled (the trade stays active).
+    "escrow.expire_unpaid": {
+        "task": "escrow.tasks.expire_unpaid_escrows",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/5"),
+    },
 }
 
 # --- Auth ------------------------------------------------------------------------------
@@ -225,6 +233,10 @@ ACCOUNT_PREVENT_ENUMERATION = False
 PROFILE_PANELS: list[str] = [
     "trades.selectors.lists.profile_panel",  # trades (lists): visible lists, propose a trade
     "trades.selectors.negotiation.profile_panel",  # trades (negotiation): reviews received
+]
+# Settings-page sections other apps add: f(*, user) -> {"template": ..., ...} | None.
+SETTINGS_PANELS: list[str] = [
+    "escrow.selectors.settings_panel",  # escrow: payout account status and what is missing
 ]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Bazaar"
@@ -332,6 +344,26 @@ SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 SCRYFALL_BULK_URL = env("SCRYFALL_BULK_URL", default="")
 MTGJSON_PRICES_URL = env("MTGJSON_PRICES_URL", default="")
 MTGJSON_IDENTIFIERS_URL = env("MTGJSON_IDENTIFIERS_URL", default="")
+
+# --- Escrow (Stripe Connect through dj-stripe) -----------------------------------------------
+# With no keys set, Bazaar talks to the bundled Stripe emulator (tools/stripe_emulator) at
+# STRIPE_API_BASE, which `make demo` and the test suite start. Real Stripe: real keys, an unset
+# STRIPE_API_BASE, then `python manage.py stripe_setup` (README).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_bazaarEmulator000000000000")
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_bazaarEmulator000000000000")
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=30.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_EMULATOR_PORT = env.int("STRIPE_EMULATOR_PORT", default=0)  # make demo: 0 = a free port
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
+# SPEC §6: the payer pays the fee; total = amount + fee (percent of the amount, clamped).
+ESCROW_FEE_PERCENT = Decimal(env("ESCROW_FEE_PERCENT", default="3"))
+ESCROW_FEE_MIN = Decimal(env("ESCROW_FEE_MIN", default="1.00"))
+ESCROW_FEE_MAX = Decimal(env("ESCROW_FEE_MAX", default="50.00"))
+ESCROW_SUGGEST_ABOVE = Decimal(env("ESCROW_SUGGEST_ABOVE", default="100"))  # trade value that suggests escrow
+ESCROW_PAYMENT_HOURS = env.int("ESCROW_PAYMENT_HOURS", default=48)  # unpaid escrows cancel after this
 
 # --- Production ----------------------------------------------------------------------------
 if IS_PRODUCTION:

@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("cards.api.urls")),
     path("", include("trades.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("escrow.api.urls")),
 ]
 
 urlpatterns = [
@@ -25,6 +26,8 @@ urlpatterns = [
     path("cards/", include("cards.urls")),
     path("trades/", include("trades.urls")),
     path("notifications/", include("notifications.urls")),
+    path("escrow/", include("escrow.urls")),
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
 ]
 
 handler404 = "core.views.error_404"
