@@ -150,7 +150,7 @@ def _metadata(params: dict, current: dict | None = None) -> dict:
 
 def _listing(url: str, rows: list[dict], params: dict) -> dict:
     limit = _int(params, "limit", required=False, minimum=1) or 10
-    rows = sorted(rows, key=lambda row: (row.get("created", 0), row["id"]), reverse=True)
+    rows = list(reversed(rows))  # objects are stored in creation order: newest first, as Stripe lists
     starting_after = params.get("starting_after")
     if starting_after:
         ids = [row["id"] for row in rows]
@@ -1148,6 +1148,7 @@ _API_ROUTES = [
 class _Handler(BaseHTTPRequestHandler):
     emulator: Emulator
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in separate writes
 
     def log_message(self, format, *args):
         logger.debug("%s - %s", self.address_string(), format % args)
