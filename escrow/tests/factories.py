@@ -27,3 +27,25 @@ def cash_trade(*, payer=None, payee=None, cash: str = "150.00", **kwargs):
         total_value=Decimal(cash) + Decimal("40.00"),
         **kwargs,
     )
+
+
+def escrow_row(*, trade=None, status="pending_payment", **kwargs):
+    """An escrow row made directly (for state-machine tests that need no Stripe objects)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from escrow.models import EscrowTransaction
+
+    trade = trade or cash_trade()
+    return EscrowTransaction.objects.create(
+        trade=trade,
+        payer=trade.party_a,
+        payee=trade.party_b,
+        amount=Decimal("150.00"),
+        fee_amount=Decimal("4.50"),
+        total_charged=Decimal("154.50"),
+        status=status,
+        expires_at=timezone.now() + timedelta(hours=48),
+        **kwargs,
+    )

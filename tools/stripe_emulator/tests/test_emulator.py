@@ -363,7 +363,7 @@ class _Receiver(BaseHTTPRequestHandler):
     statuses: list[int] = []
     received: list[tuple[str, str]] = []
 
-    def do_POST(self):  # noqa: N802
+    def do_POST(self):
         body = self.rfile.read(int(self.headers["Content-Length"])).decode()
         type(self).received.append((self.headers["Stripe-Signature"], body))
         status = type(self).statuses.pop(0) if type(self).statuses else 200
