@@ -47,13 +47,13 @@ class Webhooks:
     def pending(self) -> list[dict]:
         return requests.get(f"{self.emulator.base_url}/_emulator/outbox", timeout=5).json()["data"]
 
-    def post(self, payload: str, *, signature: str | None = "sign", timestamp: int | None = None):
+    def post(self, payload: str, *, signature: str | None = "sign", timestamp: int | None = None, client=None):
         headers = {}
         if signature == "sign":
             headers["HTTP_STRIPE_SIGNATURE"] = sign_payload(payload, settings.STRIPE_WEBHOOK_SECRET, timestamp)
         elif signature is not None:
             headers["HTTP_STRIPE_SIGNATURE"] = signature
-        return self.client.post(self.path, data=payload, content_type="application/json", **headers)
+        return (client or self.client).post(self.path, data=payload, content_type="application/json", **headers)
 
     def deliver_all(self, *, types: set[str] | None = None) -> list[tuple[str, int]]:
         results = []
