@@ -8,7 +8,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import Http404
 
-from trades.selectors.negotiation import access_thread
+from trades.selectors import access_thread
 from trades.services.messaging import thread_group, thread_mark_read
 
 

@@ -10,9 +10,9 @@ from channels.testing import WebsocketCommunicator
 from django.utils import timezone
 
 from cards.consumers import MAX_CARDS_PER_CONNECTION, parse_card_ids
-from cards.live import TickCoalescer, render_tick, watched_only, watchers_add, watchers_remove
+from cards.live import PriceTick, TickCoalescer, render_tick, watched_only, watchers_add, watchers_remove
 from cards.routing import websocket_urlpatterns
-from cards.services import PriceTick, price_snapshot_record
+from cards.services import price_snapshot_record
 from cards.tests.factories import CardFactory, CardPriceFactory
 
 
