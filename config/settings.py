@@ -337,14 +337,20 @@ NAV_BADGES = [
     "notifications.selectors.nav_badges",
     "trades.selectors.threads.nav_badges",
 ]
-# Sections of the trade page other apps add (escrow will add one):
+# Sections of the trade page other apps add:
 # f(*, trade, viewer) -> {"template": ..., ...} | None, rendered in this order.
 TRADE_PANELS = [
-    "trades.selectors.trades.escrow_note_panel",
+    "escrow.selectors.trade_panel",  # escrow: fee, pay, live status, addresses once paid
 ]
 # Checks other apps run before a trade is confirmed or cancelled: f(*, trade, action) with
 # action "confirm" or "cancel"; raising a core DomainError (e.g. Conflict, 409) refuses it.
-TRADE_GUARDS: list[str] = []
+TRADE_GUARDS: list[str] = [
+    "escrow.selectors.trade_guard",  # a live escrow owns the trade's end: confirm/cancel answer 409
+]
+# Extra fields of the trade API other apps fill in batches: name -> f(*, trade_ids) -> {trade_id: value}.
+TRADE_API_FIELDS: dict[str, str] = {
+    "escrow": "escrow.selectors.trade_escrow_ids",  # id of the trade's live escrow, or null
+}
 REPUTATION_INACTIVITY_DAYS_PER_MONTH = 30
 # Trades (negotiation): an unanswered proposal expires after this many days; reviews stay
 # open this long after a trade completes.

@@ -11,7 +11,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.html import format_html
 
-from trades.selectors.negotiation import access_trade
+from trades.selectors.trades import access_trade
 
 from .services import trade_group
 

@@ -9,8 +9,8 @@ from django.http import Http404
 from core.errors import InvalidTransition
 
 from .enums import LIVE_STATUSES, PAID_STATUSES, EscrowStatus, PayoutAccountStatus
+from .fees import escrow_fee
 from .models import EscrowEvent, EscrowTransaction, PayoutAccount
-from .services import escrow_fee
 
 
 def payout_account_for(*, user) -> PayoutAccount | None:
@@ -55,12 +55,20 @@ def escrow_current_for_trade(*, trade_id: int) -> EscrowTransaction | None:
 
 
 def trade_escrow_id(*, trade) -> int | None:
-    """`escrow` in the trade API: the id of the trade's live escrow, or None."""
+    """The id of the trade's live escrow, or None."""
     return (
         EscrowTransaction.objects.filter(trade_id=trade.pk, status__in=LIVE_STATUSES)
         .values_list("pk", flat=True)
         .first()
     )
+
+
+def trade_escrow_ids(*, trade_ids: list[int]) -> dict[int, int | None]:
+    """`escrow` in the trade API (TRADE_API_FIELDS), one query for a whole page of trades."""
+    found = dict(
+        EscrowTransaction.objects.filter(trade_id__in=trade_ids, status__in=LIVE_STATUSES).values_list("trade_id", "pk")
+    )
+    return {trade_id: found.get(trade_id) for trade_id in trade_ids}
 
 
 def trade_guard(*, trade, action: str) -> None:
@@ -73,11 +81,11 @@ def trade_guard(*, trade, action: str) -> None:
         )
 
 
-def trade_panel(*, trade, user) -> dict | None:
+def trade_panel(*, trade, viewer) -> dict | None:
     """The escrow section of the trade page (TRADE_PANELS), for trades with a cash part."""
     if not trade.has_cash:
         return None
-    context = trade_panel_context(trade=trade, user=user)
+    context = trade_panel_context(trade=trade, user=viewer)
     return {"template": "escrow/partials/_trade_panel.html", **context}
 
 

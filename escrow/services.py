@@ -22,18 +22,13 @@ from trades.models import Trade
 
 from . import locks, stripe_api
 from .enums import ALLOWED_TRANSITIONS, LIVE_STATUSES, EscrowStatus, LedgerAccount, PayoutAccountStatus
+from .fees import escrow_fee
 from .models import EscrowEvent, EscrowTransaction, LedgerEntry, PayoutAccount
 
 logger = logging.getLogger(__name__)
 
 CHECKOUT_MAX_SECONDS = 24 * 3600  # Stripe: a Checkout Session lives at most 24 h
 CHECKOUT_MIN_SECONDS = 30 * 60  # … and at least 30 minutes
-
-
-def escrow_fee(*, amount: Decimal) -> Decimal:
-    """SPEC §6: percent of the amount, rounded once (half up), clamped to [min, max]."""
-    fee = quantize_money(Decimal(amount) * settings.ESCROW_FEE_PERCENT / Decimal(100))
-    return min(max(fee, settings.ESCROW_FEE_MIN), settings.ESCROW_FEE_MAX)
 
 
 def trade_group(trade_id: int) -> str:

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import DomainError
-from trades.selectors.negotiation import access_trade
+from trades.selectors.trades import access_trade
 
 from . import services
 from .selectors import access_escrow, trade_panel_context

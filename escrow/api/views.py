@@ -13,7 +13,7 @@ from escrow import selectors, services
 from escrow.enums import EscrowStatus
 from escrow.models import EscrowTransaction
 from escrow.stripe_api import PaymentProviderUnavailable
-from trades.selectors.negotiation import access_trade
+from trades.selectors.trades import access_trade
 
 from .serializers import EscrowSerializer, PayoutAccountSerializer
 

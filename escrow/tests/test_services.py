@@ -12,6 +12,7 @@ from accounts.tests.factories import UserFactory
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from escrow import selectors, services
 from escrow.enums import ALLOWED_TRANSITIONS, EscrowStatus, PayoutAccountStatus
+from escrow.fees import escrow_fee
 from escrow.models import EscrowEvent, EscrowTransaction, LedgerEntry, PayoutAccount
 from trades.enums import TradeStatus
 
@@ -45,14 +46,14 @@ def paid(emulator, escrow, card="4242424242424242"):
     ],
 )
 def test_fee_is_three_percent_rounded_half_up_and_clamped(amount, fee):
-    assert services.escrow_fee(amount=Decimal(amount)) == Decimal(fee)
+    assert escrow_fee(amount=Decimal(amount)) == Decimal(fee)
 
 
 def test_fee_follows_settings(settings):
     settings.ESCROW_FEE_PERCENT = Decimal("5")
     settings.ESCROW_FEE_MIN = Decimal("2.00")
-    assert services.escrow_fee(amount=Decimal("20.00")) == Decimal("2.00")
-    assert services.escrow_fee(amount=Decimal("100.00")) == Decimal("5.00")
+    assert escrow_fee(amount=Decimal("20.00")) == Decimal("2.00")
+    assert escrow_fee(amount=Decimal("100.00")) == Decimal("5.00")
 
 
 # --- payout accounts ------------------------------------------------------------------------------
