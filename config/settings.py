@@ -337,6 +337,10 @@ NAV_BADGES = [
     "notifications.selectors.nav_badges",
     "trades.selectors.threads.nav_badges",
 ]
+# What `run_demo` starts besides web, worker, beat and feed: f(*, site_url, stdout) -> stop callable | None.
+DEMO_SERVICES = [
+    "escrow.demo.start_stripe_emulator",  # the Stripe emulator, unless real Stripe is configured
+]
 # Sections of the trade page other apps add:
 # f(*, trade, viewer) -> {"template": ..., ...} | None, rendered in this order.
 TRADE_PANELS = [

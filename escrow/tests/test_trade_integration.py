@@ -54,8 +54,9 @@ def test_trade_api_carries_the_live_escrow_id(client, django_assert_max_num_quer
     assert sum(1 for row in listed if row["escrow"]) == 11
 
 
-def test_trade_page_renders_the_escrow_panel_with_a_bounded_query_count(client, emulator,
-                                                                       django_assert_max_num_queries):
+def test_trade_page_renders_the_escrow_panel_with_a_bounded_query_count(
+    client, emulator, django_assert_max_num_queries
+):
     trade = cash_trade(payee=onboarded(emulator))
     client.force_login(trade.party_a)
     url = reverse("trades:trade_detail", args=[trade.pk])

@@ -26,6 +26,7 @@ import hmac
 import html
 import json
 import logging
+import os
 import re
 import secrets
 import threading
@@ -170,6 +171,7 @@ class Emulator:
         port: int = 0,
         retry_delays=DEFAULT_RETRY_DELAYS,
         account_link_ttl: int = 300,
+        state_path: str | None = None,
     ):
         self.webhook_url = webhook_url
         self.webhook_secret = webhook_secret
@@ -189,9 +191,29 @@ class Emulator:
         self._queue_ready = threading.Condition()
         self._stopping = threading.Event()
         self.server: ThreadingHTTPServer | None = None
+        self.state_path = state_path
         self.objects[PLATFORM_ACCOUNT_ID] = self._account_object(
             PLATFORM_ACCOUNT_ID, {"type": "standard", "country": "US", "email": "platform@bazaar.test"}, complete=True
         )
+
+    # --- persistence (demo restarts keep their Stripe objects) -------------------------------
+    def _load(self) -> None:
+        if not self.state_path or not os.path.exists(self.state_path):
+            return
+        with open(self.state_path) as handle:
+            state = json.load(handle)
+        self.objects.update(state.get("objects", {}))
+        self.account_of.update(state.get("account_of", {}))
+
+    def _save(self) -> None:
+        if not self.state_path:
+            return
+        with self.lock:
+            payload = json.dumps({"objects": self.objects, "account_of": self.account_of})
+        temporary = f"{self.state_path}.tmp"
+        with open(temporary, "w") as handle:
+            handle.write(payload)
+        os.replace(temporary, self.state_path)
 
     # --- lifecycle ---------------------------------------------------------------------------
     @property
@@ -199,6 +221,7 @@ class Emulator:
         return f"http://{self.host}:{self.port}"
 
     def start(self) -> Emulator:
+        self._load()
         handler = type("Handler", (_Handler,), {"emulator": self})
         self.server = ThreadingHTTPServer((self.host, self.port), handler)
         self.server.daemon_threads = True
@@ -1199,6 +1222,8 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/_emulator/"):
             body = json.loads(raw or "{}") if "json" in headers.get("content-type", "") else decode(query or raw)
             status, payload = emulator.handle_helper(method, path, body if method == "POST" else decode(query))
+            if method == "POST":
+                emulator._save()
             return self._json(status, payload)
         if path.startswith("/v1/"):
             failure = emulator.take_failure(path)
@@ -1210,6 +1235,8 @@ class _Handler(BaseHTTPRequestHandler):
             except ValueError as exc:
                 return self._json(400, StripeError(400, "invalid_request_error", str(exc)).body())
             status, body, extra = emulator.handle_api(method, path, params, headers)
+            if method == "POST":
+                emulator._save()
             if failure:  # "timeout": the work is done, the answer never arrives
                 time.sleep(failure["delay"])
                 self.close_connection = True
@@ -1218,9 +1245,11 @@ class _Handler(BaseHTTPRequestHandler):
             extra["Stripe-Version"] = headers.get("stripe-version") or API_VERSION
             return self._json(status, body, extra)
         if match := re.fullmatch(r"/setup/e/([A-Za-z0-9_-]+)", path):
-            return self._onboarding(method, match.group(1), decode(raw))
+            self._onboarding(method, match.group(1), decode(raw))
+            return emulator._save() if method == "POST" else None
         if match := re.fullmatch(r"/c/pay/([A-Za-z0-9_]+)", path):
-            return self._checkout(method, match.group(1), decode(raw))
+            self._checkout(method, match.group(1), decode(raw))
+            return emulator._save() if method == "POST" else None
         return self._json(
             404,
             {"error": {"type": "invalid_request_error", "message": f"Unrecognized request URL ({method}: {path})."}},

@@ -408,3 +408,19 @@ def test_sign_payload_is_stripes_v1_scheme():
     header = sign_payload('{"id":"evt_1"}', "whsec_x", timestamp=1700000000)
     digest = hmac.new(b"whsec_x", b'1700000000.{"id":"evt_1"}', hashlib.sha256).hexdigest()
     assert header == f"t=1700000000,v1={digest}"
+
+
+def test_state_file_keeps_objects_across_restarts(tmp_path):
+    path = str(tmp_path / "state.json")
+    first = Emulator(state_path=path).start()
+    try:
+        client = stripe.StripeClient(API_KEY, base_addresses={"api": first.base_url})
+        account = client.v1.accounts.create({"type": "express"})
+    finally:
+        first.stop()
+    second = Emulator(state_path=path).start()
+    try:
+        client = stripe.StripeClient(API_KEY, base_addresses={"api": second.base_url})
+        assert client.v1.accounts.retrieve(account.id).id == account.id
+    finally:
+        second.stop()
