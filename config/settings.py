@@ -374,8 +374,8 @@ MTGJSON_IDENTIFIERS_URL = env("MTGJSON_IDENTIFIERS_URL", default="")
 # With no keys set, Bazaar talks to the bundled Stripe emulator (tools/stripe_emulator) at
 # STRIPE_API_BASE, which `make demo` and the test suite start. Real Stripe: real keys, an unset
 # STRIPE_API_BASE, then `python manage.py stripe_setup` (README).
-STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="sk_test_bazaarEmulator000000000000")
-STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="whsec_bazaarEmulator000000000000")
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="") or "sk_test_bazaarEmulator000000000000"
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="") or "whsec_bazaarEmulator000000000000"
 STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
 STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
 STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=30.0)
