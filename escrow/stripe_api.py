@@ -5,6 +5,7 @@ table. stripe-python points at STRIPE_API_BASE (the emulator in demo and tests) 
 Stripe itself; nothing else changes between the two.
 """
 
+import logging
 from decimal import Decimal
 
 import stripe
@@ -12,6 +13,8 @@ from django.conf import settings
 
 from core.errors import DomainError
 from core.money import to_minor_units
+
+logger = logging.getLogger(__name__)
 
 
 class PaymentProviderUnavailable(DomainError):
@@ -47,6 +50,9 @@ def _call(function, /, *args, **kwargs):
         if error.code == "idempotency_key_in_use":  # the same request is in progress: not a failure
             raise PaymentProviderUnavailable("A payment request is already in progress; try again shortly.") from error
         raise
+    except (stripe.AuthenticationError, stripe.PermissionError) as error:
+        logger.error("Stripe refused our API key (STRIPE_SECRET_KEY): %s", error)
+        raise PaymentProviderUnavailable("Payments are not available right now.") from error
     except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as error:
         raise PaymentProviderUnavailable("The payment provider is not answering right now; try again shortly.") from (
             error
