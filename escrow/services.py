@@ -215,12 +215,11 @@ def escrow_checkout_start(*, escrow_id: int, actor) -> EscrowTransaction:
     seconds = min(CHECKOUT_MAX_SECONDS, int((escrow.expires_at - now).total_seconds()))
     expires_at = int(now.timestamp()) + max(CHECKOUT_MIN_SECONDS, seconds)
     attempt = escrow.checkout_attempt + 1
-    trade_url = _site_url(reverse("trades:trade_detail", args=[escrow.trade_id]))
     session = stripe_api.checkout_session_create(
         escrow=escrow,
         attempt=attempt,
-        success_url=f"{trade_url}?escrow=paid",
-        cancel_url=trade_url,
+        success_url=_site_url(reverse("escrow:paid", args=[escrow.pk])),
+        cancel_url=_site_url(reverse("trades:trade_detail", args=[escrow.trade_id])),
         expires_at=expires_at,
     )
     escrow.checkout_attempt = attempt

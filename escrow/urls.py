@@ -9,6 +9,7 @@ urlpatterns = [
     path("trades/<int:trade_id>/open/", views.escrow_create, name="create"),
     path("<int:pk>/pay/", views.escrow_pay, name="pay"),
     path("<int:pk>/cancel/", views.escrow_cancel, name="cancel"),
+    path("<int:pk>/paid/", views.escrow_paid, name="paid"),
     path("payouts/connect/", views.payout_connect, name="payout_connect"),
     path("payouts/onboard/", views.payout_onboard, name="payout_onboard"),
     path("payouts/return/", views.payout_return, name="payout_return"),

@@ -61,6 +61,16 @@ def escrow_pay(request, pk: int):
 
 
 @login_required
+@require_GET
+def escrow_paid(request, pk: int):
+    """Checkout's success_url. The payment counts once Stripe's webhook confirms it; this only says so."""
+    escrow = access_escrow(user=request.user, pk=pk)
+    if escrow.status == "pending_payment":
+        messages.info(request, "Payment submitted. Stripe confirms it in a moment; the escrow panel updates by itself.")
+    return _trade_page(escrow.trade_id)
+
+
+@login_required
 @require_POST
 def escrow_cancel(request, pk: int):
     escrow = access_escrow(user=request.user, pk=pk)

@@ -112,3 +112,13 @@ def test_stripe_setup_is_idempotent_and_prints_the_url(capsys):
     assert APIKey.objects.count() == 1 and endpoint.secret
     assert f"https://bazaar.example/stripe/webhook/{endpoint.djstripe_uuid}/" in out
     assert "webhook endpoint up to date" in out
+
+
+def test_checkout_success_page_says_the_payment_is_being_confirmed(client):
+    escrow = escrow_row()
+    client.force_login(escrow.payer)
+    response = client.get(f"/escrow/{escrow.pk}/paid/", follow=True)
+    assert response.redirect_chain[-1][0] == reverse("trades:trade_detail", args=[escrow.trade_id])
+    assert "Payment submitted" in response.content.decode()
+    client.force_login(UserFactory())
+    assert client.get(f"/escrow/{escrow.pk}/paid/").status_code == 404

@@ -424,3 +424,44 @@ def test_state_file_keeps_objects_across_restarts(tmp_path):
         assert client.v1.accounts.retrieve(account.id).id == account.id
     finally:
         second.stop()
+
+
+def test_account_update_merges_metadata_and_emits_account_updated(client, emulator):
+    account = client.v1.accounts.create({"type": "express", "metadata": {"a": "1", "b": "2"}})
+    updated = client.v1.accounts.update(account.id, {"metadata": {"b": "", "c": "3"}, "email": "new@example.test"})
+    assert updated.metadata.to_dict() == {"a": "1", "c": "3"} and updated.email == "new@example.test"
+    event = json.loads(emulator.outbox[-1]["payload"])
+    assert event["type"] == "account.updated" and event["data"]["previous_attributes"]["metadata"] == {
+        "a": "1",
+        "b": "2",
+    }
+
+
+def test_http_helpers_complete_onboarding_and_pay(client, emulator):
+    account = client.v1.accounts.create({"type": "express"})
+    done = requests.post(f"{emulator.base_url}/_emulator/accounts/{account.id}/complete-onboarding", timeout=5)
+    assert done.status_code == 200 and done.json()["payouts_enabled"] is True
+    session = client.v1.checkout.sessions.create(session_params())
+    declined = requests.post(
+        f"{emulator.base_url}/_emulator/checkout/sessions/{session.id}/pay",
+        json={"card": "4000000000009995"},
+        timeout=5,
+    ).json()
+    assert declined["error"]["decline_code"] == "insufficient_funds"
+    paid = requests.post(
+        f"{emulator.base_url}/_emulator/checkout/sessions/{session.id}/pay",
+        json={"card": "4242424242424242"},
+        timeout=5,
+    ).json()
+    assert paid["error"] is None and paid["session"]["payment_status"] == "paid"
+    missing = requests.post(f"{emulator.base_url}/_emulator/accounts/acct_nope/complete-onboarding", timeout=5)
+    assert missing.status_code == 404
+
+
+def test_requests_on_behalf_of_an_unknown_account_are_refused(emulator):
+    response = requests.get(
+        f"{emulator.base_url}/v1/account",
+        timeout=5,
+        headers={"Authorization": f"Bearer {API_KEY}", "Stripe-Account": "acct_nobody"},
+    )
+    assert response.status_code == 403 and response.json()["error"]["code"] == "account_invalid"
