@@ -45,6 +45,8 @@ def test_create_pay_and_cancel_through_the_page(client, emulator):
     client.post(f"/escrow/{escrow.pk}/cancel/")
     escrow.refresh_from_db()
     assert escrow.status == "cancelled"
+    panel = client.get(f"/escrow/trades/{trade.pk}/panel/").content.decode()
+    assert "The last escrow was cancelled" in panel and "Use escrow for this trade" in panel
 
 
 def test_failed_payment_reason_is_shown_with_a_retry(client, emulator):
