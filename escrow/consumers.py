@@ -5,6 +5,8 @@ closed before it joins the group. On a change the socket swaps in a placeholder 
 the panel over HTTP, so each viewer gets their own buttons with their own CSRF token.
 """
 
+from urllib.parse import parse_qs
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import Http404
@@ -13,6 +15,7 @@ from django.utils.html import format_html
 
 from trades.selectors.trades import access_trade
 
+from .selectors import panel_version
 from .services import trade_group
 
 
@@ -40,6 +43,11 @@ class EscrowConsumer(AsyncWebsocketConsumer):
         self.group_name = trade_group(trade.pk)
         await self.channel_layer.group_add(self.group_name, self.channel_name)
         await self.accept()
+        # A change between rendering the page and joining the group would be missed: the page
+        # says which version it shows, and an older one is refreshed at once.
+        shown = parse_qs(self.scope.get("query_string", b"").decode()).get("v", ["0"])[0]
+        if shown != str(await database_sync_to_async(panel_version)(trade_id=trade.pk)):
+            await self.send(text_data=refresh_placeholder(trade.pk))
 
     async def disconnect(self, code):
         if self.group_name:

@@ -83,7 +83,11 @@ def test_onboard_agree_pay_and_both_see_payment_received_live(
     page_a.get_by_label("Card number").fill("4242 4242 4242 4242")
     page_a.get_by_role("button", name="Pay 154.50 USD").click()
 
-    # Back on Bazaar: the webhook arrives through dj-stripe and both pages update live.
+    # Back on Bazaar: the webhooks arrive through dj-stripe (each re-fetching its objects from
+    # the emulator, one after another) and both pages update live.
+    expect(page_a.get_by_text("Payment submitted")).to_be_visible()
+    wait_for(lambda: EscrowTransaction.objects.get(trade=trade).status == "payment_received", timeout=30)
+    assert all(200 <= (d["status"] or 0) < 300 for d in emulator.deliveries), emulator.deliveries
     expect(page_a.get_by_test_id("escrow-status")).to_have_text("Payment received")
     expect(page_b.get_by_test_id("escrow-status")).to_have_text("Payment received")
     expect(page_b.get_by_test_id("escrow-address")).to_contain_text("1 Pike St")

@@ -11,6 +11,7 @@ from accounts.tests.factories import UserFactory
 from escrow import services
 from escrow.enums import EscrowStatus
 from escrow.routing import websocket_urlpatterns
+from escrow.selectors import panel_version
 
 from .factories import escrow_row
 
@@ -23,8 +24,9 @@ def move(escrow_id, to_status):
         services._transition(escrow_id=escrow_id, to_status=to_status)
 
 
-def _communicator(user, trade_id):
-    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/trades/{trade_id}/escrow/")
+def _communicator(user, trade_id, version=None):
+    query = "" if version is None else f"?v={version}"
+    communicator = WebsocketCommunicator(URLRouter(websocket_urlpatterns), f"/ws/trades/{trade_id}/escrow/{query}")
     communicator.scope["user"] = user
     return communicator
 
@@ -33,9 +35,11 @@ async def test_both_parties_get_a_panel_refresh_on_a_status_change():
     escrow = await database_sync_to_async(escrow_row)()
     trade = await database_sync_to_async(lambda: escrow.trade)()
     payer, payee = await database_sync_to_async(lambda: (trade.party_a, trade.party_b))()
-    sockets = [_communicator(payer, trade.pk), _communicator(payee, trade.pk)]
+    current = await database_sync_to_async(panel_version)(trade_id=trade.pk)
+    sockets = [_communicator(payer, trade.pk, version=current), _communicator(payee, trade.pk, version=current)]
     for socket in sockets:
         assert (await socket.connect())[0]
+        assert await socket.receive_nothing(timeout=0.2)  # up to date: nothing until a change
     await move(escrow.pk, EscrowStatus.PAYMENT_RECEIVED)
     for socket in sockets:
         html = await socket.receive_from(timeout=5)
@@ -52,3 +56,17 @@ async def test_outsider_and_anonymous_are_closed():
     assert not (await _communicator(AnonymousUser(), escrow.trade_id).connect())[0]
     await move(escrow.pk, EscrowStatus.CANCELLED)
     assert await outsider.receive_nothing(timeout=0.3)
+
+
+async def test_a_socket_that_missed_a_change_is_refreshed_on_connect():
+    escrow = await database_sync_to_async(escrow_row)()
+    payer = await database_sync_to_async(lambda: escrow.payer)()
+    current = await database_sync_to_async(panel_version)(trade_id=escrow.trade_id)
+    up_to_date = _communicator(payer, escrow.trade_id, version=current)
+    assert (await up_to_date.connect())[0]
+    assert await up_to_date.receive_nothing(timeout=0.3)
+    await up_to_date.disconnect()
+    stale = _communicator(payer, escrow.trade_id, version=0)  # rendered before the escrow existed
+    assert (await stale.connect())[0]
+    assert 'hx-trigger="load"' in await stale.receive_from(timeout=5)
+    await stale.disconnect()
