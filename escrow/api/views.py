@@ -2,13 +2,13 @@
 
 import contextlib
 
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import validated_query
+from core.schema import error_responses
 from escrow import selectors, services
 from escrow.enums import EscrowStatus
 from escrow.models import EscrowTransaction
@@ -17,7 +17,11 @@ from trades.selectors.trades import access_trade
 
 from .serializers import EscrowSerializer, PayoutAccountSerializer
 
-ERROR = OpenApiResponse(OpenApiTypes.OBJECT, description='{"detail", "code"}')
+
+class EscrowListParams(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=EscrowStatus.values, required=False, help_text="Only escrows in this status."
+    )
 
 
 def _payout_body(*, user, onboarding_url=None) -> dict:
@@ -30,7 +34,7 @@ def _payout_body(*, user, onboarding_url=None) -> dict:
 
 
 class PayoutAccountView(APIView):
-    @extend_schema(responses={200: PayoutAccountSerializer, 401: ERROR, 403: ERROR})
+    @extend_schema(responses={200: PayoutAccountSerializer})
     def get(self, request):
         """Your payout account's status (`none` until you start onboarding)."""
         return Response(_payout_body(user=request.user))
@@ -39,10 +43,7 @@ class PayoutAccountView(APIView):
         request=None,
         responses={
             200: PayoutAccountSerializer,
-            401: ERROR,
-            403: ERROR,
-            409: OpenApiResponse(OpenApiTypes.OBJECT, description="Already enabled."),
-            503: OpenApiResponse(OpenApiTypes.OBJECT, description="Stripe is not answering; try again."),
+            **error_responses(409, 503, _409="Already enabled.", _503="Stripe is not answering; try again."),
         },
     )
     def post(self, request):
@@ -56,13 +57,12 @@ class TradeEscrowView(APIView):
         request=None,
         responses={
             201: EscrowSerializer,
-            400: OpenApiResponse(
-                OpenApiTypes.OBJECT, description="No cash part, or the payee has no enabled payout account."
+            **error_responses(
+                400,
+                409,
+                _400="No cash part, or the payee has no enabled payout account.",
+                _409="A live escrow exists, or the trade is not active.",
             ),
-            401: ERROR,
-            403: ERROR,
-            404: ERROR,
-            409: OpenApiResponse(OpenApiTypes.OBJECT, description="A live escrow exists, or the trade is not active."),
         },
     )
     def post(self, request, pk: int):
@@ -77,19 +77,14 @@ class TradeEscrowView(APIView):
         return Response(EscrowSerializer(escrow, context={"viewer": request.user}).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(
-    parameters=[OpenApiParameter("status", str, enum=EscrowStatus.values, description="Only escrows in this status.")]
-)
 class EscrowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = EscrowSerializer
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return EscrowTransaction.objects.none()
-        value = self.request.query_params.get("status")
-        if value is not None and value not in EscrowStatus.values:
-            raise ValidationError({"status": [f"Must be one of: {', '.join(EscrowStatus.values)}."]})
-        return selectors.escrow_list(user=self.request.user, status=value)
+        params = validated_query(EscrowListParams, self.request)
+        return selectors.escrow_list(user=self.request.user, status=params.get("status"))
 
     def get_object(self):
         return selectors.access_escrow(user=self.request.user, pk=self.kwargs["pk"])
@@ -97,12 +92,12 @@ class EscrowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "viewer": self.request.user}
 
-    @extend_schema(responses={200: EscrowSerializer(many=True), 400: ERROR, 401: ERROR, 403: ERROR})
+    @extend_schema(parameters=[EscrowListParams], responses={200: EscrowSerializer(many=True)})
     def list(self, request, *args, **kwargs):
         """Escrows you pay or receive, newest first (cursor-paged)."""
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(parameters=[], responses={200: EscrowSerializer, 401: ERROR, 403: ERROR, 404: ERROR})
+    @extend_schema(responses={200: EscrowSerializer})
     def retrieve(self, request, *args, **kwargs):
         """One escrow, with its audit events (parties and staff; 404 for anyone else)."""
         return super().retrieve(request, *args, **kwargs)
