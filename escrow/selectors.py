@@ -54,15 +54,6 @@ def escrow_current_for_trade(*, trade_id: int) -> EscrowTransaction | None:
     return escrows.filter(status__in=LIVE_STATUSES).first() or escrows.order_by("-created_at", "-pk").first()
 
 
-def panel_version(*, trade_id: int) -> int:
-    """When the trade's escrow last changed (ms), so a socket that connects after a change it
-    missed can tell the page to refresh."""
-    changed = (
-        EscrowTransaction.objects.filter(trade_id=trade_id).order_by("-updated_at").values_list("updated_at", flat=True)
-    ).first()
-    return int(changed.timestamp() * 1000) if changed else 0
-
-
 def trade_escrow_id(*, trade) -> int | None:
     """The id of the trade's live escrow, or None."""
     return (
@@ -127,7 +118,6 @@ def trade_panel_context(*, trade, user) -> dict:
         "other_address": other.shipping_address if is_paid else "",
         "my_address_missing": is_paid and not user.shipping_address,
         "statuses": EscrowStatus,
-        "version": panel_version(trade_id=trade.pk),
     }
 
 

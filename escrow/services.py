@@ -13,10 +13,11 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.money import from_minor_units, quantize_money
-from core.realtime import broadcast_on_commit
+from core.realtime import broadcast_on_commit, user_group
 from trades.enums import TradeStatus
 from trades.models import Trade
 
@@ -31,13 +32,23 @@ CHECKOUT_MAX_SECONDS = 24 * 3600  # Stripe: a Checkout Session lives at most 24 
 CHECKOUT_MIN_SECONDS = 30 * 60  # … and at least 30 minutes
 
 
-def trade_group(trade_id: int) -> str:
-    return f"escrow.trade.{trade_id}"
+def panel_refresh_html(trade_id: int) -> str:
+    """An out-of-band placeholder that makes an open trade page load its escrow panel again,
+    over HTTP, so each viewer gets their own buttons and CSRF token."""
+    return format_html(
+        '<div id="escrow-panel-{}" hx-swap-oob="true" hx-get="{}" hx-trigger="load" hx-swap="outerHTML">'
+        '<p class="muted">Updating…</p></div>',
+        trade_id,
+        reverse("escrow:trade_panel", args=[trade_id]),
+    )
 
 
 def _push(escrow: EscrowTransaction) -> None:
-    """Both parties' open trade pages re-render their escrow panel (each for its own viewer)."""
-    broadcast_on_commit(trade_group(escrow.trade_id), {"type": "escrow.changed", "trade_id": escrow.trade_id})
+    """Both parties' open pages get the placeholder through their user socket (notifications'
+    push.html hook); only a page showing this trade's panel has the element it swaps."""
+    message = {"type": "push.html", "html": panel_refresh_html(escrow.trade_id)}
+    for user_id in (escrow.payer_id, escrow.payee_id):
+        broadcast_on_commit(user_group(user_id), message)
 
 
 def _site_url(path: str) -> str:
