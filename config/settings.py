@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "notifications",
     "djstripe",
     "escrow",
+    "stores",
+    "django_filters",
 ]
 
 MIDDLEWARE = [
@@ -180,6 +182,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escrow.tasks.expire_unpaid_escrows",
         "schedule": BEAT_FAST_SECONDS or crontab(minute="*/5"),
     },
+    # Stores: claim stores whose scheduled URL sync is due (docs/decisions/0013); reprice
+    # auto-adjusted stores in batches after price imports (never per tick).
+    "stores.sync_due_stores": {
+        "task": "stores.tasks.sync_due_stores",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/5"),
+    },
+    "stores.reprice_auto_adjusted_stores": {
+        "task": "stores.tasks.reprice_auto_adjusted_stores",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/15"),
+    },
 }
 
 # --- Auth ------------------------------------------------------------------------------
@@ -288,6 +300,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        # Stores: their statuses, sources and providers share field names with other apps' enums.
+        "StoreStatusEnum": "stores.enums.StoreStatus",
+        "SyncRunStatusEnum": "stores.enums.SyncRunStatus",
+        "SyncSourceEnum": "stores.enums.SyncSource",
+        "SyncProviderEnum": "stores.enums.SyncProvider",
+        "PriceSourceEnum": "cards.enums.PriceSource",
+    },
 }
 API_TOKEN_PREFIX = "bz"
 
@@ -334,6 +354,7 @@ DASHBOARD_PANELS = [
     "cards.selectors.dashboard_panel",
     "trades.selectors.dashboard_panel",
     "notifications.selectors.dashboard_panel",
+    "stores.selectors.dashboard_panel",
 ]
 # Counts in the signed-in nav (the bell and icons): each app adds its own,
 # f(*, user) -> {"<badge name>": int}; notifications merges them (it imports no app above it).
@@ -393,6 +414,10 @@ ESCROW_FEE_MIN = Decimal(env("ESCROW_FEE_MIN", default="1.00"))
 ESCROW_FEE_MAX = Decimal(env("ESCROW_FEE_MAX", default="50.00"))
 ESCROW_SUGGEST_ABOVE = Decimal(env("ESCROW_SUGGEST_ABOVE", default="100"))  # trade value that suggests escrow
 ESCROW_PAYMENT_HOURS = env.int("ESCROW_PAYMENT_HOURS", default=48)  # unpaid escrows cancel after this
+# --- Stores ----------------------------------------------------------------------------------
+# Inventory sync files (uploads and URL fetches): size and time caps.
+STORE_SYNC_MAX_BYTES = env.int("STORE_SYNC_MAX_BYTES", default=100 * 1024 * 1024)
+STORE_SYNC_FETCH_TIMEOUT_SECONDS = env.int("STORE_SYNC_FETCH_TIMEOUT_SECONDS", default=120)
 
 # --- Production ----------------------------------------------------------------------------
 if IS_PRODUCTION:

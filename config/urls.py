@@ -15,6 +15,7 @@ api_v1 = [
     path("", include("trades.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("escrow.api.urls")),
+    path("", include("stores.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,6 +33,7 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("escrow/", include("escrow.urls")),
     path("stripe/", include("djstripe.urls", namespace="djstripe")),
+    path("", include("stores.urls")),
 ]
 
 handler404 = "core.views.error_404"
