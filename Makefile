@@ -53,4 +53,4 @@ format: install-dev
 	$(BIN)/ruff format .
 
 clean-demo:
-	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+	rm -f db.sqlite3 db.sqlite3-wal db.sqlite3-shm .stripe-emulator.json

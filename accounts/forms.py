@@ -32,6 +32,12 @@ class SettingsForm(forms.Form):
     longitude = forms.DecimalField(
         max_digits=9, decimal_places=6, required=False, min_value=-180, max_value=180, widget=forms.TextInput
     )
+    shipping_address = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="Where trade partners send cards. Shown to the other trader only once escrow is paid.",
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "street-address"}),
+    )
     trade_radius_km = forms.IntegerField(
         label="Trade radius (km)",
         min_value=1,

@@ -42,6 +42,8 @@ class User(AbstractUser):
     match_with_stores = models.BooleanField(
         default=False, help_text="Let verified local stores see that you are a nearby match."
     )
+    # Shown to a trade partner only once escrow for the trade is paid (escrow app).
+    shipping_address = models.TextField(max_length=500, blank=True)
 
     class Meta:
         constraints = [

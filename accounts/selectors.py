@@ -34,6 +34,11 @@ def profile_get(*, username: str) -> User:
     return user
 
 
+def settings_panels(*, user: User) -> list[dict]:
+    """Sections other apps add to the settings page (settings.SETTINGS_PANELS): f(*, user) -> dict | None."""
+    return [panel for path in getattr(settings, "SETTINGS_PANELS", []) if (panel := import_string(path)(user=user))]
+
+
 def profile_panels(*, profile_user: User, viewer) -> list[dict]:
     """Panels other apps add to the public profile (settings.PROFILE_PANELS), like the dashboard."""
     panels = []

@@ -111,6 +111,7 @@ def user_update_settings(
     longitude: Decimal | str | None,
     trade_radius_km: int,
     match_with_stores: bool,
+    shipping_address: str | None = None,
 ) -> User:
     """Profile, location and trading preferences, validated as a whole: all saved or none.
 
@@ -149,6 +150,8 @@ def user_update_settings(
     locked.longitude = lng
     locked.trade_radius_km = trade_radius_km
     locked.match_with_stores = bool(match_with_stores)
+    if shipping_address is not None:
+        locked.shipping_address = shipping_address.strip()[:500]
     try:
         with transaction.atomic():
             locked.save(
@@ -160,6 +163,7 @@ def user_update_settings(
                     "longitude",
                     "trade_radius_km",
                     "match_with_stores",
+                    "shipping_address",
                 ]
             )
     except IntegrityError as exc:  # a concurrent signup took the username

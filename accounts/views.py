@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST
 from core.errors import DomainError
 
 from .forms import ApiTokenForm, SettingsForm
-from .selectors import api_token_list, profile_get, profile_panels
+from .selectors import api_token_list, profile_get, profile_panels, settings_panels
 from .services import api_token_create, api_token_revoke, reputation_get, user_update_settings
 
 
@@ -24,6 +24,7 @@ def profile(request, username: str):
 
 def _settings_initial(user) -> dict:
     fields = ["username", "country", "postal_code", "latitude", "longitude", "trade_radius_km", "match_with_stores"]
+    fields += ["shipping_address"]
     return {field: getattr(user, field) for field in fields}
 
 
@@ -33,6 +34,7 @@ def _render_settings(request, *, form=None, token_form=None, new_token=None, sta
         "token_form": token_form or ApiTokenForm(),
         "tokens": api_token_list(user=request.user),
         "new_token": new_token,
+        "panels": settings_panels(user=request.user),
     }
     template = "accounts/partials/_api_tokens.html" if request.htmx and token_form else "accounts/settings.html"
     return render(request, template, context, status=status)

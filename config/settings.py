@@ -8,6 +8,7 @@ which refuses to start without secrets.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -66,6 +67,8 @@ INSTALLED_APPS = [
     "trades",
     "notifications",
     "signals",
+    "djstripe",
+    "escrow",
     "stores",
     "django_filters",
 ]
@@ -208,6 +211,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "signals.tasks.generate_system_signals",
         "schedule": BEAT_FAST_SECONDS or crontab(minute=30, hour=6),
     },
+    # Escrow: unpaid escrows past expires_at are cancelled (the trade stays active).
+    "escrow.expire_unpaid": {
+        "task": "escrow.tasks.expire_unpaid_escrows",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/5"),
+    },
     # Stores: claim stores whose scheduled URL sync is due (docs/decisions/0013); reprice
     # auto-adjusted stores in batches after price imports (never per tick).
     "stores.sync_due_stores": {
@@ -274,6 +282,10 @@ PROFILE_PANELS: list[str] = [
     "lists.selectors.profile_panel",  # lists: visible lists, propose a trade
     "trades.selectors.trades.profile_panel",  # trades: reviews received
     "signals.selectors.profile_panel",  # signals: the creator's record and recent signals
+]
+# Settings-page sections other apps add: f(*, user) -> {"template": ..., ...} | None.
+SETTINGS_PANELS: list[str] = [
+    "escrow.selectors.settings_panel",  # escrow: payout account status and what is missing
 ]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Bazaar"
@@ -406,7 +418,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {"django.db.backends": {"level": "WARNING"}, "stripe": {"level": "WARNING"}},
 }
 
 # --- Product settings ----------------------------------------------------------------------
@@ -428,14 +440,24 @@ NAV_BADGES = [
     "notifications.selectors.nav_badges",
     "trades.selectors.threads.nav_badges",
 ]
-# Sections of the trade page other apps add (escrow will add one):
+# What `run_demo` starts besides web, worker, beat and feed: f(*, site_url, stdout) -> stop callable | None.
+DEMO_SERVICES = [
+    "escrow.demo.start_stripe_emulator",  # the Stripe emulator, unless real Stripe is configured
+]
+# Sections of the trade page other apps add:
 # f(*, trade, viewer) -> {"template": ..., ...} | None, rendered in this order.
 TRADE_PANELS = [
-    "trades.selectors.trades.escrow_note_panel",
+    "escrow.selectors.trade_panel",  # escrow: fee, pay, live status, addresses once paid
 ]
 # Checks other apps run before a trade is confirmed or cancelled: f(*, trade, action) with
 # action "confirm" or "cancel"; raising a core DomainError (e.g. Conflict, 409) refuses it.
-TRADE_GUARDS: list[str] = []
+TRADE_GUARDS: list[str] = [
+    "escrow.selectors.trade_guard",  # a live escrow owns the trade's end: confirm/cancel answer 409
+]
+# Extra fields of the trade API other apps fill in batches: name -> f(*, trade_ids) -> {trade_id: value}.
+TRADE_API_FIELDS: dict[str, str] = {
+    "escrow": "escrow.selectors.trade_escrow_ids",  # id of the trade's live escrow, or null
+}
 REPUTATION_INACTIVITY_DAYS_PER_MONTH = 30
 # Trades (negotiation): an unanswered proposal expires after this many days; reviews stay
 # open this long after a trade completes.
@@ -451,6 +473,25 @@ SCRYFALL_BULK_URL = env("SCRYFALL_BULK_URL", default="")
 MTGJSON_PRICES_URL = env("MTGJSON_PRICES_URL", default="")
 MTGJSON_IDENTIFIERS_URL = env("MTGJSON_IDENTIFIERS_URL", default="")
 
+# --- Escrow (Stripe Connect through dj-stripe) -----------------------------------------------
+# With no keys set, Bazaar talks to the bundled Stripe emulator (tools/stripe_emulator) at
+# STRIPE_API_BASE, which `make demo` and the test suite start. Real Stripe: real keys, an unset
+# STRIPE_API_BASE, then `python manage.py stripe_setup` (README).
+STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="") or "sk_test_bazaarEmulator000000000000"
+STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="") or "whsec_bazaarEmulator000000000000"
+STRIPE_API_BASE = env("STRIPE_API_BASE", default="")
+STRIPE_LIVE_MODE = STRIPE_SECRET_KEY.startswith("sk_live_")
+STRIPE_TIMEOUT_SECONDS = env.float("STRIPE_TIMEOUT_SECONDS", default=30.0)
+STRIPE_MAX_NETWORK_RETRIES = env.int("STRIPE_MAX_NETWORK_RETRIES", default=2)
+STRIPE_EMULATOR_PORT = env.int("STRIPE_EMULATOR_PORT", default=0)  # make demo: 0 = a free port
+DJSTRIPE_FOREIGN_KEY_TO_FIELD = "id"
+DJSTRIPE_WEBHOOK_VALIDATION = "verify_signature"
+# SPEC §6: the payer pays the fee; total = amount + fee (percent of the amount, clamped).
+ESCROW_FEE_PERCENT = Decimal(env("ESCROW_FEE_PERCENT", default="3"))
+ESCROW_FEE_MIN = Decimal(env("ESCROW_FEE_MIN", default="1.00"))
+ESCROW_FEE_MAX = Decimal(env("ESCROW_FEE_MAX", default="50.00"))
+ESCROW_SUGGEST_ABOVE = Decimal(env("ESCROW_SUGGEST_ABOVE", default="100"))  # trade value that suggests escrow
+ESCROW_PAYMENT_HOURS = env.int("ESCROW_PAYMENT_HOURS", default=48)  # unpaid escrows cancel after this
 # --- Stores ----------------------------------------------------------------------------------
 # Inventory sync files (uploads and URL fetches): size and time caps.
 STORE_SYNC_MAX_BYTES = env.int("STORE_SYNC_MAX_BYTES", default=100 * 1024 * 1024)

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("trades.api.urls")),
     path("", include("notifications.api.urls")),
     path("", include("signals.api.urls")),
+    path("", include("escrow.api.urls")),
     path("", include("stores.api.urls")),
 ]
 
@@ -32,6 +33,8 @@ urlpatterns = [
     path("trades/", include("trades.urls")),
     path("notifications/", include("notifications.urls")),
     path("signals/", include("signals.urls")),
+    path("escrow/", include("escrow.urls")),
+    path("stripe/", include("djstripe.urls", namespace="djstripe")),
     path("", include("stores.urls")),
 ]
 

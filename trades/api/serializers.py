@@ -1,5 +1,8 @@
 """API shapes for matches, proposals, trades, reviews and messages. Input serializers parse; services decide."""
 
+from django.conf import settings
+from django.db.models import QuerySet
+from django.utils.module_loading import import_string
 from rest_framework import serializers
 
 from core.api import StrictJSONTypes
@@ -121,6 +124,7 @@ class TradeSerializer(serializers.ModelSerializer):
     party_a = serializers.CharField(source="party_a.username", read_only=True)
     party_b = serializers.CharField(source="party_b.username", read_only=True)
     items = TradeItemSerializer(many=True, read_only=True)
+    escrow = serializers.SerializerMethodField(help_text="Id of the trade's live escrow, or null.")
 
     class Meta:
         model = Trade
@@ -145,9 +149,21 @@ class TradeSerializer(serializers.ModelSerializer):
             "cancel_reason",
             "cancelled_at",
             "items",
+            "escrow",
             "created_at",
         ]
         read_only_fields = fields
+
+    def get_escrow(self, trade) -> int | None:
+        """Filled by the app registered in settings.TRADE_API_FIELDS["escrow"], a page at a time."""
+        path = settings.TRADE_API_FIELDS.get("escrow")
+        if not path:
+            return None
+        cache = self.context.setdefault("escrow_by_trade", {})
+        if trade.pk not in cache:
+            page = self.root.instance if isinstance(self.root.instance, list | tuple | QuerySet) else [trade]
+            cache.update(import_string(path)(trade_ids=[item.pk for item in page]))
+        return cache.get(trade.pk)
 
 
 class ReviewCreateSerializer(StrictJSONTypes, serializers.Serializer):

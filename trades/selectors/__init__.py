@@ -37,7 +37,6 @@ from .threads import (
 )
 from .trades import (
     access_trade,
-    escrow_note_panel,
     profile_panel,
     trade_active_count,
     trade_list,
@@ -84,7 +83,6 @@ __all__ = [
     "condition_satisfies",
     "current_prices",
     "dashboard_panel",
-    "escrow_note_panel",
     "haversine_km",
     "matches_for",
     "nav_badges",

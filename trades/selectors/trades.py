@@ -91,14 +91,6 @@ def trade_panels(*, trade: Trade, viewer) -> list[dict]:
     return panels
 
 
-def escrow_note_panel(*, trade: Trade, viewer) -> dict | None:
-    """Until escrow exists: a trade with a cash part says how to settle it (escrow replaces this)."""
-    if not trade.has_cash:
-        return None
-    other = trade.party_b if viewer.pk == trade.party_a_id else trade.party_a
-    return {"template": "trades/partials/_escrow_note.html", "other": other}
-
-
 def profile_panel(*, profile_user, viewer) -> dict | None:
     """Public profile: a way to start a proposal, and the latest reviews this trader received."""
     reviews = list(

@@ -103,7 +103,7 @@ def test_match_propose_counter_accept_confirm_review_tier(new_page):
     trade = Trade.objects.get(proposal=counter)
     assert (trade.party_a_id, trade.party_b_id, trade.cash_a_to_b) == (b.pk, a.pk, Decimal("0.00"))
     assert trade.cash_b_to_a == Decimal("3.00")
-    expect(page_a.locator("#escrow-title")).to_contain_text("Coming soon")
+    expect(page_a.locator("#escrow-title")).to_contain_text("Escrow")
 
     # B, still on the counter-offer page, sees the acceptance arrive live in the conversation.
     expect(page_b.locator(f"#thread-{trade.thread_id}-messages")).to_contain_text("trader_a accepted the proposal")

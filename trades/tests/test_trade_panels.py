@@ -1,4 +1,4 @@
-"""TRADE_PANELS: sections other apps add to the trade page; the escrow note is one of them."""
+"""TRADE_PANELS: sections other apps add to the trade page; escrow's panel is one of them."""
 
 import pytest
 
@@ -23,7 +23,7 @@ def _trade(cash=""):
     return services.proposal_accept(proposal_id=proposal.pk, actor=recipient)
 
 
-def test_cash_trade_shows_the_escrow_note_and_a_cardless_one_does_not(client):
+def test_cash_trade_shows_the_escrow_panel_and_a_cashless_one_does_not(client):
     cash_trade, plain_trade = _trade(cash="2.00"), _trade()
 
     client.force_login(cash_trade.party_a)
@@ -32,7 +32,7 @@ def test_cash_trade_shows_the_escrow_note_and_a_cardless_one_does_not(client):
     plain_page = client.get(f"/trades/{plain_trade.pk}/").content.decode()
 
     assert 'id="escrow-title"' in cash_page
-    assert f"settle the cash directly with {cash_trade.party_b.username}" in cash_page
+    assert "To receive the cash through escrow you need a payout account" in cash_page  # A is the payee
     assert 'id="escrow-title"' not in plain_page
 
 

@@ -36,6 +36,7 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, no_feed, feed_interval, **options):
         self.stop_event = threading.Event()
         self.children: list[subprocess.Popen] = []
+        self._service_stops: list = []
         self.threads: list[threading.Thread] = []
         embedded = not settings.REDIS_URL
         # Ctrl-C and SIGTERM both stop everything (also when started with SIGINT ignored, as
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, self._raise_interrupt)
         signal.signal(signal.SIGINT, self._raise_interrupt)
         try:
+            self._start_stripe_emulator(host=host, port=port)
             if embedded:
                 self._start_embedded_celery()
                 if not no_feed:
@@ -67,6 +69,19 @@ class Command(BaseCommand):
         wildcard_binds = {"0.0.0.0", "::"}  # noqa: S104 (not a bind: these are never an Origin's host)
         origins = [f"http://{name}:{port}" for name in sorted(hosts - wildcard_binds)]
         settings.CSRF_TRUSTED_ORIGINS = [*settings.CSRF_TRUSTED_ORIGINS, *origins]
+
+    # --- Stripe ----------------------------------------------------------------------------
+    def _start_stripe_emulator(self, *, host: str, port: int) -> None:
+        """With no real Stripe configured, run the bundled emulator and point everything at it.
+
+        Apps register what the demo starts nowhere else, so core asks escrow's demo hook.
+        """
+        from django.utils.module_loading import import_string
+
+        for path in getattr(settings, "DEMO_SERVICES", []):
+            stop = import_string(path)(site_url=f"http://{host}:{port}", stdout=self.stdout)
+            if stop:
+                self._service_stops.append(stop)
 
     # --- embedded --------------------------------------------------------------------------
     def _start_embedded_celery(self) -> None:
@@ -158,3 +173,5 @@ class Command(BaseCommand):
             self._worker.stop(in_sighandler=False)
         for thread in self.threads:
             thread.join(timeout=5)
+        for stop in self._service_stops:
+            stop()

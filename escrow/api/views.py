@@ -1,0 +1,103 @@
+"""Escrow API. Other people's escrows and trades are 404 (access_* selectors)."""
+
+import contextlib
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api import validated_query
+from core.schema import error_responses
+from escrow import selectors, services
+from escrow.enums import EscrowStatus
+from escrow.models import EscrowTransaction
+from escrow.stripe_api import PaymentProviderUnavailable
+from trades.selectors.trades import access_trade
+
+from .serializers import EscrowSerializer, PayoutAccountSerializer
+
+
+class EscrowListParams(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=EscrowStatus.values, required=False, help_text="Only escrows in this status."
+    )
+
+
+def _payout_body(*, user, onboarding_url=None) -> dict:
+    account = selectors.payout_account_for(user=user)
+    return {
+        "account_id": account.stripe_account_id if account else None,
+        "status": account.account_status if account else "none",
+        "onboarding_url": onboarding_url,
+    }
+
+
+class PayoutAccountView(APIView):
+    @extend_schema(responses={200: PayoutAccountSerializer})
+    def get(self, request):
+        """Your payout account's status (`none` until you start onboarding)."""
+        return Response(_payout_body(user=request.user))
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: PayoutAccountSerializer,
+            **error_responses(409, 503, _409="Already enabled.", _503="Stripe is not answering; try again."),
+        },
+    )
+    def post(self, request):
+        """Create your Stripe Express account if needed and get a fresh onboarding link (single use)."""
+        url = services.payout_account_connect(user=request.user)
+        return Response(_payout_body(user=request.user, onboarding_url=url))
+
+
+class TradeEscrowView(APIView):
+    @extend_schema(
+        request=None,
+        responses={
+            201: EscrowSerializer,
+            **error_responses(
+                400,
+                409,
+                _400="No cash part, or the payee has no enabled payout account.",
+                _409="A live escrow exists, or the trade is not active.",
+            ),
+        },
+    )
+    def post(self, request, pk: int):
+        """Open escrow on an agreed trade with cash (either party). The payer's answer carries checkout_url."""
+        trade = access_trade(user=request.user, pk=pk)
+        escrow = services.escrow_create(trade_id=trade.pk, actor=request.user)
+        if escrow.payer_id == request.user.pk:
+            # If Stripe is down the escrow still exists: checkout_url is null and the page's Pay retries.
+            with contextlib.suppress(PaymentProviderUnavailable):
+                services.escrow_checkout_start(escrow_id=escrow.pk, actor=request.user)
+        escrow = selectors.access_escrow(user=request.user, pk=escrow.pk)
+        return Response(EscrowSerializer(escrow, context={"viewer": request.user}).data, status=status.HTTP_201_CREATED)
+
+
+class EscrowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = EscrowSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return EscrowTransaction.objects.none()
+        params = validated_query(EscrowListParams, self.request)
+        return selectors.escrow_list(user=self.request.user, status=params.get("status"))
+
+    def get_object(self):
+        return selectors.access_escrow(user=self.request.user, pk=self.kwargs["pk"])
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "viewer": self.request.user}
+
+    @extend_schema(parameters=[EscrowListParams], responses={200: EscrowSerializer(many=True)})
+    def list(self, request, *args, **kwargs):
+        """Escrows you pay or receive, newest first (cursor-paged)."""
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(responses={200: EscrowSerializer})
+    def retrieve(self, request, *args, **kwargs):
+        """One escrow, with its audit events (parties and staff; 404 for anyone else)."""
+        return super().retrieve(request, *args, **kwargs)

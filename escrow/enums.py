@@ -1,0 +1,53 @@
+from django.db import models
+
+
+class EscrowStatus(models.TextChoices):
+    PENDING_PAYMENT = "pending_payment", "Waiting for payment"
+    PAYMENT_RECEIVED = "payment_received", "Payment received"
+    ITEMS_SHIPPED = "items_shipped", "Items shipped"
+    ITEMS_RECEIVED = "items_received", "Items received"
+    DISPUTED = "disputed", "Disputed"
+    RELEASED = "released", "Released"
+    REFUNDED = "refunded", "Refunded"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+# The one table of allowed moves (SPEC §6). Shipping, receipt, disputes and release are
+# driven by the next part of the escrow work; the moves are declared here already so the
+# machine is whole.
+ALLOWED_TRANSITIONS: dict[str, set[str]] = {
+    EscrowStatus.PENDING_PAYMENT: {EscrowStatus.PAYMENT_RECEIVED, EscrowStatus.CANCELLED},
+    EscrowStatus.PAYMENT_RECEIVED: {EscrowStatus.ITEMS_SHIPPED, EscrowStatus.DISPUTED, EscrowStatus.REFUNDED},
+    EscrowStatus.ITEMS_SHIPPED: {EscrowStatus.ITEMS_RECEIVED, EscrowStatus.DISPUTED},
+    EscrowStatus.ITEMS_RECEIVED: {EscrowStatus.RELEASED, EscrowStatus.DISPUTED},
+    EscrowStatus.DISPUTED: {EscrowStatus.RELEASED, EscrowStatus.REFUNDED},
+    EscrowStatus.RELEASED: set(),
+    EscrowStatus.REFUNDED: set(),
+    EscrowStatus.CANCELLED: set(),
+}
+
+# An escrow in one of these owns the trade's end: the trade's own confirm/cancel answer 409.
+LIVE_STATUSES = [
+    EscrowStatus.PENDING_PAYMENT,
+    EscrowStatus.PAYMENT_RECEIVED,
+    EscrowStatus.ITEMS_SHIPPED,
+    EscrowStatus.ITEMS_RECEIVED,
+    EscrowStatus.DISPUTED,
+]
+PAID_STATUSES = [s for s in EscrowStatus.values if s not in (EscrowStatus.PENDING_PAYMENT, EscrowStatus.CANCELLED)]
+
+
+class PayoutAccountStatus(models.TextChoices):
+    NONE = "none", "Not connected"
+    PENDING = "pending", "Details needed"
+    RESTRICTED = "restricted", "Restricted"
+    ENABLED = "enabled", "Enabled"
+
+
+class LedgerAccount(models.TextChoices):
+    """Where money sits. Each movement is a set of entries that sums to zero."""
+
+    PAYER_FUNDS = "payer_funds", "Payer's card"
+    ESCROW_HELD = "escrow_held", "Held in escrow"
+    PLATFORM_FEES = "platform_fees", "Bazaar fees"
+    PAYEE_FUNDS = "payee_funds", "Payee's payout account"

@@ -1,0 +1,410 @@
+"""Escrow writes: payout accounts, escrow creation, payment through Checkout, cancellation, expiry.
+
+Status changes go through `_transition` (lock, re-read, check ALLOWED_TRANSITIONS, apply,
+EscrowEvent). Stripe is called through `stripe_api` only, with idempotency keys
+`escrow:{id}:{action}`, so a retried call after a timeout returns the object the first made.
+"""
+
+import logging
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from core.errors import DomainError, InvalidTransition, NotAllowed
+from core.money import from_minor_units, quantize_money
+from core.realtime import broadcast_on_commit, user_group
+from trades.enums import TradeStatus
+from trades.models import Trade
+
+from . import locks, stripe_api
+from .enums import ALLOWED_TRANSITIONS, LIVE_STATUSES, EscrowStatus, LedgerAccount, PayoutAccountStatus
+from .fees import escrow_fee
+from .models import EscrowEvent, EscrowTransaction, LedgerEntry, PayoutAccount
+
+logger = logging.getLogger(__name__)
+
+CHECKOUT_MAX_SECONDS = 24 * 3600  # Stripe: a Checkout Session lives at most 24 h
+CHECKOUT_MIN_SECONDS = 30 * 60  # … and at least 30 minutes
+
+
+def panel_refresh_html(trade_id: int) -> str:
+    """An out-of-band placeholder that makes an open trade page load its escrow panel again,
+    over HTTP, so each viewer gets their own buttons and CSRF token."""
+    return format_html(
+        '<div id="escrow-panel-{}" hx-swap-oob="true" hx-get="{}" hx-trigger="load" hx-swap="outerHTML">'
+        '<p class="muted">Updating…</p></div>',
+        trade_id,
+        reverse("escrow:trade_panel", args=[trade_id]),
+    )
+
+
+def _push(escrow: EscrowTransaction) -> None:
+    """Both parties' open pages get the placeholder through their user socket (notifications'
+    push.html hook); only a page showing this trade's panel has the element it swaps."""
+    message = {"type": "push.html", "html": panel_refresh_html(escrow.trade_id)}
+    for user_id in (escrow.payer_id, escrow.payee_id):
+        broadcast_on_commit(user_group(user_id), message)
+
+
+def _site_url(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+# --- payout accounts --------------------------------------------------------------------------
+def payout_status_from_stripe(account) -> dict:
+    """Our columns from Stripe's Account object (none is the absence of a row)."""
+    requirements = account.get("requirements") or {}
+    charges, payouts = bool(account.get("charges_enabled")), bool(account.get("payouts_enabled"))
+    submitted = bool(account.get("details_submitted"))
+    if charges and payouts:
+        status = PayoutAccountStatus.ENABLED
+    elif submitted:
+        status = PayoutAccountStatus.RESTRICTED
+    else:
+        status = PayoutAccountStatus.PENDING
+    return {
+        "account_status": status,
+        "charges_enabled": charges,
+        "payouts_enabled": payouts,
+        "details_submitted": submitted,
+        "requirements_due": list(requirements.get("currently_due") or []),
+        "disabled_reason": requirements.get("disabled_reason") or "",
+    }
+
+
+def payout_account_connect(*, user) -> str:
+    """Create the user's Express account if needed and return a fresh onboarding link.
+
+    The account is created with the key `payout-account:{user}:create`, so two tabs (or a
+    retried timeout) get the same Stripe account; the row's unique user keeps one link.
+    """
+    account = PayoutAccount.objects.filter(user=user).first()
+    if account is None:
+        remote = stripe_api.account_create(user_id=user.pk, email=user.email, country=user.country or "US")
+        try:
+            with transaction.atomic():
+                account, _ = PayoutAccount.objects.get_or_create(
+                    user=user, defaults={"stripe_account_id": remote["id"], **payout_status_from_stripe(remote)}
+                )
+        except IntegrityError:
+            account = PayoutAccount.objects.get(user=user)
+    if account.is_enabled:
+        raise InvalidTransition("Your payout account is already enabled.", code="already_enabled")
+    link = stripe_api.account_link_create(
+        account_id=account.stripe_account_id,
+        refresh_url=_site_url(reverse("escrow:payout_onboard")),
+        return_url=_site_url(reverse("escrow:payout_return")),
+    )
+    return link["url"]
+
+
+@transaction.atomic
+def payout_account_sync(*, stripe_account_id: str) -> PayoutAccount | None:
+    """Re-fetch the account from Stripe (never trust a webhook payload) and update our row."""
+    account = locks.payout_account_for_update(stripe_account_id=stripe_account_id)
+    if account is None:
+        return None
+    remote = stripe_api.account_retrieve(account_id=stripe_account_id)
+    from djstripe.models import Account
+
+    fields = payout_status_from_stripe(remote)
+    for name, value in fields.items():
+        setattr(account, name, value)
+    account.djstripe_account = Account.objects.filter(id=stripe_account_id).first()
+    account.synced_at = timezone.now()
+    account.save(update_fields=[*fields, "djstripe_account", "synced_at", "updated_at"])
+    return account
+
+
+# --- escrow state machine ---------------------------------------------------------------------
+def _transition(
+    *,
+    escrow_id: int,
+    to_status: str,
+    actor=None,
+    kind: str = "status",
+    note: str = "",
+    stripe_event_id: str = "",
+    changes: dict | None = None,
+) -> tuple[EscrowTransaction, bool]:
+    """Lock, re-read, check, apply, audit. Returns (escrow, changed); changed is False on replay."""
+    escrow = locks.escrow_for_update(escrow_id=escrow_id)
+    if escrow.status == to_status:
+        return escrow, False
+    if to_status not in ALLOWED_TRANSITIONS[escrow.status]:
+        raise InvalidTransition(f"This escrow is {escrow.get_status_display().lower()}; that is no longer possible.")
+    from_status = escrow.status
+    escrow.status = to_status
+    fields = ["status", "updated_at"]
+    for name, value in (changes or {}).items():
+        setattr(escrow, name, value)
+        fields.append(name)
+    escrow.save(update_fields=fields)
+    EscrowEvent.objects.create(
+        escrow=escrow,
+        actor=actor,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        note=note[:500],
+        stripe_event_id=stripe_event_id,
+    )
+    _push(escrow)
+    return escrow, True
+
+
+def _payer_and_amount(trade: Trade) -> tuple[int, int, Decimal]:
+    if trade.cash_a_to_b > 0:
+        return trade.party_a_id, trade.party_b_id, trade.cash_a_to_b
+    return trade.party_b_id, trade.party_a_id, trade.cash_b_to_a
+
+
+@transaction.atomic
+def escrow_create(*, trade_id: int, actor) -> EscrowTransaction:
+    """Either party opens escrow on an active trade with cash; the payer then pays through Checkout."""
+    from trades import locks as trade_locks
+
+    trade = trade_locks.trade_for_update(trade_id=trade_id)
+    if actor.pk not in (trade.party_a_id, trade.party_b_id):
+        raise NotAllowed("You are not part of this trade.")
+    if trade.status != TradeStatus.ACTIVE:
+        raise InvalidTransition("Escrow can only be opened on an active trade.")
+    if not trade.has_cash:
+        raise DomainError("This trade has no cash part; escrow holds cash only.", code="no_cash", field="trade")
+    if EscrowTransaction.objects.filter(trade=trade, status__in=LIVE_STATUSES).exists():
+        raise InvalidTransition("This trade already has an escrow in progress.", code="escrow_exists")
+    payer_id, payee_id, amount = _payer_and_amount(trade)
+    payout = PayoutAccount.objects.filter(user_id=payee_id).first()
+    if payout is None or not payout.is_enabled:
+        who = "You need" if actor.pk == payee_id else "The other trader needs"
+        raise DomainError(
+            f"{who} an enabled payout account to receive the cash through escrow.",
+            code="payee_not_onboarded",
+            field="payee",
+        )
+    fee = escrow_fee(amount=amount)
+    escrow = EscrowTransaction.objects.create(
+        trade=trade,
+        payer_id=payer_id,
+        payee_id=payee_id,
+        created_by=actor,
+        amount=amount,
+        fee_amount=fee,
+        total_charged=quantize_money(amount + fee),
+        currency=trade.currency,
+        expires_at=timezone.now() + timedelta(hours=settings.ESCROW_PAYMENT_HOURS),
+    )
+    EscrowEvent.objects.create(
+        escrow=escrow, actor=actor, kind="created", to_status=escrow.status, note=f"trade {trade.pk}"
+    )
+    _push(escrow)
+    return escrow
+
+
+@transaction.atomic
+def escrow_checkout_start(*, escrow_id: int, actor) -> EscrowTransaction:
+    """The payer's Checkout page: reuse the open session, or open a new one (after it expired).
+
+    The row stays locked while Stripe answers, so two clicks make one session; the idempotency
+    key (`escrow:{id}:checkout-{attempt}`) makes a retried timeout return that same session.
+    """
+    escrow = locks.escrow_for_update(escrow_id=escrow_id)
+    if actor.pk != escrow.payer_id:
+        raise NotAllowed("Only the paying trader can pay this escrow.")
+    if escrow.status != EscrowStatus.PENDING_PAYMENT:
+        raise InvalidTransition("This escrow is not waiting for payment.")
+    now = timezone.now()
+    if escrow.expires_at <= now:
+        raise InvalidTransition("This escrow has expired.")
+    if escrow.stripe_checkout_session_id and escrow.checkout_expires_at and escrow.checkout_expires_at > now:
+        return escrow
+    seconds = min(CHECKOUT_MAX_SECONDS, int((escrow.expires_at - now).total_seconds()))
+    expires_at = int(now.timestamp()) + max(CHECKOUT_MIN_SECONDS, seconds)
+    attempt = escrow.checkout_attempt + 1
+    session = stripe_api.checkout_session_create(
+        escrow=escrow,
+        attempt=attempt,
+        success_url=_site_url(reverse("escrow:paid", args=[escrow.pk])),
+        cancel_url=_site_url(reverse("trades:trade_detail", args=[escrow.trade_id])),
+        expires_at=expires_at,
+    )
+    escrow.checkout_attempt = attempt
+    escrow.stripe_checkout_session_id = session["id"]
+    escrow.checkout_url = session["url"]
+    escrow.checkout_expires_at = datetime.fromtimestamp(session["expires_at"], tz=UTC)
+    escrow.save(
+        update_fields=[
+            "checkout_attempt",
+            "stripe_checkout_session_id",
+            "checkout_url",
+            "checkout_expires_at",
+            "updated_at",
+        ]
+    )
+    EscrowEvent.objects.create(escrow=escrow, actor=actor, kind="checkout_opened", note=session["id"])
+    return escrow
+
+
+def _record_payment(*, escrow_id: int, session, stripe_event_id: str) -> tuple[EscrowTransaction, bool]:
+    """Inside the caller's transaction: the session is paid → payment_received + ledger."""
+    escrow = locks.escrow_for_update(escrow_id=escrow_id)
+    if escrow.status != EscrowStatus.PENDING_PAYMENT:
+        return escrow, False
+    expected = stripe_api.minor_units(escrow.total_charged, escrow.currency)
+    if session["amount_total"] != expected or (session["currency"] or "").upper() != escrow.currency:
+        logger.error(
+            "Escrow %s: paid %s %s, expected %s", escrow.pk, session["amount_total"], session["currency"], expected
+        )
+        EscrowEvent.objects.create(
+            escrow=escrow, kind="amount_mismatch", note=f"paid {session['amount_total']} {session['currency']}"
+        )
+        return escrow, False
+    intent = session["payment_intent"]
+    changes = {
+        "paid_at": timezone.now(),
+        "payment_failure_reason": "",
+        "stripe_payment_intent_id": intent["id"] if intent else None,
+        "stripe_charge_id": (intent.get("latest_charge") if intent else None) or None,
+    }
+    if isinstance(changes["stripe_charge_id"], dict):
+        changes["stripe_charge_id"] = changes["stripe_charge_id"]["id"]
+    escrow, changed = _transition(
+        escrow_id=escrow.pk,
+        to_status=EscrowStatus.PAYMENT_RECEIVED,
+        kind="paid",
+        note=f"{from_minor_units(session['amount_total'], escrow.currency)} {escrow.currency}",
+        stripe_event_id=stripe_event_id,
+        changes=changes,
+    )
+    if changed:
+        movement = f"payment:{changes['stripe_payment_intent_id'] or session['id']}"[:40]
+        LedgerEntry.objects.bulk_create(
+            [
+                LedgerEntry(
+                    escrow=escrow,
+                    movement=movement,
+                    account=LedgerAccount.PAYER_FUNDS,
+                    amount=-escrow.total_charged,
+                    currency=escrow.currency,
+                ),
+                LedgerEntry(
+                    escrow=escrow,
+                    movement=movement,
+                    account=LedgerAccount.ESCROW_HELD,
+                    amount=escrow.amount,
+                    currency=escrow.currency,
+                ),
+                LedgerEntry(
+                    escrow=escrow,
+                    movement=movement,
+                    account=LedgerAccount.PLATFORM_FEES,
+                    amount=escrow.fee_amount,
+                    currency=escrow.currency,
+                ),
+            ]
+        )
+    return escrow, changed
+
+
+@transaction.atomic
+def escrow_sync_payment(*, escrow_id: int, stripe_event_id: str = "") -> EscrowTransaction | None:
+    """What a payment webhook hands off to: re-fetch the Checkout Session (and its PaymentIntent)
+    from Stripe and act on what Stripe says now, not on the payload. Safe to run any number of times."""
+    escrow = locks.escrow_for_update(escrow_id=escrow_id)
+    if not escrow.stripe_checkout_session_id or escrow.status != EscrowStatus.PENDING_PAYMENT:
+        return escrow
+    session = stripe_api.checkout_session_retrieve(session_id=escrow.stripe_checkout_session_id)
+    if session["payment_status"] == "paid":
+        escrow, _ = _record_payment(escrow_id=escrow.pk, session=session, stripe_event_id=stripe_event_id)
+        return escrow
+    intent = session["payment_intent"]
+    error = intent.get("last_payment_error") if intent else None
+    reason = (error or {}).get("message") or ""
+    if reason and reason != escrow.payment_failure_reason:
+        escrow.payment_failure_reason = reason[:500]
+        escrow.stripe_payment_intent_id = intent["id"]
+        escrow.save(update_fields=["payment_failure_reason", "stripe_payment_intent_id", "updated_at"])
+        EscrowEvent.objects.create(
+            escrow=escrow, kind="payment_failed", note=reason[:500], stripe_event_id=stripe_event_id
+        )
+        _push(escrow)
+    if session["status"] == "expired" and escrow.checkout_expires_at and escrow.checkout_expires_at > timezone.now():
+        escrow.checkout_expires_at = timezone.now()  # the next "Pay" opens a new session
+        escrow.save(update_fields=["checkout_expires_at", "updated_at"])
+    return escrow
+
+
+def _close_checkout(escrow: EscrowTransaction) -> bool:
+    """Expire the open Checkout Session before cancelling. False if it was paid meanwhile."""
+    if not escrow.stripe_checkout_session_id:
+        return True
+    session = stripe_api.checkout_session_retrieve(session_id=escrow.stripe_checkout_session_id)
+    if session["payment_status"] == "paid":
+        return False
+    if session["status"] == "open":
+        stripe_api.checkout_session_expire(escrow=escrow)
+    return True
+
+
+def escrow_cancel(*, escrow_id: int, actor, reason: str = "") -> EscrowTransaction:
+    """Either party cancels before payment; the trade stays active (settle it another way).
+
+    The Checkout Session is expired at Stripe first, so it cannot be paid after we cancel; if
+    it was paid meanwhile, the payment is recorded instead and the cancel refused.
+    """
+    with transaction.atomic():
+        escrow = locks.escrow_for_update(escrow_id=escrow_id)
+        if actor.pk not in (escrow.payer_id, escrow.payee_id):
+            raise NotAllowed("You are not part of this escrow.")
+        if escrow.status != EscrowStatus.PENDING_PAYMENT:
+            raise InvalidTransition("Only an unpaid escrow can be cancelled.")
+        if _close_checkout(escrow):
+            escrow, _ = _transition(
+                escrow_id=escrow.pk,
+                to_status=EscrowStatus.CANCELLED,
+                actor=actor,
+                kind="cancelled",
+                note=reason.strip()[:500],
+                changes={"cancelled_at": timezone.now()},
+            )
+            return escrow
+    escrow_sync_payment(escrow_id=escrow_id)
+    raise InvalidTransition("The payment has just arrived; this escrow can no longer be cancelled.")
+
+
+@transaction.atomic
+def escrow_expire(*, escrow_id: int) -> bool:
+    """Cancel one unpaid escrow past expires_at. True if this call did it (overlapping runs: one)."""
+    escrow = locks.escrow_for_update(escrow_id=escrow_id)
+    if escrow.status != EscrowStatus.PENDING_PAYMENT or escrow.expires_at > timezone.now():
+        return False
+    if not _close_checkout(escrow):  # paid at the last moment: record it, do not cancel
+        session = stripe_api.checkout_session_retrieve(session_id=escrow.stripe_checkout_session_id)
+        _record_payment(escrow_id=escrow.pk, session=session, stripe_event_id="")
+        return False
+    _, changed = _transition(
+        escrow_id=escrow.pk,
+        to_status=EscrowStatus.CANCELLED,
+        kind="expired",
+        note=f"unpaid after {settings.ESCROW_PAYMENT_HOURS} h",
+        changes={"cancelled_at": timezone.now()},
+    )
+    return changed
+
+
+def escrow_expire_due(*, now=None) -> int:
+    """Beat job: each due escrow is expired in its own transaction; returns how many this run did."""
+    now = now or timezone.now()
+    due = EscrowTransaction.objects.filter(status=EscrowStatus.PENDING_PAYMENT, expires_at__lte=now)
+    done = 0
+    for escrow_id in due.order_by("expires_at").values_list("pk", flat=True):
+        try:
+            done += escrow_expire(escrow_id=escrow_id)
+        except stripe_api.PaymentProviderUnavailable:
+            logger.warning("Escrow %s: Stripe unavailable, expiry retried on the next run", escrow_id)
+    return done

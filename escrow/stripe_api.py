@@ -1,0 +1,136 @@
+"""Every call Bazaar makes to Stripe goes through here (STYLE: one module, idempotency keys).
+
+Money leaves Decimal only here: amounts become minor units through core.money's per-currency
+table. stripe-python points at STRIPE_API_BASE (the emulator in demo and tests) or, unset, at
+Stripe itself; nothing else changes between the two.
+"""
+
+import logging
+from decimal import Decimal
+
+import stripe
+from django.conf import settings
+
+from core.errors import DomainError
+from core.money import to_minor_units
+
+logger = logging.getLogger(__name__)
+
+
+class PaymentProviderUnavailable(DomainError):
+    """Stripe did not answer (or answered 5xx/409-in-progress); the caller may try again."""
+
+    status_code = 503
+    code = "payment_provider_unavailable"
+
+
+class PaymentProviderRefused(DomainError):
+    """Stripe refused the request; the message says why."""
+
+    status_code = 400
+    code = "payment_provider_refused"
+
+
+def configure() -> None:
+    """Point stripe-python (and so dj-stripe) at STRIPE_API_BASE, or at Stripe when unset."""
+    base = settings.STRIPE_API_BASE.rstrip("/")
+    stripe.api_base = base or stripe.DEFAULT_API_BASE
+    stripe.connect_api_base = base or stripe.DEFAULT_CONNECT_API_BASE
+    stripe.upload_api_base = base or stripe.DEFAULT_UPLOAD_API_BASE
+    stripe.api_key = settings.STRIPE_SECRET_KEY
+    stripe.max_network_retries = settings.STRIPE_MAX_NETWORK_RETRIES
+    stripe.default_http_client = stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS)
+
+
+def _call(function, /, *args, **kwargs):
+    kwargs.setdefault("api_key", settings.STRIPE_SECRET_KEY)
+    try:
+        return function(*args, **kwargs)
+    except stripe.IdempotencyError as error:
+        if error.code == "idempotency_key_in_use":  # the same request is in progress: not a failure
+            raise PaymentProviderUnavailable("A payment request is already in progress; try again shortly.") from error
+        raise
+    except (stripe.AuthenticationError, stripe.PermissionError) as error:
+        logger.error("Stripe refused our API key (STRIPE_SECRET_KEY): %s", error)
+        raise PaymentProviderUnavailable("Payments are not available right now.") from error
+    except (stripe.APIConnectionError, stripe.APIError, stripe.RateLimitError) as error:
+        raise PaymentProviderUnavailable("The payment provider is not answering right now; try again shortly.") from (
+            error
+        )
+    except stripe.InvalidRequestError as error:
+        raise PaymentProviderRefused(error.user_message or str(error)) from error
+
+
+def minor_units(amount: Decimal, currency: str) -> int:
+    return to_minor_units(amount, currency)
+
+
+# --- Connect accounts -----------------------------------------------------------------------
+def account_create(*, user_id: int, email: str, country: str) -> stripe.Account:
+    return _call(
+        stripe.Account.create,
+        type="express",
+        country=country or "US",
+        email=email,
+        capabilities={"transfers": {"requested": True}, "card_payments": {"requested": True}},
+        metadata={"bazaar_user_id": str(user_id)},
+        idempotency_key=f"payout-account:{user_id}:create",
+    )
+
+
+def account_retrieve(*, account_id: str) -> stripe.Account:
+    return _call(stripe.Account.retrieve, account_id)
+
+
+def account_link_create(*, account_id: str, refresh_url: str, return_url: str) -> stripe.AccountLink:
+    """Links are single-use, so each call makes a new one (stripe-python keys its own retries)."""
+    return _call(
+        stripe.AccountLink.create,
+        account=account_id,
+        refresh_url=refresh_url,
+        return_url=return_url,
+        type="account_onboarding",
+    )
+
+
+# --- Checkout -------------------------------------------------------------------------------
+def checkout_session_create(
+    *, escrow, attempt: int, success_url: str, cancel_url: str, expires_at: int
+) -> stripe.checkout.Session:
+    """A hosted payment page for the escrow's total, on the platform account (separate charges
+    and transfers: the PaymentIntent carries transfer_group for the later Transfer)."""
+    metadata = {"escrow_id": str(escrow.pk), "trade_id": str(escrow.trade_id)}
+    return _call(
+        stripe.checkout.Session.create,
+        mode="payment",
+        line_items=[
+            {
+                "price_data": {
+                    "currency": escrow.currency.lower(),
+                    "unit_amount": minor_units(escrow.total_charged, escrow.currency),
+                    "product_data": {"name": f"Bazaar escrow for trade #{escrow.trade_id} (incl. fee)"},
+                },
+                "quantity": 1,
+            }
+        ],
+        payment_intent_data={"transfer_group": escrow.transfer_group, "metadata": metadata},
+        metadata=metadata,
+        client_reference_id=str(escrow.pk),
+        customer_email=escrow.payer.email or None,
+        success_url=success_url,
+        cancel_url=cancel_url,
+        expires_at=expires_at,
+        idempotency_key=f"escrow:{escrow.pk}:checkout-{attempt}",
+    )
+
+
+def checkout_session_retrieve(*, session_id: str) -> stripe.checkout.Session:
+    return _call(stripe.checkout.Session.retrieve, session_id, expand=["payment_intent"])
+
+
+def checkout_session_expire(*, escrow) -> stripe.checkout.Session:
+    return _call(
+        stripe.checkout.Session.expire,
+        escrow.stripe_checkout_session_id,
+        idempotency_key=f"escrow:{escrow.pk}:expire-checkout-{escrow.checkout_attempt}",
+    )

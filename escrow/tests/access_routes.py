@@ -1,0 +1,35 @@
+"""Escrow's routes that name an object, for the resolver-wide access test (docs/api.md).
+
+The escrows are made already paid (or their trade already has a live escrow), so that the
+parties' requests in the owners' check stop at a state rule and never call Stripe.
+"""
+
+from core.tests.access import PARTY, AccessRoute, Target
+
+from .factories import escrow_row
+
+
+def _paid_escrow():
+    escrow = escrow_row(status="payment_received")
+    return Target(kwargs={"pk": escrow.pk}, owners=[escrow.payer, escrow.payee])
+
+
+def _trade_with_live_escrow():
+    escrow = escrow_row(status="payment_received")
+    return Target(kwargs={"trade_id": escrow.trade_id}, owners=[escrow.payer, escrow.payee])
+
+
+def _trade_with_live_escrow_api():
+    escrow = escrow_row(status="payment_received")
+    return Target(kwargs={"pk": escrow.trade_id}, owners=[escrow.payer, escrow.payee])
+
+
+ROUTES = [
+    AccessRoute("escrow:trade_panel", _trade_with_live_escrow, PARTY),
+    AccessRoute("escrow:create", _trade_with_live_escrow, PARTY),
+    AccessRoute("escrow:pay", _paid_escrow, PARTY),
+    AccessRoute("escrow:cancel", _paid_escrow, PARTY),
+    AccessRoute("escrow:paid", _paid_escrow, PARTY),
+    AccessRoute("api-trade-escrow", _trade_with_live_escrow_api, PARTY),
+    AccessRoute("api-escrow-detail", _paid_escrow, PARTY),
+]

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "escrow"
+
+urlpatterns = [
+    path("trades/<int:trade_id>/panel/", views.trade_panel, name="trade_panel"),
+    path("trades/<int:trade_id>/open/", views.escrow_create, name="create"),
+    path("<int:pk>/pay/", views.escrow_pay, name="pay"),
+    path("<int:pk>/cancel/", views.escrow_cancel, name="cancel"),
+    path("<int:pk>/paid/", views.escrow_paid, name="paid"),
+    path("payouts/connect/", views.payout_connect, name="payout_connect"),
+    path("payouts/onboard/", views.payout_onboard, name="payout_onboard"),
+    path("payouts/return/", views.payout_return, name="payout_return"),
+    path("payouts/refresh/", views.payout_refresh, name="payout_refresh"),
+]

@@ -1,0 +1,129 @@
+"""Escrow pages: buttons on the trade page and the settings page post here; Stripe sends people back here."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from core.errors import DomainError
+from trades.selectors.trades import access_trade
+
+from . import services
+from .selectors import access_escrow, trade_panel_context
+
+
+@login_required
+@require_GET
+def trade_panel(request, trade_id: int):
+    """The escrow panel alone: what the live socket's placeholder loads."""
+    trade = access_trade(user=request.user, pk=trade_id)
+    context = {"panel": trade_panel_context(trade=trade, user=request.user)}
+    return render(request, "escrow/partials/_trade_panel_body.html", context)
+
+
+def _trade_page(trade_id: int):
+    return redirect("trades:trade_detail", trade_id)
+
+
+@login_required
+@require_POST
+def escrow_create(request, trade_id: int):
+    trade = access_trade(user=request.user, pk=trade_id)
+    try:
+        escrow = services.escrow_create(trade_id=trade.pk, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _trade_page(trade.pk)
+    messages.success(
+        request,
+        "Escrow opened."
+        + (
+            " Pay below to start it."
+            if escrow.payer_id == request.user.pk
+            else f" {escrow.payer.username} can now pay."
+        ),
+    )
+    return _trade_page(trade.pk)
+
+
+@login_required
+@require_POST
+def escrow_pay(request, pk: int):
+    escrow = access_escrow(user=request.user, pk=pk)
+    try:
+        escrow = services.escrow_checkout_start(escrow_id=escrow.pk, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return _trade_page(escrow.trade_id)
+    return HttpResponseRedirect(escrow.checkout_url, status=303)
+
+
+@login_required
+@require_GET
+def escrow_paid(request, pk: int):
+    """Checkout's success_url. The payment counts once Stripe's webhook confirms it; this only says so."""
+    escrow = access_escrow(user=request.user, pk=pk)
+    if escrow.status == "pending_payment":
+        messages.info(request, "Payment submitted. Stripe confirms it in a moment; the escrow panel updates by itself.")
+    return _trade_page(escrow.trade_id)
+
+
+@login_required
+@require_POST
+def escrow_cancel(request, pk: int):
+    escrow = access_escrow(user=request.user, pk=pk)
+    try:
+        services.escrow_cancel(escrow_id=escrow.pk, actor=request.user, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Escrow cancelled. The trade stays open.")
+    return _trade_page(escrow.trade_id)
+
+
+def _onboard(request):
+    try:
+        url = services.payout_account_connect(user=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(reverse("accounts:settings") + "#payouts")
+    return HttpResponseRedirect(url, status=303)
+
+
+@login_required
+@require_POST
+def payout_connect(request):
+    return _onboard(request)
+
+
+@login_required
+@require_GET
+def payout_onboard(request):
+    """Stripe's refresh_url: an expired or already visited link comes here for a fresh one.
+
+    A GET by Stripe's design; it writes nothing of ours once the account exists."""
+    if not hasattr(request.user, "payout_account"):
+        return redirect(reverse("accounts:settings") + "#payouts")
+    return _onboard(request)
+
+
+@login_required
+@require_GET
+def payout_return(request):
+    """Stripe's return_url: the status follows account.updated; this page only says so."""
+    messages.info(request, "Thanks — your payout status updates as soon as Stripe confirms your details.")
+    return redirect(reverse("accounts:settings") + "#payouts")
+
+
+@login_required
+@require_POST
+def payout_refresh(request):
+    account = getattr(request.user, "payout_account", None)
+    if account is not None:
+        try:
+            services.payout_account_sync(stripe_account_id=account.stripe_account_id)
+        except DomainError as error:
+            messages.error(request, error.message)
+    return redirect(reverse("accounts:settings") + "#payouts")
