@@ -64,6 +64,7 @@ def test_onboard_agree_pay_and_both_see_payment_received_live(
     proposal = proposal_create(proposer=a, recipient=b, offer={}, request={theirs.pk: 1}, cash_from_proposer="150.00")
     page_b.goto(f"/trades/proposals/{proposal.pk}/")
     page_b.get_by_role("button", name="Accept").click()
+    page_b.get_by_role("dialog", name="Please confirm").get_by_role("button", name="Accept").click()
     expect(page_b.get_by_test_id("escrow-panel")).to_contain_text("Use escrow for this trade")
     trade = Trade.objects.get(proposal=proposal)
     assert trade.cash_a_to_b == Decimal("150.00")
