@@ -8,9 +8,10 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
+import os
 import re
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -286,6 +287,7 @@ def scryfall_import(
     batch_size: int = IMPORT_BATCH_SIZE,
     publish: bool = True,
     pipeline: bool | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ImportReport:
     """Stream a Scryfall `default_cards` file into the catalog and price history.
 
@@ -295,6 +297,9 @@ def scryfall_import(
 
     `pipeline` (default: on PostgreSQL where processes can fork) parses in a child process
     while this one writes, so parsing and the database work overlap; the report is the same.
+
+    `progress`, when given, is called after every batch with (file bytes read, file size,
+    cards written so far) — compressed bytes for a compressed file.
     """
     report = ImportReport(kind="scryfall")
     as_of = as_of or start_of_day()
@@ -317,14 +322,38 @@ def scryfall_import(
         batches = (
             _batches_from_child(stream, report, batch_size) if pipeline else _parse_batches(stream, report, batch_size)
         )
+        position = _file_position(stream)
         with _gc_paused(), closing(batches):
             for batch in batches:
                 _write_batch(batch, as_of, report, publish)
+                if progress is not None:
+                    written = report.cards_created + report.cards_updated + report.cards_unchanged
+                    progress(*position(), f"{written:,} cards")
     finally:
         if owned:
             stream.close()
     logger.info("scryfall import: %s", report.as_dict())
     return report
+
+
+def _file_position(stream: BinaryIO) -> Callable[[], tuple[int, int]]:
+    """(bytes read, size) of the file under `stream`, also while a forked child does the reading.
+
+    The child shares the open file description, so the descriptor's offset is how far it got.
+    """
+    try:
+        descriptor = stream.fileno()
+        size = os.fstat(descriptor).st_size
+    except (AttributeError, OSError, ValueError):  # an in-memory stream: no file to measure
+        return lambda: (0, 0)
+
+    def position() -> tuple[int, int]:
+        try:
+            return min(os.lseek(descriptor, 0, os.SEEK_CUR), size), size
+        except OSError:
+            return 0, size
+
+    return position
 
 
 @contextmanager
