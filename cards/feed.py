@@ -68,7 +68,8 @@ def hot_price_ids() -> list[int]:
     """The current prices that move on every tick: the most valuable ones and the staples."""
     usd = CardPrice.objects.filter(currency="USD")
     hot_ids = list(usd.order_by("-price").values_list("id", flat=True)[:HOT_CARDS])
-    return hot_ids + [pk for pk in usd.filter(card__name__in=HOT_NAMES).values_list("id", flat=True) if pk not in hot_ids]
+    staples = usd.filter(card__name__in=HOT_NAMES).values_list("id", flat=True)
+    return hot_ids + [pk for pk in staples if pk not in hot_ids]
 
 
 def run_price_feed(

@@ -33,7 +33,8 @@ class TerminalProgress:
         if total > 0:
             share = min(1.0, done / total)
             filled = round(share * BAR_WIDTH)
-            text = f"{self.label} [{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%} {_megabytes(done)} of {_megabytes(total)}"
+            bar = "#" * filled + "." * (BAR_WIDTH - filled)
+            text = f"{self.label} [{bar}] {share:4.0%} {_megabytes(done)} of {_megabytes(total)}"
         else:
             text = f"{self.label} {_megabytes(done)}"
         if detail:

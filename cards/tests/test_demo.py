@@ -1,6 +1,6 @@
 import io
-from decimal import Decimal
 import threading
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -27,8 +27,11 @@ def test_shipped_catalog_is_real_scryfall_cards_with_the_staples():
     names = {record["name"] for record in records}
     assert {"Lightning Bolt", "Counterspell", "Sol Ring", "Llanowar Elves", "Swords to Plowshares"} <= names
     bolt = next(record for record in records if record["name"] == "Lightning Bolt")
-    assert (bolt["set"], bolt["set_name"], bolt["collector_number"], bolt["rarity"]) == ("a25", "Masters 25", "141", "uncommon")
-    assert bolt["image_uris"]["normal"].startswith(f"https://cards.scryfall.io/normal/front/{bolt['id'][0]}/{bolt['id'][1]}/{bolt['id']}.jpg")
+    printing = (bolt["set"], bolt["set_name"], bolt["collector_number"], bolt["rarity"])
+    assert printing == ("a25", "Masters 25", "141", "uncommon")
+    scryfall_id = bolt["id"]
+    image = f"https://cards.scryfall.io/normal/front/{scryfall_id[0]}/{scryfall_id[1]}/{scryfall_id}.jpg"
+    assert bolt["image_uris"]["normal"].startswith(image)
     assert (demo.DATA_FILE.parent / "SOURCE.md").exists()
 
 
@@ -68,9 +71,7 @@ def test_feed_moves_the_staples_on_every_tick(small_catalog):
     import random
 
     demo.seed(io.StringIO())
-    staples = set(
-        CardPrice.objects.filter(card__name__in=demo.STAPLES, currency="USD").values_list("pk", flat=True)
-    )
+    staples = set(CardPrice.objects.filter(card__name__in=demo.STAPLES, currency="USD").values_list("pk", flat=True))
     before = dict(CardPrice.objects.filter(pk__in=staples).values_list("pk", "price"))
 
     price_feed_step(rng=random.Random(5), cards_per_tick=0, hot_ids=hot_price_ids())
