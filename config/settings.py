@@ -25,7 +25,10 @@ DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
 SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me-0123456789abcdef")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://localhost:8000")
+# Absolute links (emails, the Sites domain) follow where `make demo` listens unless SITE_URL is set.
+_DEMO_HOST = env("HOST", default="localhost")
+_DEMO_HOST = "localhost" if _DEMO_HOST in ("0.0.0.0", "::", "") else _DEMO_HOST  # noqa: S104 (a name, not a bind)
+SITE_URL = env("SITE_URL", default=f"http://{_DEMO_HOST}:{env('PORT', default='8000')}")
 
 INSTALLED_APPS = [
     "daphne",
@@ -42,7 +45,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
-    "allauth.account",
+    "accounts.apps.AllauthAccountConfig",  # allauth.account, renamed in the admin
     "allauth.mfa",
     "django_htmx",
     "django_celery_beat",
@@ -264,7 +267,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bazaar API",
-    "DESCRIPTION": "Cards and prices, trading, signals, stores and escrow for Magic: The Gathering.",
+    "DESCRIPTION": (
+        "Magic: The Gathering cards and prices, have and want lists, matching, trade proposals, "
+        "trades, reviews and notifications."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
