@@ -92,6 +92,7 @@ def render_tick(tick: PriceTick) -> str:
             "price": tick.price,
             "currency": tick.currency,
             "direction": tick.direction,
+            "source": tick.source,
             "oob": True,
         },
     )

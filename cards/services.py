@@ -72,6 +72,7 @@ class PriceTick(NamedTuple):
     price: Decimal
     currency: str
     direction: str  # "up", "down" or "" (first price)
+    source: str = ""  # where the price came from (the card page's "all sources" row follows it)
 
 
 @dataclass
@@ -252,12 +253,19 @@ def _current_prices_advance(
         row = current.get(key)
         previous = row[0] if row else None
         if row is None:
-            result.ticks.append(PriceTick(key[0], key[1], price, observation.currency, ""))
+            result.ticks.append(PriceTick(key[0], key[1], price, observation.currency, "", observation.source))
             result.prices_changed += 1
         elif price != previous:
             result.prices_changed += 1
             result.ticks.append(
-                PriceTick(key[0], key[1], price, observation.currency, "up" if price > previous else "down")
+                PriceTick(
+                    key[0],
+                    key[1],
+                    price,
+                    observation.currency,
+                    "up" if price > previous else "down",
+                    observation.source,
+                )
             )
     bulk.current_prices_upsert(new_card_rows, new_cards=True)
     bulk.current_prices_upsert(rows)

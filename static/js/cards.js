@@ -12,6 +12,19 @@
     }
   });
 
+  // Chart range buttons: the one whose chart is shown is marked current.
+  document.addEventListener("htmx:afterRequest", (event) => {
+    const link = event.detail.elt;
+    const nav = link && link.closest && link.closest(".chart-ranges");
+    if (!nav || !event.detail.successful) return;
+    nav.querySelectorAll("a").forEach((other) => {
+      const current = other === link;
+      other.classList.toggle("button-secondary", !current);
+      if (current) other.setAttribute("aria-current", "true");
+      else other.removeAttribute("aria-current");
+    });
+  });
+
   // Card picker: <div data-card-picker> holding an <input data-card-picker-input> (the text the
   // user types, hx-get to /cards/autocomplete/), an <input type="hidden" data-card-picker-value>
   // and the options target. Choosing an option fills both inputs and clears the list.

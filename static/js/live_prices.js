@@ -40,6 +40,24 @@
       holder.dataset.liveState = "open";
     });
     holder.addEventListener("htmx:wsClose", () => { holder.dataset.liveState = "closed"; });
+    // A tick is an out-of-band swap of one finish's price. A page that does not show that finish
+    // drops it here (htmx would log htmx:oobErrorNoTarget); one that does lets the page's
+    // derived figures (24 h change, line values, totals) follow — see "bazaar:price" below.
+    holder.addEventListener("htmx:wsBeforeMessage", (event) => {
+      const message = String(event.detail.message || "");
+      const match = /id="(price-(\d+)-([a-z]+))"/.exec(message);
+      if (!match) return;
+      if (!document.getElementById(match[1])) {
+        event.preventDefault();
+        return;
+      }
+      const price = /data-price="([0-9.]+)"/.exec(message);
+      if (price) {
+        document.dispatchEvent(new CustomEvent("bazaar:price", {
+          detail: { cardId: match[2], finish: match[3], price: parseFloat(price[1]) },
+        }));
+      }
+    });
     document.body.addEventListener("htmx:afterSettle", () => subscribeNew(holder));
     holder.setAttribute("ws-connect", holder.dataset.livePricesUrl + "?cards=" + ids.join(","));
     htmx.process(holder);
@@ -50,4 +68,75 @@
   } else {
     start();
   }
+})();
+
+// Figures a page derives from live prices follow each tick (see "bazaar:price" above):
+//  - [data-change-card][data-change-finish][data-change-reference]: a % change from a reference price;
+//  - [data-quote-card][data-quote-source][data-quote-finish]: a row of the card page's "all sources";
+//  - [data-line-card][data-line-finish][data-line-quantity]: a list line's value (quantity × price),
+//    summed into [data-list-total] of the list that holds the line ([data-list-kind]).
+(function () {
+  "use strict";
+  if (window.bazaarLiveFigures) return;
+  window.bazaarLiveFigures = true;
+  const SYMBOLS = { USD: "$", EUR: "€", GBP: "£" };
+
+  function money(amount, currency) {
+    const sign = amount < 0 ? "-" : "";
+    const symbol = SYMBOLS[currency] || (currency + " ");
+    return sign + symbol + Math.abs(amount).toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  }
+
+  function signedPct(value) {
+    if (value > 0) return "+" + value.toFixed(2) + "%";
+    if (value < 0) return "\u2212" + Math.abs(value).toFixed(2) + "%";
+    return "0.00%";
+  }
+
+  function utcStamp(date) {
+    const pad = (n) => String(n).padStart(2, "0");
+    return `${date.getUTCFullYear()}-${pad(date.getUTCMonth() + 1)}-${pad(date.getUTCDate())} ${pad(date.getUTCHours())}:${pad(date.getUTCMinutes())} UTC`;
+  }
+
+  function matching(prefix, cardId, finish) {
+    return document.querySelectorAll(`[data-${prefix}-card="${cardId}"][data-${prefix}-finish="${finish}"]`);
+  }
+
+  function updateTotals(list) {
+    let total = 0;
+    list.querySelectorAll("[data-line-card]").forEach((line) => { total += parseFloat(line.dataset.lineValue || "0"); });
+    list.querySelectorAll("[data-list-total]").forEach((el) => {
+      el.dataset.listTotal = total.toFixed(2);
+      el.textContent = money(total, el.dataset.currency || "USD");
+    });
+  }
+
+  document.addEventListener("bazaar:price", (event) => {
+    const { cardId, finish, price } = event.detail;
+    const span = document.getElementById(`price-${cardId}-${finish}`);
+    const currency = (span && span.dataset.currency) || "USD";
+    matching("change", cardId, finish).forEach((cell) => {
+      const reference = parseFloat(cell.dataset.changeReference);
+      if (!(reference > 0)) return;
+      const pct = Math.round(((price - reference) / reference) * 10000) / 100;
+      cell.textContent = signedPct(pct);
+      cell.classList.toggle("change-up", pct > 0);
+      cell.classList.toggle("change-down", pct < 0);
+    });
+    matching("quote", cardId, finish).forEach((row) => {
+      const source = span && span.dataset.source;
+      if (!source || row.dataset.quoteSource !== source || row.dataset.quoteCurrency !== currency) return;
+      row.querySelector("[data-quote-price]").textContent = money(price, currency);
+      row.querySelector("[data-quote-seen]").textContent = utcStamp(new Date());
+    });
+    const lists = new Set();
+    matching("line", cardId, finish).forEach((line) => {
+      const value = price * parseInt(line.dataset.lineQuantity || "0", 10);
+      line.dataset.lineValue = value.toFixed(2);
+      line.querySelectorAll("[data-line-value-text]").forEach((el) => { el.textContent = money(value, currency); });
+      const list = line.closest("[data-list-kind]");
+      if (list) lists.add(list);
+    });
+    lists.forEach(updateTotals);
+  });
 })();

@@ -1,0 +1,172 @@
+"""Every main page on a phone (390×844) in Chromium against the real ASGI app, seeded by the demo:
+no sideways scroll, no serious or critical axe-core violations, no console errors — also while
+live price ticks (every finish, ≥ 20 per shown card) arrive. Plus the phone menu by keyboard.
+
+One server, one seeded database and one page for the whole sweep keep this to a minute or two.
+"""
+
+import io
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db.models import Q
+from playwright.sync_api import expect
+
+from accounts.models import User
+from cards import demo as cards_demo
+from cards.models import Card, CardPrice
+from cards.services import PriceObservation, price_snapshots_record
+from trades.enums import TradeStatus
+from trades.models import ListImport, Trade, TradeProposal
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+PHONE = {"width": 390, "height": 844}
+DEMO_PASSWORD = "bazaar-demo-123"
+TICK_ROUNDS, TICK_INTERVAL_S = 22, 0.23  # ≥ 20 ticks per card and finish over ~5 s
+
+
+def _seed_demo(monkeypatch) -> None:
+    monkeypatch.setattr(cards_demo, "CARD_LIMIT", 160)  # the real seed, on fewer cards
+    call_command("seed_demo", stdout=io.StringIO())
+
+
+def _main_pages() -> list[tuple[str, str]]:
+    trader = User.objects.get(username="demo_trader")
+    bolt = Card.objects.filter(name="Lightning Bolt").order_by("pk").first()
+    mine = Q(proposer=trader) | Q(recipient=trader)
+    proposal = TradeProposal.objects.filter(mine, status="pending").order_by("pk").first()
+    trade = Trade.objects.filter(Q(party_a=trader) | Q(party_b=trader), status=TradeStatus.ACTIVE).first()
+    pages = [
+        ("home", "/"),
+        ("card search", "/cards/?q=Lightning"),
+        ("card page", f"/cards/{bolt.pk}/"),
+        ("movers", "/cards/movers/"),
+        ("sets", "/cards/sets/"),
+        ("my lists", "/trades/lists/"),
+        ("public lists", "/trades/lists/alice_seattle/"),
+        ("import", "/trades/lists/import/"),
+        ("matches", "/trades/matches/"),
+        ("proposal form", "/trades/propose/bob_tacoma/"),
+        ("proposal detail", f"/trades/proposals/{proposal.pk}/"),
+        ("trades", "/trades/"),
+        ("trade", f"/trades/{trade.pk}/"),
+        ("threads", "/trades/threads/"),
+        ("thread", f"/trades/threads/{trade.thread_id}/"),
+        ("notifications", "/notifications/"),
+        ("settings", "/settings/"),
+        ("profile", "/u/demo_trader/"),
+    ]
+    last_import = ListImport.objects.filter(owner=trader).order_by("-pk").first()
+    if last_import is not None:
+        pages.append(("import detail", f"/trades/lists/import/{last_import.pk}/"))
+    return pages
+
+
+def _overflow(page) -> str | None:
+    """The widest element past the viewport's right edge, or None when nothing scrolls sideways."""
+    return page.evaluate(
+        """() => {
+          const root = document.documentElement;
+          if (root.scrollWidth <= root.clientWidth) return null;
+          let worst = null;
+          for (const el of document.body.querySelectorAll('*')) {
+            const right = el.getBoundingClientRect().right;
+            if (right > root.clientWidth + 0.5 && (!worst || right > worst.right)) {
+              worst = {right, what: (el.parentElement ? el.parentElement.tagName.toLowerCase() + '.' + el.parentElement.className + ' > ' : '') + el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '')};
+            }
+          }
+          return `page is ${root.scrollWidth}px wide in a ${root.clientWidth}px viewport; widest: ${worst && worst.what} (${worst && Math.round(worst.right)}px)`;
+        }"""
+    )
+
+
+def _serious_axe_violations(page) -> list[str]:
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.add_script_tag(path=str(AXE))
+    violations = page.evaluate(
+        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
+             .filter(v => v.impact === 'serious' || v.impact === 'critical')
+             .map(v => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`)"""
+    )
+    return violations
+
+
+def _send_ticks(page) -> int:
+    """≥ 20 ticks for every finish of every card on the page (finishes not shown included)."""
+    card_ids = page.evaluate(
+        "() => [...new Set([...document.querySelectorAll('[data-live-card]')].map(el => +el.dataset.liveCard))]"
+    )
+    if not card_ids:
+        return 0
+    prices = list(CardPrice.objects.filter(card_id__in=card_ids[:40]).values_list("card_id", "finish", "price"))
+    for card_id in card_ids[:3]:  # a finish with no price yet on the page: its tick has no target
+        if not any(row[0] == card_id and row[1] == "etched" for row in prices):
+            prices.append((card_id, "etched", None))
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    for round_number in range(TICK_ROUNDS):
+        now = timezone.now()
+        observations = [
+            PriceObservation(
+                card_id,
+                finish,
+                "demo",
+                (price or Decimal("3.00")) + Decimal("0.01") * (round_number % 5 + 1),
+                "USD",
+                now,
+            )
+            for card_id, finish, price in prices
+        ]
+        price_snapshots_record(observations=observations)
+        time.sleep(TICK_INTERVAL_S)
+    return len(card_ids)
+
+
+def _log_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.locator("input[name=login]").fill(email)
+    page.locator("input[name=password]").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.locator("h1")).to_contain_text("Welcome back")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_every_main_page_on_a_phone_is_readable_accessible_and_quiet_under_ticks(chromium, asgi_live_server, monkeypatch):
+    _seed_demo(monkeypatch)
+    context = chromium.new_context(base_url=asgi_live_server.url, viewport=PHONE, has_touch=True)
+    context.set_default_timeout(15_000)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda message: message.type == "error" and errors.append(f"{page.url}: {message.text}"))
+    page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
+    problems: list[str] = []
+    try:
+        page.goto("/")
+        for name, check in (("landing (signed out)", _overflow), ("landing axe", _serious_axe_violations)):
+            found = check(page)
+            if found:
+                problems.append(f"{name}: {found}")
+        _log_in(page, "trader@bazaar.test")
+        for name, url in _main_pages():
+            page.goto(url)
+            socket = page.locator("#live-prices-socket")
+            if socket.count():
+                expect(socket).to_have_attribute("data-live-state", "open")
+            before = len(errors)
+            ticked = _send_ticks(page)
+            if ticked:
+                page.wait_for_timeout(400)  # the last coalesced tick
+            overflow = _overflow(page)
+            if overflow:
+                problems.append(f"{name} ({url}): {overflow}")
+            problems += [f"{name} ({url}): {violation}" for violation in _serious_axe_violations(page)]
+            problems += [f"{name} ({url}): console: {error}" for error in errors[before:]]
+    finally:
+        context.close()
+    if problems:
+        pytest.fail("\n".join(dict.fromkeys(problems)), pytrace=False)
