@@ -336,6 +336,11 @@ SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 # SCRYFALL_BULK_URL may be the bulk-data API object (https://api.scryfall.com/bulk-data/default-cards)
 # or a direct file URL; MTGJSON files may be .json, .json.gz, .json.bz2 or .json.xz.
 SCRYFALL_BULK_URL = env("SCRYFALL_BULK_URL", default="")
+
+# Notifications: message emails are coalesced to one per conversation per quiet period; a
+# conversation open in a tab (its socket refreshes a cache key with this TTL) gets no bell or email.
+NOTIFICATION_EMAIL_QUIET_SECONDS = env.int("NOTIFICATION_EMAIL_QUIET_SECONDS", default=300)
+THREAD_PRESENCE_TTL_SECONDS = env.int("THREAD_PRESENCE_TTL_SECONDS", default=30)
 MTGJSON_PRICES_URL = env("MTGJSON_PRICES_URL", default="")
 MTGJSON_IDENTIFIERS_URL = env("MTGJSON_IDENTIFIERS_URL", default="")
 

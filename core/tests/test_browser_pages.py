@@ -136,7 +136,9 @@ def _log_in(page, email: str) -> None:
 
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
-def test_every_main_page_on_a_phone_is_readable_accessible_and_quiet_under_ticks(chromium, asgi_live_server, monkeypatch):
+def test_every_main_page_on_a_phone_is_readable_accessible_and_quiet_under_ticks(
+    chromium, asgi_live_server, monkeypatch
+):
     _seed_demo(monkeypatch)
     context = chromium.new_context(base_url=asgi_live_server.url, viewport=PHONE, has_touch=True)
     context.set_default_timeout(15_000)

@@ -63,3 +63,17 @@ async def test_unknown_thread_is_closed():
     alice, *_ = await _setup()
     connected, _ = await _communicator(alice, 999999).connect()
     assert not connected
+
+
+async def test_an_open_socket_marks_the_thread_open_until_it_closes():
+    from trades.presence import thread_is_open_by
+
+    _, bob, _, thread = await _setup()
+    communicator = _communicator(bob, thread.pk)
+    connected, _ = await communicator.connect()
+    assert connected
+    assert await database_sync_to_async(thread_is_open_by)(thread_id=thread.pk, user_id=bob.pk)
+
+    await communicator.disconnect()
+
+    assert not await database_sync_to_async(thread_is_open_by)(thread_id=thread.pk, user_id=bob.pk)
