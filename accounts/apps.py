@@ -7,7 +7,7 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (connects the allauth hooks)
+        from . import receivers  # noqa: F401  (connects the allauth hooks)
 
 
 from allauth.account.apps import AccountConfig as AllauthAccountConfigBase  # noqa: E402

@@ -79,11 +79,17 @@ def access_api_token(*, user: User, pk: int, queryset: QuerySet[ApiToken] | None
     return token
 
 
+def reputation_of(*, user: User) -> UserReputation:
+    """The user's reputation, or the starting values (unsaved) for a user without a row yet.
+
+    A read never creates the row: `accounts.services.reputation_get` does, on a write path.
+    """
+    return UserReputation.objects.filter(user_id=user.pk).first() or UserReputation(user=user)
+
+
 def dashboard_panel(*, user: User) -> dict | None:
     """Reputation at a glance, plus prompts for what makes matching work (location)."""
-    from .services import reputation_get  # services import selectors; avoid the cycle at import time
-
-    reputation = reputation_get(user=user)
+    reputation = reputation_of(user=user)
     prompts = []
     if not user.has_location:
         prompts.append(

@@ -16,13 +16,25 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable
+from decimal import Decimal
+from typing import NamedTuple
 
 from channels.layers import get_channel_layer
 from django.core.cache import cache, caches
 from django.core.cache.backends.redis import RedisCache
 from django.template.loader import render_to_string
 
-from .services import PriceTick
+
+class PriceTick(NamedTuple):
+    """A current price that changed: what the live price socket pushes to pages."""
+
+    card_id: int
+    finish: str
+    price: Decimal
+    currency: str
+    direction: str  # "up", "down" or "" (first price)
+    source: str = ""  # where the price came from (the card page's "all sources" row follows it)
+
 
 logger = logging.getLogger(__name__)
 

@@ -20,6 +20,7 @@ from core.money import quantize_money
 
 from . import bulk
 from .enums import MARKET_SOURCES, Finish, Rarity
+from .live import PriceTick, publish_price_ticks
 from .models import Card, CardPrice, PriceSnapshot
 
 # "24 h ago" is the latest market price at or before captured_at - 23 h: daily feeds arrive a
@@ -62,17 +63,6 @@ class PriceObservation(NamedTuple):
     @property
     def key(self) -> tuple:
         return (self.card_id, self.finish, self.source, self.currency, self.captured_at)
-
-
-class PriceTick(NamedTuple):
-    """A current price that changed: what the live price socket pushes to pages."""
-
-    card_id: int
-    finish: str
-    price: Decimal
-    currency: str
-    direction: str  # "up", "down" or "" (first price)
-    source: str = ""  # where the price came from (the card page's "all sources" row follows it)
 
 
 @dataclass
@@ -198,8 +188,6 @@ def price_snapshots_record(
         return result
     _current_prices_advance(newest, result, new_card_ids)
     if publish and result.ticks:
-        from .live import publish_price_ticks
-
         ticks = list(result.ticks)
         transaction.on_commit(lambda: publish_price_ticks(ticks))
     return result

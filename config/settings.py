@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "core",
     "accounts",
     "cards",
+    "lists",
     "trades",
     "notifications",
 ]
@@ -160,7 +161,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Trades (negotiation): pending/viewed proposals past expires_at become expired.
     "trades.expire_due_proposals": {
-        "task": "trades.tasks.negotiation.expire_due_proposals",
+        "task": "trades.tasks.expire_due_proposals",
         "schedule": BEAT_FAST_SECONDS or crontab(minute="*/10"),
     },
     # Cards (market data): daily price imports from SCRYFALL_BULK_URL / MTGJSON_PRICES_URL;
@@ -226,8 +227,8 @@ ACCOUNT_PREVENT_ENUMERATION = False
 # Public-profile panels other apps add, like DASHBOARD_PANELS:
 # f(*, profile_user, viewer) -> {"template": ..., ...} | None.
 PROFILE_PANELS: list[str] = [
-    "trades.selectors.lists.profile_panel",  # trades (lists): visible lists, propose a trade
-    "trades.selectors.negotiation.profile_panel",  # trades (negotiation): reviews received
+    "lists.selectors.profile_panel",  # lists: visible lists, propose a trade
+    "trades.selectors.trades.profile_panel",  # trades: reviews received
 ]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Bazaar"
@@ -324,6 +325,20 @@ DASHBOARD_PANELS = [
     "trades.selectors.dashboard_panel",
     "notifications.selectors.dashboard_panel",
 ]
+# Counts in the signed-in nav (the bell and icons): each app adds its own,
+# f(*, user) -> {"<badge name>": int}; notifications merges them (it imports no app above it).
+NAV_BADGES = [
+    "notifications.selectors.nav_badges",
+    "trades.selectors.threads.nav_badges",
+]
+# Sections of the trade page other apps add (escrow will add one):
+# f(*, trade, viewer) -> {"template": ..., ...} | None, rendered in this order.
+TRADE_PANELS = [
+    "trades.selectors.trades.escrow_note_panel",
+]
+# Checks other apps run before a trade is confirmed or cancelled: f(*, trade, action) with
+# action "confirm" or "cancel"; raising a core DomainError (e.g. Conflict, 409) refuses it.
+TRADE_GUARDS: list[str] = []
 REPUTATION_INACTIVITY_DAYS_PER_MONTH = 30
 # Trades (negotiation): an unanswered proposal expires after this many days; reviews stay
 # open this long after a trade completes.

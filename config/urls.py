@@ -10,6 +10,7 @@ install_admin_security(admin.site)
 api_v1 = [
     path("", include("accounts.api.urls")),
     path("", include("cards.api.urls")),
+    path("", include("lists.api.urls")),
     path("", include("trades.api.urls")),
     path("", include("notifications.api.urls")),
 ]
@@ -23,6 +24,7 @@ urlpatterns = [
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("cards/", include("cards.urls")),
+    path("trades/", include("lists.urls")),
     path("trades/", include("trades.urls")),
     path("notifications/", include("notifications.urls")),
 ]

@@ -1,7 +1,9 @@
 """Reads for notifications: the inbox, unread counts for the nav bell, email preferences."""
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils.module_loading import import_string
 
 from .enums import NotificationKind
 from .models import Notification, NotificationPreference
@@ -26,14 +28,21 @@ def access_notification(*, user, pk: int) -> Notification:
         raise Http404("No such notification.") from None
 
 
-def nav_badge_counts(*, user) -> dict[str, int]:
-    """The numbers in the signed-in nav: unread notifications and conversations with unread messages."""
-    from trades.selectors.negotiation import thread_unread_count
+def nav_badges(*, user) -> dict[str, int]:
+    """Notifications' own badge in the nav: the bell's unread count."""
+    return {"notifications": notification_unread_count(user=user)}
 
-    return {
-        "notifications": notification_unread_count(user=user),
-        "threads": thread_unread_count(user=user),
-    }
+
+def nav_badge_counts(*, user) -> dict[str, int]:
+    """The numbers in the signed-in nav, one or more per app listed in settings.NAV_BADGES.
+
+    Each provider is `f(*, user) -> {"<badge>": int}`; the apps above notifications register
+    theirs there, so this module never imports them.
+    """
+    counts: dict[str, int] = {}
+    for path in settings.NAV_BADGES:
+        counts.update(import_string(path)(user=user))
+    return counts
 
 
 def email_preferences_for(*, user) -> list[dict]:

@@ -13,7 +13,7 @@ from django.conf import settings
 from django.http import Http404
 
 from trades.presence import thread_presence_clear, thread_presence_mark
-from trades.selectors.negotiation import access_thread
+from trades.selectors import access_thread
 from trades.services.messaging import thread_group, thread_mark_read
 
 _presence_mark = database_sync_to_async(thread_presence_mark)

@@ -1,53 +1,6 @@
 from django.db import models
 
 
-class Condition(models.TextChoices):
-    NEAR_MINT = "NM", "Near Mint"
-    LIGHTLY_PLAYED = "LP", "Lightly Played"
-    MODERATELY_PLAYED = "MP", "Moderately Played"
-    HEAVILY_PLAYED = "HP", "Heavily Played"
-    DAMAGED = "DMG", "Damaged"
-
-
-# Best first: a want for "LP or better" accepts NM and LP.
-CONDITION_ORDER = [c.value for c in Condition]
-
-
-class Language(models.TextChoices):
-    ENGLISH = "en", "English"
-    SPANISH = "es", "Spanish"
-    FRENCH = "fr", "French"
-    GERMAN = "de", "German"
-    ITALIAN = "it", "Italian"
-    PORTUGUESE = "pt", "Portuguese"
-    JAPANESE = "ja", "Japanese"
-    KOREAN = "ko", "Korean"
-    RUSSIAN = "ru", "Russian"
-    CHINESE_SIMPLIFIED = "zhs", "Chinese (Simplified)"
-    CHINESE_TRADITIONAL = "zht", "Chinese (Traditional)"
-    PHYREXIAN = "ph", "Phyrexian"
-
-
-class ListKind(models.TextChoices):
-    HAVE = "have", "Have list"
-    WANT = "want", "Want list"
-
-
-class ImportFormat(models.TextChoices):
-    DECKBOX = "deckbox", "Deckbox"
-    MOXFIELD = "moxfield", "Moxfield"
-    MANABOX = "manabox", "ManaBox"
-
-
-class ImportStatus(models.TextChoices):
-    PARSING = "parsing", "Reading file"
-    PREVIEW = "preview", "Ready to review"
-    COMMITTING = "committing", "Importing"
-    COMMITTED = "committed", "Imported"
-    FAILED = "failed", "Failed"
-    DISCARDED = "discarded", "Discarded"
-
-
 class ProposalStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     PENDING = "pending", "Pending"

@@ -1,4 +1,4 @@
-"""Row locks for the negotiation area.
+"""Row locks for proposals, trades and reputations.
 
 Lock order, when more than one: proposal, then trade, then reputations by user id.
 """

@@ -214,7 +214,7 @@ def test_public_profile_query_count_is_constant(client):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from trades.tests.factories_lists import HaveItemFactory, WantItemFactory
+    from lists.tests.factories import HaveItemFactory, WantItemFactory
 
     def queries_for(username: str) -> int:
         with CaptureQueriesContext(connection) as captured:

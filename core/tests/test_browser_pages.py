@@ -1,4 +1,4 @@
-"""Every main page on a phone (390×844) in Chromium against the real ASGI app, seeded by the demo:
+"""Every main page on a phone (390 x 844) in Chromium against the real ASGI app, seeded by the demo:
 no sideways scroll, no serious or critical axe-core violations, no console errors — also while
 live price ticks (every finish, ≥ 20 per shown card) arrive. Plus the phone menu by keyboard.
 
@@ -18,8 +18,9 @@ from accounts.models import User
 from cards import demo as cards_demo
 from cards.models import Card, CardPrice
 from cards.services import PriceObservation, price_snapshots_record
+from lists.models import ListImport
 from trades.enums import TradeStatus
-from trades.models import ListImport, Trade, TradeProposal
+from trades.models import Trade, TradeProposal
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
@@ -64,33 +65,36 @@ def _main_pages() -> list[tuple[str, str]]:
     return pages
 
 
+OVERFLOW_JS = """() => {
+  const root = document.documentElement;
+  if (root.scrollWidth <= root.clientWidth) return null;
+  const describe = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "")
+    + (typeof el.className === "string" && el.className ? "." + el.className.split(" ").filter(Boolean).join(".") : "");
+  let worst = null;
+  for (const el of document.body.querySelectorAll("*")) {
+    const right = el.getBoundingClientRect().right;
+    if (right > root.clientWidth + 0.5 && (!worst || right > worst.right)) {
+      worst = {right, what: (el.parentElement ? describe(el.parentElement) + " > " : "") + describe(el)};
+    }
+  }
+  const widest = worst ? `${worst.what} (${Math.round(worst.right)}px)` : "?";
+  return `page is ${root.scrollWidth}px wide in a ${root.clientWidth}px viewport; widest: ${widest}`;
+}"""
+
+AXE_JS = """async () => (await axe.run(document, {resultTypes: ["violations"]})).violations
+  .filter((v) => v.impact === "serious" || v.impact === "critical")
+  .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`)"""
+
+
 def _overflow(page) -> str | None:
     """The widest element past the viewport's right edge, or None when nothing scrolls sideways."""
-    return page.evaluate(
-        """() => {
-          const root = document.documentElement;
-          if (root.scrollWidth <= root.clientWidth) return null;
-          let worst = null;
-          for (const el of document.body.querySelectorAll('*')) {
-            const right = el.getBoundingClientRect().right;
-            if (right > root.clientWidth + 0.5 && (!worst || right > worst.right)) {
-              worst = {right, what: (el.parentElement ? el.parentElement.tagName.toLowerCase() + '.' + el.parentElement.className + ' > ' : '') + el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.className && typeof el.className === 'string' ? '.' + el.className.split(' ').join('.') : '')};
-            }
-          }
-          return `page is ${root.scrollWidth}px wide in a ${root.clientWidth}px viewport; widest: ${worst && worst.what} (${worst && Math.round(worst.right)}px)`;
-        }"""
-    )
+    return page.evaluate(OVERFLOW_JS)
 
 
 def _serious_axe_violations(page) -> list[str]:
     if not page.evaluate("typeof window.axe === 'object'"):
         page.add_script_tag(path=str(AXE))
-    violations = page.evaluate(
-        """async () => (await axe.run(document, {resultTypes: ['violations']})).violations
-             .filter(v => v.impact === 'serious' || v.impact === 'critical')
-             .map(v => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map(n => n.target.join(' ')).join(' | ')}`)"""
-    )
-    return violations
+    return page.evaluate(AXE_JS)
 
 
 def _send_ticks(page) -> int:

@@ -7,8 +7,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def nav_badges(context) -> dict[str, int]:
-    """Unread counts for the signed-in nav (two small indexed counts)."""
+    """Unread counts for the signed-in nav (one small indexed count per badge, settings.NAV_BADGES)."""
     user = context.get("user")
     if user is None or not user.is_authenticated:
-        return {"notifications": 0, "threads": 0}
+        return {}
     return nav_badge_counts(user=user)

@@ -175,3 +175,27 @@ async def test_bell_socket_refuses_anonymous():
     communicator.scope["user"] = AnonymousUser()
     connected, _ = await communicator.connect()
     assert not connected
+
+
+def stock_badge(*, user):
+    return {"stock": len(user.username)}
+
+
+@pytest.mark.django_db
+def test_nav_badges_merge_every_registered_provider(settings):
+    from notifications.selectors import nav_badge_counts
+
+    user = UserFactory(username="badger")
+    _send(user)
+    settings.NAV_BADGES = ["notifications.selectors.nav_badges", "notifications.tests.test_notifications.stock_badge"]
+
+    assert nav_badge_counts(user=user) == {"notifications": 1, "stock": 6}
+
+
+@pytest.mark.django_db
+def test_nav_badges_default_include_unread_threads():
+    from notifications.selectors import nav_badge_counts
+
+    user = UserFactory()
+
+    assert nav_badge_counts(user=user) == {"notifications": 0, "threads": 0}

@@ -1,6 +1,14 @@
-from django.urls import include, path
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import MatchesView, ProposalViewSet, ThreadMessagesView, TradeViewSet
+
+router = SimpleRouter()
+router.register("proposals", ProposalViewSet, basename="proposal")
+router.register("trades", TradeViewSet, basename="trade")
 
 urlpatterns = [
-    path("", include("trades.api.urls_lists")),
-    path("", include("trades.api.urls_negotiation")),
+    path("matches/", MatchesView.as_view(), name="api-matches"),
+    *router.urls,
+    path("threads/<int:pk>/messages/", ThreadMessagesView.as_view(), name="thread-messages"),
 ]

@@ -1,4 +1,48 @@
+"""Trades' reads in one import (`from trades import selectors`): matches, proposals, threads, trades."""
+
 from trades.enums import PROPOSAL_OPEN_STATUSES, TradeStatus
+
+from .matches import (
+    Match,
+    MatchLine,
+    bounding_box,
+    condition_satisfies,
+    haversine_km,
+    matches_for,
+)
+from .proposals import (
+    PickableItem,
+    ProposalActions,
+    ProposalFormData,
+    access_proposal,
+    current_prices,
+    proposal_actions,
+    proposal_chain,
+    proposal_current_values,
+    proposal_list,
+    proposal_open_needing_action_count,
+    proposal_pickable_items,
+    proposal_side_totals,
+    with_line_values,
+)
+from .threads import (
+    access_thread,
+    nav_badges,
+    thread_context,
+    thread_last_read_at,
+    thread_list,
+    thread_messages,
+    thread_unread_count,
+)
+from .trades import (
+    access_trade,
+    escrow_note_panel,
+    profile_panel,
+    trade_active_count,
+    trade_list,
+    trade_panels,
+    trade_view_for,
+)
 
 
 def dashboard_panel(*, user) -> dict | None:
@@ -24,3 +68,41 @@ def dashboard_panel(*, user) -> dict | None:
         "needs_action": needs_action,
         "active_trades": active_trades,
     }
+
+
+__all__ = [
+    "Match",
+    "MatchLine",
+    "PickableItem",
+    "ProposalActions",
+    "ProposalFormData",
+    "access_proposal",
+    "access_thread",
+    "access_trade",
+    "bounding_box",
+    "condition_satisfies",
+    "current_prices",
+    "dashboard_panel",
+    "escrow_note_panel",
+    "haversine_km",
+    "matches_for",
+    "nav_badges",
+    "profile_panel",
+    "proposal_actions",
+    "proposal_chain",
+    "proposal_current_values",
+    "proposal_list",
+    "proposal_open_needing_action_count",
+    "proposal_pickable_items",
+    "proposal_side_totals",
+    "thread_context",
+    "thread_last_read_at",
+    "thread_list",
+    "thread_messages",
+    "thread_unread_count",
+    "trade_active_count",
+    "trade_list",
+    "trade_panels",
+    "trade_view_for",
+    "with_line_values",
+]

@@ -18,12 +18,15 @@ from django.utils import timezone
 
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from core.money import DEFAULT_CURRENCY, quantize_money
+from lists.enums import ListKind
+from lists.models import HaveItem
+from lists.selectors import have_items_by_id, list_items_for
 from notifications.enums import NotificationKind
 from notifications.services import notification_send
 from trades import locks
 from trades.enums import PROPOSAL_OPEN_STATUSES, PROPOSAL_TRANSITIONS, ProposalSide, ProposalStatus
-from trades.models import HaveItem, ProposalEvent, ProposalItem, TradeProposal
-from trades.selectors.negotiation import current_prices
+from trades.models import ProposalEvent, ProposalItem, TradeProposal
+from trades.selectors import current_prices
 
 from .messaging import message_record, system_message_post, thread_open
 
@@ -129,7 +132,7 @@ def _validated_content(
     for (field, _), quantity in wanted.items():
         if int(quantity) < 1:
             raise DomainError("Quantities must be at least 1.", field=field)
-    haves = HaveItem.objects.select_related("card").in_bulk([*offer.keys(), *request.keys()])
+    haves = have_items_by_id(ids=[*offer.keys(), *request.keys()])
     lines: list[_Line] = []
     for item_ids, owner, side, field, whose in (
         (offer, proposer, ProposalSide.PROPOSER, "offer", "your"),
@@ -278,7 +281,9 @@ def _items_still_available(proposal: TradeProposal) -> None:
     owners = {ProposalSide.PROPOSER: proposal.proposer_id, ProposalSide.RECIPIENT: proposal.recipient_id}
     stock = {
         (have.owner_id, have.card_id, have.condition, have.finish, have.language): have.quantity
-        for have in HaveItem.objects.filter(owner_id__in=owners.values(), card_id__in=[item.card_id for item in items])
+        for have in list_items_for(
+            kind=ListKind.HAVE, owner_ids=owners.values(), card_ids=[item.card_id for item in items]
+        )
     }
     for item in items:
         key = (owners[item.side], item.card_id, item.condition, item.finish, item.language)
@@ -294,7 +299,7 @@ def _items_still_available(proposal: TradeProposal) -> None:
 @transaction.atomic
 def proposal_accept(*, proposal_id: int, actor):
     """The recipient agrees: the proposal is accepted and the agreed Trade is opened."""
-    from .trades_ import trade_open_from_proposal
+    from .trades import trade_open_from_proposal
 
     proposal, changed = _transition(
         proposal_id=proposal_id,

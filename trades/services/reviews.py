@@ -1,11 +1,7 @@
 """Reviews of completed trades: one per party, within the review window; reputation follows."""
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
 from core.errors import DomainError, InvalidTransition
 from notifications.enums import NotificationKind
@@ -13,20 +9,11 @@ from notifications.services import notification_send
 from trades import locks
 from trades.enums import TradeStatus
 from trades.models import Trade, TradeReview
+from trades.selectors.trades import review_window_days, review_window_open
 
-from .trades_ import _party, reputation_sync
+from .trades import _party, reputation_sync
 
 RATING_FIELDS = ("overall", "communication", "packaging", "accuracy", "speed")
-
-
-def review_window_days() -> int:
-    return int(getattr(settings, "TRADE_REVIEW_WINDOW_DAYS", 30))
-
-
-def review_window_open(*, trade: Trade, now=None) -> bool:
-    if trade.completed_at is None:
-        return False
-    return (now or timezone.now()) <= trade.completed_at + timedelta(days=review_window_days())
 
 
 @transaction.atomic

@@ -7,9 +7,10 @@ import factory
 
 from accounts.tests.factories import UserFactory
 from cards.tests.factories import CardFactory, CardPriceFactory
+from lists.models import HaveItem
+from lists.tests.factories import HaveItemFactory, WantItemFactory  # noqa: F401  (one definition)
 from trades.enums import ProposalStatus, TradeStatus
-from trades.models import HaveItem, Thread, ThreadParticipant, Trade, TradeProposal, TradeReview
-from trades.tests.factories_lists import HaveItemFactory, WantItemFactory  # noqa: F401  (one definition)
+from trades.models import Thread, ThreadParticipant, Trade, TradeProposal, TradeReview
 
 
 def priced_have(*, owner, price: str = "1.00", quantity: int = 1, **kwargs) -> HaveItem:

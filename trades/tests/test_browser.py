@@ -13,7 +13,7 @@ from accounts.tests.factories import UserFactory
 from cards.tests.factories import CardFactory, CardPriceFactory
 from trades.enums import TradeStatus
 from trades.models import Trade, TradeProposal
-from trades.services.negotiation import reputation_sync
+from trades.services import reputation_sync
 from trades.tests.factories import (
     HaveItemFactory,
     TradeFactory,

@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
 from notifications.models import Notification
-from trades.selectors import negotiation as thread_selectors
+from trades.selectors import threads as thread_selectors
 from trades.tests.factories import thread_between
 
 PASSWORD = "correct-horse-battery-staple"

@@ -5,9 +5,7 @@ from decimal import Decimal
 import pytest
 
 from accounts.models import UserReputation
-from trades.selectors.matching import bounding_box, haversine_km, matches_for
-
-from .factories_lists import (
+from lists.tests.factories import (
     BELLEVUE,
     PORTLAND,
     SEATTLE,
@@ -17,6 +15,7 @@ from .factories_lists import (
     priced_card,
     trader,
 )
+from trades.selectors.matches import bounding_box, haversine_km, matches_for
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,8 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from .factories_lists import BELLEVUE, priced_card, trader
+from lists.tests.factories import BELLEVUE, priced_card, trader
+
 from .test_matching_selectors import mutual
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +44,7 @@ def test_a_match_shows_reasons_and_a_prefilled_proposal_link(client):
     assert "9.9 km away" in body and "New tier" in body
     propose = reverse("trades:proposal_create", args=["bellevue_bob"])
     assert f'href="{propose}?offer={my_have.pk}&amp;request={their_have.pk}"' in body
-    assert reverse("trades:public_lists", args=["bellevue_bob"]) in body
+    assert reverse("lists:public_lists", args=["bellevue_bob"]) in body
 
 
 def test_matches_page_queries_do_not_grow(client, django_assert_max_num_queries):

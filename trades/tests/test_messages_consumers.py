@@ -7,9 +7,9 @@ from channels.testing import WebsocketCommunicator
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.tests.factories import UserFactory
+from trades import services
 from trades.routing import websocket_urlpatterns
-from trades.selectors.negotiation import thread_unread_count
-from trades.services import negotiation as services
+from trades.selectors import thread_unread_count
 from trades.tests.factories import thread_between
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -9,8 +9,8 @@ from django.core import mail
 from accounts.tests.factories import UserFactory
 from notifications.models import Notification
 from notifications.services import notification_email_deliver
+from trades import services
 from trades.presence import thread_is_open_by, thread_presence_clear, thread_presence_mark
-from trades.services import negotiation as services
 from trades.tests.factories import thread_between
 
 pytestmark = pytest.mark.django_db

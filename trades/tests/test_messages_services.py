@@ -4,9 +4,9 @@ from django.core import mail
 from accounts.tests.factories import UserFactory
 from core.errors import DomainError
 from notifications.models import Notification
+from trades import services
 from trades.models import Message, ThreadParticipant
-from trades.selectors.negotiation import thread_unread_count
-from trades.services import negotiation as services
+from trades.selectors import thread_unread_count
 from trades.tests.factories import thread_between
 
 pytestmark = pytest.mark.django_db

@@ -8,9 +8,9 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from notifications.models import Notification
+from trades import services
 from trades.enums import ProposalSide, ProposalStatus, TradeStatus
 from trades.models import Message, ProposalEvent, ProposalItem, Thread, ThreadParticipant, Trade, TradeProposal
-from trades.services import negotiation as services
 from trades.tests.factories import priced_have, trading_pair
 
 pytestmark = pytest.mark.django_db
@@ -277,7 +277,7 @@ def test_expire_before_due_is_refused(proposal):
 
 
 def test_beat_task_expires_due_proposals(proposal):
-    from trades.tasks.negotiation import expire_due_proposals
+    from trades.tasks import expire_due_proposals
 
     TradeProposal.objects.filter(pk=proposal.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert expire_due_proposals.delay().get() == 1

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from trades.models import Message
-from trades.selectors.negotiation import THREAD_PAGE_SIZE
+from trades.selectors.threads import THREAD_PAGE_SIZE
 from trades.tests.factories import thread_between
 
 pytestmark = pytest.mark.django_db
@@ -18,7 +18,10 @@ def long_thread():
     alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
     thread = thread_between(alice, bob)
     Message.objects.bulk_create(
-        [Message(thread=thread, sender=alice if n % 2 else bob, body=f"note {n:03d}") for n in range(THREAD_PAGE_SIZE + 10)]
+        [
+            Message(thread=thread, sender=alice if n % 2 else bob, body=f"note {n:03d}")
+            for n in range(THREAD_PAGE_SIZE + 10)
+        ]
     )
     return alice, thread
 
@@ -38,7 +41,7 @@ def test_thread_page_shows_the_newest_page_and_a_marker_for_older(client, long_t
     assert bodies[0] == "note 010" and bodies[-1] == f"note {THREAD_PAGE_SIZE + 9:03d}"
     assert len(bodies) == THREAD_PAGE_SIZE
     oldest_shown = Message.objects.get(thread=thread, body="note 010")
-    assert f'{reverse("trades:thread_older", args=[thread.pk])}?before={oldest_shown.pk}' in html
+    assert f"{reverse('trades:thread_older', args=[thread.pk])}?before={oldest_shown.pk}" in html
     assert 'role="log"' in html and "data-thread-jump" in html
 
 
@@ -81,6 +84,8 @@ def test_older_page_for_a_message_of_another_thread_is_empty(client, long_thread
     other = thread_between(alice, UserFactory())
     foreign = Message.objects.create(thread=other, sender=alice, body="elsewhere")
     client.force_login(alice)
-    response = client.get(reverse("trades:thread_older", args=[thread.pk]), {"before": foreign.pk}, HTTP_HX_REQUEST="true")
+    response = client.get(
+        reverse("trades:thread_older", args=[thread.pk]), {"before": foreign.pk}, HTTP_HX_REQUEST="true"
+    )
     assert response.status_code == 200
     assert _bodies(response.content.decode()) == []

@@ -8,10 +8,10 @@ from accounts.models import UserReputation
 from accounts.tests.factories import UserFactory
 from core.errors import DomainError, InvalidTransition, NotAllowed
 from notifications.models import Notification
+from trades import services
 from trades.enums import ProposalStatus, TradeStatus
 from trades.models import Trade, TradeEvent, TradeProposal, TradeReview
-from trades.services import negotiation as services
-from trades.services import trades_
+from trades.services import trades as trade_services
 from trades.tests.factories import trading_pair
 
 pytestmark = pytest.mark.django_db
@@ -123,7 +123,7 @@ def test_allowed_trade_transitions(trade, start, target):
     from django.db import transaction
 
     with transaction.atomic():
-        result, changed = trades_._transition(trade_id=trade.pk, to_status=target)
+        result, changed = trade_services._transition(trade_id=trade.pk, to_status=target)
     assert changed and result.status == target
     assert TradeEvent.objects.filter(trade=trade, kind="status", from_status=start, to_status=target).count() == 1
 
@@ -137,7 +137,7 @@ def test_forbidden_trade_transitions(trade, start, target):
 
     Trade.objects.filter(pk=trade.pk).update(status=start)
     with pytest.raises(InvalidTransition), transaction.atomic():
-        trades_._transition(trade_id=trade.pk, to_status=target)
+        trade_services._transition(trade_id=trade.pk, to_status=target)
     trade.refresh_from_db()
     assert trade.status == start
     assert TradeEvent.objects.filter(trade=trade, kind="status").count() == 0

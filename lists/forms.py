@@ -1,0 +1,89 @@
+"""Forms for lists and imports: input parsing only (rules live in lists.services.items)."""
+
+import re
+
+from django import forms
+
+from cards.enums import Finish
+from cards.models import Card
+from lists.enums import Condition, Language, ListKind
+
+LABEL_PATTERN = re.compile(r"^(?P<name>.+?) \((?P<set>[A-Za-z0-9]+) (?P<number>[^)]+)\)$")
+
+
+class ListItemFieldsMixin(forms.Form):
+    quantity = forms.IntegerField(min_value=1, max_value=9999, initial=1)
+    condition = forms.ChoiceField(choices=Condition.choices)
+    finish = forms.ChoiceField(choices=Finish.choices, initial=Finish.NONFOIL)
+    language = forms.ChoiceField(choices=Language.choices, initial=Language.ENGLISH)
+    note = forms.CharField(max_length=200, required=False)
+    max_price = forms.DecimalField(
+        min_value=0, max_digits=12, decimal_places=2, required=False, label="Max price", help_text="Optional"
+    )
+    min_trade_value = forms.DecimalField(
+        min_value=0, max_digits=12, decimal_places=2, required=False, label="Min trade value", help_text="Optional"
+    )
+    trade_for_wants_only = forms.BooleanField(required=False, label="Trade for my wants only")
+
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind = kind
+        if kind == ListKind.HAVE:
+            del self.fields["max_price"]
+            self.fields["condition"].initial = Condition.NEAR_MINT
+        else:
+            del self.fields["min_trade_value"]
+            del self.fields["trade_for_wants_only"]
+            self.fields["condition"].initial = Condition.LIGHTLY_PLAYED
+            self.fields["condition"].label = "Worst condition"
+
+
+class ListItemAddForm(ListItemFieldsMixin):
+    card = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    q = forms.CharField(label="Card", max_length=300, required=False, help_text="Type a name and pick the printing.")
+    field_order = ["q", "card", "quantity", "condition", "finish", "language"]
+
+    def clean(self):
+        """Resolve the picked card; without JavaScript, accept an exact label or a unique name."""
+        cleaned = super().clean()
+        card = None
+        if cleaned.get("card"):
+            card = Card.objects.filter(pk=cleaned["card"]).first()
+        elif query := (cleaned.get("q") or "").strip():
+            match = LABEL_PATTERN.match(query)
+            if match:
+                card = Card.objects.filter(
+                    name__iexact=match["name"], set_code__iexact=match["set"], collector_number=match["number"]
+                ).first()
+            else:
+                candidates = list(Card.objects.filter(name__iexact=query)[:2])
+                card = candidates[0] if len(candidates) == 1 else None
+        if card is None:
+            self.add_error("q", "Pick a card from the suggestions.")
+        cleaned["card_object"] = card
+        return cleaned
+
+
+class ListItemEditForm(ListItemFieldsMixin):
+    pass
+
+
+class ListSettingsForm(forms.Form):
+    haves_public = forms.BooleanField(required=False, label="Show my have list to other traders")
+    wants_public = forms.BooleanField(required=False, label="Show my want list to other traders")
+
+
+class ListImportForm(forms.Form):
+    kind = forms.ChoiceField(choices=ListKind.choices, label="Import into", widget=forms.RadioSelect)
+    file = forms.FileField(
+        label="CSV file", help_text="A Deckbox, Moxfield or ManaBox collection export (CSV, UTF-8, up to 20 MB)."
+    )
+    replace_existing = forms.BooleanField(
+        required=False, label="Replace the whole list (remove cards that are not in the file)"
+    )
+
+
+class ListImportCommitForm(forms.Form):
+    replace_existing = forms.BooleanField(
+        required=False, label="Replace the whole list (remove cards that are not in the file)"
+    )

@@ -1,0 +1,108 @@
+"""Have and want lists, their visibility, and CSV imports.
+
+These models lived in `trades` until the split; their tables were renamed in place, rows
+kept (docs/decisions/, "Lists get their own app").
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from cards.enums import Finish
+from core.models import TimeStampedModel
+from core.money import MoneyField
+
+from .enums import Condition, ImportFormat, ImportStatus, Language, ListKind
+
+User = settings.AUTH_USER_MODEL
+
+
+class ListItemBase(TimeStampedModel):
+    owner = models.ForeignKey(User, on_delete=models.CASCADE)
+    card = models.ForeignKey("cards.Card", on_delete=models.PROTECT)
+    quantity = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(9999)])
+    condition = models.CharField(max_length=3, choices=Condition.choices, default=Condition.NEAR_MINT)
+    finish = models.CharField(max_length=10, choices=Finish.choices, default=Finish.NONFOIL)
+    language = models.CharField(max_length=3, choices=Language.choices, default=Language.ENGLISH)
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class HaveItem(ListItemBase):
+    """A card the owner is willing to trade away."""
+
+    min_trade_value = MoneyField(null=True, blank=True, help_text="Will not trade it for less than this.")
+    trade_for_wants_only = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "card", "condition", "finish", "language"], name="have_item_unique_printing"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="have_item_quantity_positive"),
+        ]
+        indexes = [models.Index(fields=["card", "owner"], name="have_item_card_owner_idx")]
+
+    def __str__(self) -> str:
+        return f"have {self.quantity}× {self.card_id} ({self.owner_id})"
+
+
+class WantItem(ListItemBase):
+    """A card the owner is looking for. `condition` is the worst condition accepted."""
+
+    condition = models.CharField(max_length=3, choices=Condition.choices, default=Condition.LIGHTLY_PLAYED)
+    max_price = MoneyField(null=True, blank=True, help_text="Will not value it above this.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "card", "condition", "finish", "language"], name="want_item_unique_printing"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="want_item_quantity_positive"),
+        ]
+        indexes = [models.Index(fields=["card", "owner"], name="want_item_card_owner_idx")]
+
+    def __str__(self) -> str:
+        return f"want {self.quantity}× {self.card_id} ({self.owner_id})"
+
+
+class ListSettings(TimeStampedModel):
+    """Per-user visibility of the have and want lists (public lists are shown on the profile)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="list_settings")
+    haves_public = models.BooleanField(default=True)
+    wants_public = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"lists of {self.user_id}"
+
+
+class ListImport(TimeStampedModel):
+    """One uploaded CSV: parsed to a preview, then committed all-or-nothing."""
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="list_imports")
+    kind = models.CharField(max_length=4, choices=ListKind.choices)
+    format = models.CharField(max_length=10, choices=ImportFormat.choices, blank=True)
+    file = models.FileField(upload_to="list-imports/%Y/%m/")
+    original_filename = models.CharField(max_length=255)
+    status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.PARSING)
+    replace_existing = models.BooleanField(default=False)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    matched_rows = models.PositiveIntegerField(default=0)
+    matched = models.JSONField(default=list, blank=True, help_text="Parsed, matched rows awaiting commit.")
+    unmatched = models.JSONField(default=list, blank=True, help_text="[{row, name, set, reason}]")
+    errors = models.JSONField(default=list, blank=True, help_text="[{row, reason}]")
+    error_message = models.TextField(blank=True)
+    committed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=ImportStatus.values), name="list_import_status_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} import {self.pk} ({self.status})"

@@ -1,0 +1,205 @@
+"""Reads for have and want lists: access checks, pages with prices, totals, public lists, export."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.http import Http404
+
+from accounts.models import User
+from cards.models import CardPrice
+from cards.selectors import card_prices_current
+from core.money import DEFAULT_CURRENCY, quantize_money
+from lists.enums import ImportStatus, ListKind
+from lists.models import HaveItem, ListImport, ListSettings, WantItem
+
+LIST_PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ListTotals:
+    items: int
+    copies: int
+    value: Decimal
+    currency: str
+    unpriced: int
+
+
+def list_model(kind: str) -> type[HaveItem] | type[WantItem]:
+    if kind == ListKind.HAVE:
+        return HaveItem
+    if kind == ListKind.WANT:
+        return WantItem
+    raise Http404("No such list.")
+
+
+def access_list_item(*, user, kind: str, pk: int) -> HaveItem | WantItem:
+    """One item of the user's own list; anyone else's (public or not) is a 404 for writing."""
+    item = list_model(kind).objects.select_related("card").filter(pk=pk, owner_id=user.pk).first()
+    if item is None:
+        raise Http404("No such item.")
+    return item
+
+
+def access_list_import(*, user, pk: int) -> ListImport:
+    list_import = ListImport.objects.defer("matched").filter(pk=pk, owner_id=user.pk).first()
+    if list_import is None:
+        raise Http404("No such import.")
+    return list_import
+
+
+def list_items_for(*, kind: str, owner=None, owner_ids=None, card_ids=None) -> QuerySet:
+    """Rows of one kind of list, for other apps' reads (matching, proposals).
+
+    `owner` is a user or an expression such as OuterRef("pk"); `owner_ids` any iterable of ids;
+    `card_ids`, when given, keeps only those cards. Unordered: the caller orders what it shows.
+    """
+    items = list_model(kind).objects.all()
+    if owner is not None:
+        items = items.filter(owner=owner)
+    if owner_ids is not None:
+        items = items.filter(owner_id__in=list(owner_ids))
+    if card_ids is not None:
+        items = items.filter(card_id__in=list(card_ids))
+    return items
+
+
+def have_items_by_id(*, ids) -> dict[int, HaveItem]:
+    """Have rows by id with their cards (a proposal names the rows it offers and asks for)."""
+    return HaveItem.objects.select_related("card").in_bulk(list(ids))
+
+
+def list_items_queryset(*, owner, kind: str) -> QuerySet:
+    return (
+        list_model(kind)
+        .objects.filter(owner=owner)
+        .select_related("card")
+        .order_by("card__name", "card__set_code", "pk")
+    )
+
+
+def list_items_page(*, owner, kind: str, page_number: str | int | None) -> Page:
+    """One page of a list with each row's current unit price and line value attached.
+
+    Two queries for any page size: the rows (card joined) and their prices.
+    """
+    page = Paginator(list_items_queryset(owner=owner, kind=kind), LIST_PAGE_SIZE).get_page(page_number)
+    attach_prices(page.object_list)
+    return page
+
+
+def attach_prices(items) -> None:
+    prices = card_prices_current(card_ids={item.card_id for item in items})
+    for item in items:
+        price = prices.get((item.card_id, item.finish))
+        item.unit_price = price.price if price else None
+        item.currency = price.currency if price else DEFAULT_CURRENCY
+        item.line_value = quantize_money(price.price * item.quantity) if price else None
+
+
+def list_totals(*, owner, kind: str) -> ListTotals:
+    """Rows, copies and value at current prices of the whole list, in one query."""
+    price = Subquery(
+        CardPrice.objects.filter(card_id=OuterRef("card_id"), finish=OuterRef("finish")).values("price")[:1]
+    )
+    row = (
+        list_model(kind)
+        .objects.filter(owner=owner)
+        .annotate(unit_price=price)
+        .aggregate(
+            items=Count("pk"),
+            copies=Sum("quantity"),
+            value=Sum(
+                ExpressionWrapper(
+                    F("quantity") * F("unit_price"), output_field=DecimalField(max_digits=14, decimal_places=2)
+                )
+            ),
+            unpriced=Count("pk", filter=Q(unit_price__isnull=True)),
+        )
+    )
+    return ListTotals(
+        items=row["items"] or 0,
+        copies=row["copies"] or 0,
+        value=quantize_money(row["value"] or 0),
+        currency=DEFAULT_CURRENCY,
+        unpriced=row["unpriced"] or 0,
+    )
+
+
+def list_settings_of(*, user) -> ListSettings:
+    """Saved visibility, or the defaults (both public) for users who never changed it."""
+    return ListSettings.objects.filter(user_id=user.pk).first() or ListSettings(user=user)
+
+
+def public_lists_owner(*, viewer, username: str) -> tuple[User, list[str]]:
+    """The trader and the kinds of list the viewer may see; 404 when there is none.
+
+    The owner sees both; anyone else only the public ones, so a private list is a 404,
+    exactly as if it did not exist.
+    """
+    owner = User.objects.select_related("reputation", "list_settings").filter(username=username, is_active=True).first()
+    if owner is None:
+        raise Http404("No such trader.")
+    if viewer.is_authenticated and viewer.pk == owner.pk:
+        return owner, [ListKind.HAVE, ListKind.WANT]
+    settings_row = getattr(owner, "list_settings", None) or ListSettings(user=owner)
+    kinds = [
+        kind
+        for kind, public in ((ListKind.HAVE, settings_row.haves_public), (ListKind.WANT, settings_row.wants_public))
+        if public
+    ]
+    if not kinds:
+        raise Http404("This trader's lists are private.")
+    return owner, kinds
+
+
+def access_public_list(*, viewer, username: str, kind: str) -> User:
+    owner, kinds = public_lists_owner(viewer=viewer, username=username)
+    if kind not in kinds:
+        raise Http404("This list is private.")
+    return owner
+
+
+def list_imports_recent(*, owner, limit: int = 10) -> list[ListImport]:
+    return list(
+        ListImport.objects.filter(owner=owner)
+        .exclude(status=ImportStatus.DISCARDED)
+        .defer("matched", "unmatched", "errors")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def list_export_rows(*, owner, kind: str):
+    """Every row of the list for CSV export, streamed in chunks (constant memory)."""
+    return list_items_queryset(owner=owner, kind=kind).iterator(chunk_size=2000)
+
+
+def profile_panel(*, profile_user, viewer) -> dict | None:
+    """The trader's visible lists on their public profile, with a way to propose a trade. One query."""
+
+    def count_of(model):
+        return Subquery(
+            model.objects.filter(owner=OuterRef("pk")).order_by().values("owner").annotate(n=Count("pk")).values("n")
+        )
+
+    row = (
+        User.objects.filter(pk=profile_user.pk)
+        .annotate(have_count=count_of(HaveItem), want_count=count_of(WantItem))
+        .values("have_count", "want_count", "list_settings__haves_public", "list_settings__wants_public")
+        .get()
+    )
+    is_owner = viewer.is_authenticated and viewer.pk == profile_user.pk
+    # No ListSettings row means the defaults: both lists public.
+    haves_visible = is_owner or row["list_settings__haves_public"] is not False
+    wants_visible = is_owner or row["list_settings__wants_public"] is not False
+    if not (haves_visible or wants_visible):
+        return None
+    return {
+        "template": "lists/partials/_profile_panel.html",
+        "have_count": (row["have_count"] or 0) if haves_visible else None,
+        "want_count": (row["want_count"] or 0) if wants_visible else None,
+        "can_propose": viewer.is_authenticated and not is_owner,
+    }

@@ -1,0 +1,1 @@
+"""Writes for have and want lists: items.py (rows and visibility), imports.py (CSV uploads)."""

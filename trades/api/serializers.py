@@ -1,0 +1,209 @@
+"""API shapes for matches, proposals, trades, reviews and messages. Input serializers parse; services decide."""
+
+from rest_framework import serializers
+
+from trades.models import Message, ProposalItem, Trade, TradeItem, TradeProposal, TradeReview
+
+
+class ProposalItemSerializer(serializers.ModelSerializer):
+    card_name = serializers.CharField(source="card.name", read_only=True)
+
+    class Meta:
+        model = ProposalItem
+        fields = ["side", "card", "card_name", "quantity", "condition", "finish", "language", "unit_value"]
+        read_only_fields = fields
+
+
+class ProposalSerializer(serializers.ModelSerializer):
+    proposer = serializers.CharField(source="proposer.username", read_only=True)
+    recipient = serializers.CharField(source="recipient.username", read_only=True)
+    items = ProposalItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = TradeProposal
+        fields = [
+            "id",
+            "proposer",
+            "recipient",
+            "status",
+            "message",
+            "cash_from_proposer",
+            "cash_from_recipient",
+            "currency",
+            "proposer_value",
+            "recipient_value",
+            "items",
+            "countered_from",
+            "thread",
+            "expires_at",
+            "viewed_at",
+            "responded_at",
+            "decline_reason",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PickSerializer(serializers.Serializer):
+    have_item = serializers.IntegerField(min_value=1, help_text="Id of a HaveItem")
+    quantity = serializers.IntegerField(min_value=1, max_value=9999)
+
+
+class ProposalTermsSerializer(serializers.Serializer):
+    """Terms from the sender's point of view: `offer` = my have items, `request` = theirs."""
+
+    offer = PickSerializer(many=True, required=False, default=list)
+    request = PickSerializer(many=True, required=False, default=list)
+    cash_from_proposer = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, default=0)
+    cash_from_recipient = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, default=0)
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+    def terms(self) -> dict:
+        data = self.validated_data
+
+        def picks(rows):
+            chosen: dict[int, int] = {}
+            for row in rows:
+                chosen[row["have_item"]] = chosen.get(row["have_item"], 0) + row["quantity"]
+            return chosen
+
+        return {
+            "offer": picks(data["offer"]),
+            "request": picks(data["request"]),
+            "cash_from_proposer": data["cash_from_proposer"],
+            "cash_from_recipient": data["cash_from_recipient"],
+            "message": data["message"],
+        }
+
+
+class ProposalCreateSerializer(ProposalTermsSerializer):
+    recipient = serializers.CharField(help_text="Username of the trader you propose to")
+
+
+class DeclineSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class TradeItemSerializer(serializers.ModelSerializer):
+    giver = serializers.CharField(source="giver.username", read_only=True)
+    card_name = serializers.CharField(source="card.name", read_only=True)
+
+    class Meta:
+        model = TradeItem
+        fields = ["giver", "card", "card_name", "quantity", "condition", "finish", "language", "unit_value"]
+        read_only_fields = fields
+
+
+class TradeReviewSerializer(serializers.ModelSerializer):
+    reviewer = serializers.CharField(source="reviewer.username", read_only=True)
+    reviewee = serializers.CharField(source="reviewee.username", read_only=True)
+
+    class Meta:
+        model = TradeReview
+        fields = [
+            "id",
+            "trade",
+            "reviewer",
+            "reviewee",
+            "overall",
+            "communication",
+            "packaging",
+            "accuracy",
+            "speed",
+            "comment",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TradeSerializer(serializers.ModelSerializer):
+    party_a = serializers.CharField(source="party_a.username", read_only=True)
+    party_b = serializers.CharField(source="party_b.username", read_only=True)
+    items = TradeItemSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Trade
+        fields = [
+            "id",
+            "proposal",
+            "thread",
+            "party_a",
+            "party_b",
+            "status",
+            "cash_a_to_b",
+            "cash_b_to_a",
+            "currency",
+            "value_a_gives",
+            "value_b_gives",
+            "total_value",
+            "a_confirmed_at",
+            "b_confirmed_at",
+            "completed_at",
+            "a_requested_cancel_at",
+            "b_requested_cancel_at",
+            "cancel_reason",
+            "cancelled_at",
+            "items",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class ReviewCreateSerializer(serializers.Serializer):
+    overall = serializers.IntegerField(min_value=1, max_value=5)
+    communication = serializers.IntegerField(min_value=1, max_value=5)
+    packaging = serializers.IntegerField(min_value=1, max_value=5)
+    accuracy = serializers.IntegerField(min_value=1, max_value=5)
+    speed = serializers.IntegerField(min_value=1, max_value=5)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class TradeCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    sender = serializers.CharField(source="sender.username", read_only=True, default=None)
+
+    class Meta:
+        model = Message
+        fields = ["id", "thread", "sender", "body", "is_system", "created_at"]
+        read_only_fields = ["id", "thread", "sender", "is_system", "created_at"]
+
+
+class MatchLineSerializer(serializers.Serializer):
+    have_id = serializers.IntegerField(source="have.pk")
+    want_id = serializers.IntegerField(source="want.pk")
+    card = serializers.IntegerField(source="have.card_id")
+    card_name = serializers.CharField(source="have.card.name")
+    quantity = serializers.IntegerField()
+    condition = serializers.CharField(source="have.condition")
+    finish = serializers.CharField(source="have.finish")
+    language = serializers.CharField(source="have.language")
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    value = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+class MatchReasonSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    count = serializers.IntegerField(required=False)
+    value = serializers.DecimalField(max_digits=12, decimal_places=2, required=False)
+    km = serializers.FloatField(required=False)
+    tier = serializers.CharField(required=False)
+    percent = serializers.IntegerField(required=False)
+
+
+class MatchSerializer(serializers.Serializer):
+    username = serializers.CharField(source="trader.username")
+    tier = serializers.CharField()
+    score = serializers.FloatField()
+    distance_km = serializers.FloatField()
+    balance = serializers.FloatField()
+    currency = serializers.CharField()
+    get_value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    give_value = serializers.DecimalField(max_digits=12, decimal_places=2)
+    reasons = MatchReasonSerializer(many=True)
+    they_give = MatchLineSerializer(many=True)
+    i_give = MatchLineSerializer(many=True)
+    offer_ids = serializers.ListField(child=serializers.IntegerField())
+    request_ids = serializers.ListField(child=serializers.IntegerField())

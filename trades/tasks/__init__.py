@@ -1,1 +1,0 @@
-from . import lists, negotiation  # noqa: F401  (Celery autodiscovery imports trades.tasks)
