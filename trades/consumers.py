@@ -64,6 +64,10 @@ class ThreadConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         """Messages are posted over HTTP (one write path); the socket only delivers."""
 
+    async def thread_changed(self, event):
+        """The negotiation changed: the page refetches its own view of it (static/js/live_regions.js)."""
+        await self.send(text_data=event["html"])
+
     async def thread_message(self, event):
         await self.send(text_data=event["html"])
         # The reader has it on screen: it is read (keeps the nav badge honest).

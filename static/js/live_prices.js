@@ -73,8 +73,8 @@
 // Figures a page derives from live prices follow each tick (see "bazaar:price" above):
 //  - [data-change-card][data-change-finish][data-change-reference]: a % change from a reference price;
 //  - [data-quote-card][data-quote-source][data-quote-finish]: a row of the card page's "all sources";
-//  - [data-line-card][data-line-finish][data-line-quantity]: a list line's value (quantity × price),
-//    summed into [data-list-total] of the list that holds the line ([data-list-kind]).
+//  - [data-line-card][data-line-finish][data-line-quantity][data-line-price]: a list line's value
+//    (quantity × price); the [data-list-total] of its list ([data-list-kind]) moves by the difference.
 (function () {
   "use strict";
   if (window.bazaarLiveFigures) return;
@@ -102,15 +102,6 @@
     return document.querySelectorAll(`[data-${prefix}-card="${cardId}"][data-${prefix}-finish="${finish}"]`);
   }
 
-  function updateTotals(list) {
-    let total = 0;
-    list.querySelectorAll("[data-line-card]").forEach((line) => { total += parseFloat(line.dataset.lineValue || "0"); });
-    list.querySelectorAll("[data-list-total]").forEach((el) => {
-      el.dataset.listTotal = total.toFixed(2);
-      el.textContent = money(total, el.dataset.currency || "USD");
-    });
-  }
-
   document.addEventListener("bazaar:price", (event) => {
     const { cardId, finish, price } = event.detail;
     const span = document.getElementById(`price-${cardId}-${finish}`);
@@ -129,14 +120,18 @@
       row.querySelector("[data-quote-price]").textContent = money(price, currency);
       row.querySelector("[data-quote-seen]").textContent = utcStamp(new Date());
     });
-    const lists = new Set();
+    // A list's total covers every line (also those on other pages): move it by what changed here.
     matching("line", cardId, finish).forEach((line) => {
-      const value = price * parseInt(line.dataset.lineQuantity || "0", 10);
-      line.dataset.lineValue = value.toFixed(2);
-      line.querySelectorAll("[data-line-value-text]").forEach((el) => { el.textContent = money(value, currency); });
+      const quantity = parseInt(line.dataset.lineQuantity || "0", 10);
+      const before = parseFloat(line.dataset.linePrice || "0") || 0;
+      line.dataset.linePrice = price.toFixed(2);
+      line.querySelectorAll("[data-line-value-text]").forEach((el) => { el.textContent = money(price * quantity, currency); });
       const list = line.closest("[data-list-kind]");
-      if (list) lists.add(list);
+      const total = list && list.querySelector("[data-list-total]");
+      if (!total) return;
+      const value = (parseFloat(total.dataset.listTotal || "0") || 0) + quantity * (price - before);
+      total.dataset.listTotal = value.toFixed(2);
+      total.textContent = money(value, total.dataset.currency || currency);
     });
-    lists.forEach(updateTotals);
   });
 })();

@@ -21,6 +21,17 @@ def thread_group(thread_id: int) -> str:
     return f"thread.{thread_id}"
 
 
+def thread_changed_on_commit(*, thread_id: int) -> None:
+    """Tell every open page of this conversation that its negotiation changed (status, progress).
+
+    The pages fetch their own fresh state (what a viewer may do depends on who they are), so the
+    push carries no data: an out-of-band swap of the page's `thread-<id>-changed` marker.
+    """
+    stamp = timezone.now().isoformat()
+    html = f'<div id="thread-{thread_id}-changed" hx-swap-oob="true" data-changed-at="{stamp}" hidden></div>'
+    broadcast_on_commit(thread_group(thread_id), {"type": "thread.changed", "html": html})
+
+
 def thread_open(*, users: list) -> Thread:
     """A new conversation between the given users (called inside the proposal service's transaction)."""
     thread = Thread.objects.create()
@@ -60,7 +71,9 @@ def system_message_post(*, thread: Thread, body: str, actor=None) -> Message:
 
     `actor` is whoever caused it: it is not unread for them.
     """
-    return _record(thread=thread, sender=None, body=body, is_system=True, actor=actor)
+    message = _record(thread=thread, sender=None, body=body, is_system=True, actor=actor)
+    thread_changed_on_commit(thread_id=thread.pk)
+    return message
 
 
 @transaction.atomic

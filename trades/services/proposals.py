@@ -28,7 +28,7 @@ from trades.enums import PROPOSAL_OPEN_STATUSES, PROPOSAL_TRANSITIONS, ProposalS
 from trades.models import ProposalEvent, ProposalItem, TradeProposal
 from trades.selectors import current_prices
 
-from .messaging import message_record, system_message_post, thread_open
+from .messaging import message_record, system_message_post, thread_changed_on_commit, thread_open
 
 PROPOSER = "proposer"
 RECIPIENT = "recipient"
@@ -84,6 +84,7 @@ def _transition(
     ProposalEvent.objects.create(
         proposal=proposal, actor=actor, from_status=from_status, to_status=to_status, note=note[:500]
     )
+    thread_changed_on_commit(thread_id=proposal.thread_id)
     return proposal, True
 
 

@@ -42,7 +42,7 @@ def test_thread_page_shows_the_newest_page_and_a_marker_for_older(client, long_t
     assert len(bodies) == THREAD_PAGE_SIZE
     oldest_shown = Message.objects.get(thread=thread, body="note 010")
     assert f"{reverse('trades:thread_older', args=[thread.pk])}?before={oldest_shown.pk}" in html
-    assert 'role="log"' in html and "data-thread-jump" in html
+    assert 'aria-live="polite"' in html and "data-thread-jump" in html
 
 
 def test_older_page_over_htmx_is_the_rest_without_a_marker(client, long_thread):
