@@ -6,6 +6,7 @@ One server, one seeded database and one page for the whole sweep keep this to a 
 """
 
 import io
+import re
 import time
 from pathlib import Path
 
@@ -25,7 +26,7 @@ from trades.models import Trade, TradeProposal
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 DEMO_PASSWORD = "bazaar-demo-123"
-TICK_ROUNDS, TICK_INTERVAL_S = 22, 0.23  # ≥ 20 ticks per card and finish over ~5 s
+TICK_ROUNDS, TICK_INTERVAL_S = 24, 0.23  # ≥ 20 ticks per card and finish over ~5.5 s
 
 
 def _seed_demo(monkeypatch) -> None:
@@ -86,6 +87,12 @@ AXE_JS = """async () => (await axe.run(document, {resultTypes: ["violations"]}))
   .map((v) => `${v.impact} ${v.id}: ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(" ")).join(" | ")}`)"""
 
 
+COUNT_TICKS_JS = """(el) => {
+  window.ticksSeen = 0;
+  el.addEventListener("htmx:wsBeforeMessage", () => { window.ticksSeen += 1; });
+}"""
+
+
 def _overflow(page) -> str | None:
     """The widest element past the viewport's right edge, or None when nothing scrolls sideways."""
     return page.evaluate(OVERFLOW_JS)
@@ -127,7 +134,23 @@ def _send_ticks(page) -> int:
         ]
         price_snapshots_record(observations=observations)
         time.sleep(TICK_INTERVAL_S)
-    return len(card_ids)
+    return len(card_ids[:40])
+
+
+def _card_page_change(page) -> str:
+    return page.get_by_test_id("change-24h-nonfoil").inner_text()
+
+
+def _card_page_followed_ticks(page, change_before: str) -> list[str]:
+    """The 24 h change and the market source's "all sources" row follow the live price."""
+    found = []
+    price = page.locator("[id^=price-][id$=-nonfoil]").first.inner_text().split()[0]
+    if _card_page_change(page) == change_before:
+        found.append(f"card page: 24 h change stayed {change_before} while the price moved to {price}")
+    demo_row = page.locator('[data-quote-source="demo"][data-quote-finish="nonfoil"] [data-quote-price]')
+    if demo_row.count() and demo_row.inner_text() != price:
+        found.append(f"card page: all sources shows {demo_row.inner_text()} for the demo price {price}")
+    return found
 
 
 def _log_in(page, email: str) -> None:
@@ -136,6 +159,43 @@ def _log_in(page, email: str) -> None:
     page.locator("input[name=password]").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     expect(page.locator("h1")).to_contain_text("Welcome back")
+
+
+def _focused_is(page, locator) -> bool:
+    return locator.evaluate("el => el === document.activeElement")
+
+
+def _tab_to(page, locator, limit: int = 15) -> None:
+    for _ in range(limit):
+        if _focused_is(page, locator):
+            return
+        page.keyboard.press("Tab")
+    assert _focused_is(page, locator), "could not reach it with Tab"
+
+
+def _phone_menu_by_keyboard(page) -> None:
+    """The menu is a real button; the badges stay outside it; Escape closes and returns focus."""
+    page.goto("/")
+    button = page.get_by_role("button", name="Menu")
+    menu = page.locator("#nav-menu")
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_hidden()
+    expect(page.locator("#nav-bell")).to_be_visible()
+    expect(page.locator("#nav-threads")).to_be_visible()
+    _tab_to(page, button)
+    page.keyboard.press("Enter")
+    expect(button).to_have_attribute("aria-expanded", "true")
+    expect(menu).to_be_visible()
+    assert _focused_is(page, menu.get_by_role("link", name="Cards"))
+    page.keyboard.press("Escape")
+    expect(button).to_have_attribute("aria-expanded", "false")
+    expect(menu).to_be_hidden()
+    assert _focused_is(page, button)
+    page.keyboard.press("Space")
+    expect(menu).to_be_visible()
+    _tab_to(page, menu.get_by_role("link", name="Settings"))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/settings/$"))
 
 
 @pytest.mark.browser
@@ -158,15 +218,25 @@ def test_every_main_page_on_a_phone_is_readable_accessible_and_quiet_under_ticks
             if found:
                 problems.append(f"{name}: {found}")
         _log_in(page, "trader@bazaar.test")
+        _phone_menu_by_keyboard(page)
         for name, url in _main_pages():
             page.goto(url)
             socket = page.locator("#live-prices-socket")
             if socket.count():
                 expect(socket).to_have_attribute("data-live-state", "open")
+                socket.evaluate(
+                    "el => { window.ticksSeen = 0; el.addEventListener('htmx:wsBeforeMessage', () => { window.ticksSeen += 1; }); }"
+                )
             before = len(errors)
+            change_before = _card_page_change(page) if name == "card page" else None
             ticked = _send_ticks(page)
             if ticked:
                 page.wait_for_timeout(400)  # the last coalesced tick
+                seen = page.evaluate("window.ticksSeen")
+                if seen < 20 * ticked:
+                    problems.append(f"{name} ({url}): only {seen} ticks arrived for {ticked} cards")
+            if name == "card page":
+                problems += _card_page_followed_ticks(page, change_before)
             overflow = _overflow(page)
             if overflow:
                 problems.append(f"{name} ({url}): {overflow}")
