@@ -224,9 +224,7 @@ def test_every_main_page_on_a_phone_is_readable_accessible_and_quiet_under_ticks
             socket = page.locator("#live-prices-socket")
             if socket.count():
                 expect(socket).to_have_attribute("data-live-state", "open")
-                socket.evaluate(
-                    "el => { window.ticksSeen = 0; el.addEventListener('htmx:wsBeforeMessage', () => { window.ticksSeen += 1; }); }"
-                )
+                socket.evaluate(COUNT_TICKS_JS)
             before = len(errors)
             change_before = _card_page_change(page) if name == "card page" else None
             ticked = _send_ticks(page)
