@@ -88,6 +88,7 @@ def test_admin_has_one_accounts_section_and_a_favicon(staff_client):
     html = staff_client.get("/admin/").content.decode()
     assert html.count(">Accounts<") == 1
     assert "Sign-in email addresses" in html
+    assert "List settings<" in html and "settingss" not in html
     assert 'rel="icon" href="/static/img/favicon.svg"' in html
 
 
