@@ -153,6 +153,16 @@ def _card_page_followed_ticks(page, change_before: str) -> list[str]:
     return found
 
 
+def _chart_range_marks_the_shown_one(page) -> list[str]:
+    ranges = page.get_by_role("navigation", name="Chart range")
+    ranges.get_by_role("link", name="180d").click()
+    expect(ranges.get_by_role("link", name="180d")).to_have_attribute("aria-current", "true")
+    expect(page.locator("#price-chart")).to_contain_text("last 180 days")
+    if ranges.get_by_role("link", name="30d").get_attribute("aria-current"):
+        return ["card page: 30d still marked current after choosing 180d"]
+    return []
+
+
 def _log_in(page, email: str) -> None:
     page.goto("/accounts/login/")
     page.locator("input[name=login]").fill(email)
@@ -235,9 +245,12 @@ def test_every_main_page_on_a_phone_is_readable_accessible_and_quiet_under_ticks
                     problems.append(f"{name} ({url}): only {seen} ticks arrived for {ticked} cards")
             if name == "card page":
                 problems += _card_page_followed_ticks(page, change_before)
-            overflow = _overflow(page)
-            if overflow:
-                problems.append(f"{name} ({url}): {overflow}")
+                problems += _chart_range_marks_the_shown_one(page)
+            for width in (360, 414, PHONE["width"]):  # the whole phone range, without reloading
+                page.set_viewport_size({"width": width, "height": PHONE["height"]})
+                overflow = _overflow(page)
+                if overflow:
+                    problems.append(f"{name} ({url}) at {width}px: {overflow}")
             problems += [f"{name} ({url}): {violation}" for violation in _serious_axe_violations(page)]
             problems += [f"{name} ({url}): console: {error}" for error in errors[before:]]
     finally:
