@@ -8,7 +8,6 @@ from __future__ import annotations
 import gc
 import logging
 import multiprocessing
-import os
 import re
 import traceback
 from collections.abc import Callable, Iterator
@@ -32,7 +31,7 @@ from ..services import (
     normalise_rarity,
     price_snapshots_record,
 )
-from .report import ImportReport, first_json_char, open_binary
+from .report import ImportReport, file_position, first_json_char, open_binary
 
 logger = logging.getLogger(__name__)
 IMPORT_BATCH_SIZE = 5000
@@ -322,7 +321,7 @@ def scryfall_import(
         batches = (
             _batches_from_child(stream, report, batch_size) if pipeline else _parse_batches(stream, report, batch_size)
         )
-        position = _file_position(stream)
+        position = file_position(stream)
         with _gc_paused(), closing(batches):
             for batch in batches:
                 _write_batch(batch, as_of, report, publish)
@@ -334,26 +333,6 @@ def scryfall_import(
             stream.close()
     logger.info("scryfall import: %s", report.as_dict())
     return report
-
-
-def _file_position(stream: BinaryIO) -> Callable[[], tuple[int, int]]:
-    """(bytes read, size) of the file under `stream`, also while a forked child does the reading.
-
-    The child shares the open file description, so the descriptor's offset is how far it got.
-    """
-    try:
-        descriptor = stream.fileno()
-        size = os.fstat(descriptor).st_size
-    except (AttributeError, OSError, ValueError):  # an in-memory stream: no file to measure
-        return lambda: (0, 0)
-
-    def position() -> tuple[int, int]:
-        try:
-            return min(os.lseek(descriptor, 0, os.SEEK_CUR), size), size
-        except OSError:
-            return 0, size
-
-    return position
 
 
 @contextmanager

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from cards.importers import scryfall_import
+from cards.importers import mtgjson_prices_import, scryfall_import
 from cards.importers.progress import TerminalProgress
 
 FIXTURE = Path(__file__).parent / "fixtures" / "scryfall_default_cards.json"
@@ -53,3 +53,21 @@ def test_import_reports_bytes_read_after_each_batch(pipeline):
     assert [done for done, _, _ in calls] == sorted(done for done, _, _ in calls)
     written = report.cards_created + report.cards_updated + report.cards_unchanged
     assert calls[-1][2] == f"{written:,} cards"
+
+
+@pytest.mark.django_db
+def test_mtgjson_import_reports_bytes_read():
+    fixtures = Path(__file__).parent / "fixtures"
+    prices = fixtures / "mtgjson_all_prices_today.json"
+    calls = []
+
+    report = mtgjson_prices_import(
+        prices_path=prices,
+        identifiers_path=fixtures / "mtgjson_identifiers.json",
+        batch_size=1,
+        progress=lambda *args: calls.append(args),
+    )
+
+    assert report.is_ok
+    assert calls and all(total == prices.stat().st_size for _, total, _ in calls)
+    assert calls[-1][0] == prices.stat().st_size
