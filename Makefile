@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: demo test test-unit test-browser install install-dev lint format migrate seed run clean-demo
+.PHONY: demo test test-unit test-contract test-browser install install-dev lint format migrate seed run clean-demo
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +33,18 @@ demo: install
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py run_demo --host $(HOST) --port $(PORT)
 
-## make test: the whole suite on PostgreSQL and Redis; browser journeys in their own process
+## make test: the whole suite on PostgreSQL and Redis; browser journeys and the API contract
+## (schemathesis against the live server, docs/api.md) in their own processes
 test: install-dev
-	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m "not browser and not contract"
+	$(BIN)/pytest -m contract
 	$(BIN)/pytest -m browser
 
 test-unit: install-dev
-	$(BIN)/pytest -m "not browser"
+	$(BIN)/pytest -m "not browser and not contract"
+
+test-contract: install-dev
+	$(BIN)/pytest -m contract
 
 test-browser: install-dev
 	$(BIN)/pytest -m browser

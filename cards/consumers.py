@@ -56,7 +56,7 @@ class PriceConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         try:
             payload = json.loads(text_data or "{}")
-        except ValueError:
+        except (ValueError, RecursionError):  # deeply nested JSON raises RecursionError
             return
         if not isinstance(payload, dict):
             return

@@ -11,6 +11,8 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from core.pagination import MAX_PAGE_NUMBER
+
 from .enums import Finish, Rarity
 from .models import Card, CardPrice, PriceSnapshot
 
@@ -142,7 +144,7 @@ class Page:
 
 
 def paginate_without_count(queryset: QuerySet, *, page: int, per_page: int) -> Page:
-    page = max(1, page)
+    page = max(1, min(page, MAX_PAGE_NUMBER))  # callers validate; this keeps OFFSET in range regardless
     start = (page - 1) * per_page
     rows = list(queryset[start : start + per_page + 1])
     return Page(items=rows[:per_page], number=page, has_next=len(rows) > per_page)

@@ -1,6 +1,8 @@
 from django.shortcuts import render
 from django.utils import timezone
 
+from core.pagination import page_number_from
+
 from . import selectors
 from .charts import price_chart
 from .forms import CardSearchForm, MoversForm
@@ -10,10 +12,8 @@ DEFAULT_CHART_RANGE = "30d"
 
 
 def _page_number(request) -> int:
-    try:
-        return max(1, int(request.GET.get("page", 1)))
-    except ValueError:
-        return 1
+    """1…MAX_PAGE_NUMBER; anything else is a 404 (a page past bigint used to be a database error)."""
+    return page_number_from(request.GET.get("page"))
 
 
 def card_search(request):

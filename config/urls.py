@@ -1,9 +1,10 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.admin_site import install_admin_security
+from core.views import api_not_found
 
 install_admin_security(admin.site)
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    re_path(r"^api/", api_not_found, name="api-not-found"),
     path("", include("core.urls")),
     path("", include("accounts.urls")),
     path("cards/", include("cards.urls")),
@@ -31,6 +33,7 @@ urlpatterns = [
 
 handler404 = "core.views.error_404"
 handler403 = "core.views.error_403"
+handler400 = "core.views.error_400"
 handler500 = "core.views.error_500"
 
 if settings.DEBUG:

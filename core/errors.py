@@ -27,3 +27,10 @@ class NotAllowed(DomainError):
 
     status_code = 403
     code = "not_allowed"
+
+
+class NotFound(DomainError):
+    """The object is not there for this user (same answer as for one that does not exist)."""
+
+    status_code = 404
+    code = "not_found"

@@ -1,6 +1,10 @@
+from django.core.exceptions import RequestDataTooBig
 from django.db import connection
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+
+from core.api import error_json
 
 
 def home(request):
@@ -18,13 +22,41 @@ def healthz(request):
     return JsonResponse({"status": "ok"})
 
 
+def _is_api(request) -> bool:
+    return request.path.startswith("/api/")
+
+
+def error_400(request, exception=None):
+    """Bad requests Django itself refuses (SuspiciousOperation); an oversized body is a 413."""
+    if isinstance(exception, RequestDataTooBig):
+        if _is_api(request):
+            return error_json(413, "The request body is too large.", "request_too_large")
+        return render(request, "413.html", status=413)
+    if _is_api(request):
+        return error_json(400, "Bad request.", "bad_request")
+    return render(request, "400.html", status=400)
+
+
 def error_404(request, exception=None):
+    if _is_api(request):
+        return error_json(404, "Not found.", "not_found")
     return render(request, "404.html", status=404)
 
 
 def error_403(request, exception=None):
+    if _is_api(request):
+        return error_json(403, "You do not have permission to perform this action.", "permission_denied")
     return render(request, "403.html", status=403)
 
 
 def error_500(request):
+    if _is_api(request):
+        return error_json(500, "Server error.", "server_error")
     return render(request, "500.html", status=500)
+
+
+@csrf_exempt
+def api_not_found(request, path=""):
+    """Any /api/ path no API route matches: JSON 404 (also without DEBUG's handler404, and without
+    APPEND_SLASH redirecting an API POST)."""
+    return error_json(404, "Not found.", "not_found")

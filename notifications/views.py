@@ -1,9 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
+
+from core.pagination import page_of
 
 from .enums import NotificationKind
 from .selectors import access_notification, email_preferences_for, notification_list
@@ -15,8 +16,10 @@ PAGE_SIZE = 25
 @login_required
 def notification_center(request):
     unread_only = request.GET.get("show") == "unread"
-    page = Paginator(notification_list(user=request.user, unread_only=unread_only), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    page = page_of(
+        notification_list(user=request.user, unread_only=unread_only),
+        per_page=PAGE_SIZE,
+        page_number=request.GET.get("page"),
     )
     context = {"page": page, "unread_only": unread_only}
     template = "notifications/partials/_list.html" if request.htmx else "notifications/center.html"

@@ -1,13 +1,14 @@
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication
-from rest_framework.generics import RetrieveAPIView
+from rest_framework.generics import GenericAPIView, RetrieveAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
 from accounts.selectors import api_token_list
 from accounts.services import api_token_create, api_token_revoke, reputation_get
+from core.pagination import DefaultCursorPagination
 
 from .serializers import ApiTokenCreatedSerializer, ApiTokenCreateSerializer, ApiTokenSerializer, MeSerializer
 
@@ -22,14 +23,24 @@ class MeView(RetrieveAPIView):
         return User.objects.select_related("reputation").get(pk=self.request.user.pk)
 
 
-class ApiTokenListView(APIView):
+class ApiTokenPagination(DefaultCursorPagination):
+    ordering = ("-created_at", "-pk")
+
+
+class ApiTokenListView(GenericAPIView):
     """List and create API tokens. Session only: a token cannot mint more tokens."""
 
     authentication_classes = [SessionAuthentication]
+    pagination_class = ApiTokenPagination
+    serializer_class = ApiTokenSerializer
+
+    def get_queryset(self):
+        return api_token_list(user=self.request.user)
 
     @extend_schema(responses=ApiTokenSerializer(many=True))
     def get(self, request):
-        return Response(ApiTokenSerializer(api_token_list(user=request.user), many=True).data)
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(ApiTokenSerializer(page, many=True).data)
 
     @extend_schema(request=ApiTokenCreateSerializer, responses={201: ApiTokenCreatedSerializer})
     def post(self, request):

@@ -73,13 +73,14 @@ def test_token_list_create_and_delete(client):
     assert re.fullmatch(rf"bz_{body['prefix']}_[A-Za-z0-9_-]{{43}}", body["token"])
     assert body["name"] == "script"
     listed = client.get("/api/v1/tokens/").json()
-    assert [t["name"] for t in listed] == ["script"]
-    assert "token" not in listed[0]
+    assert (listed["next"], listed["previous"]) == (None, None)
+    assert [t["name"] for t in listed["results"]] == ["script"]
+    assert "token" not in listed["results"][0]
     # The new token works for the API…
     assert client.get("/api/v1/me/", headers=bearer(body["token"])).status_code == 200
     # …until it is revoked.
     assert client.delete(f"/api/v1/tokens/{body['id']}/").status_code == 204
-    assert client.get("/api/v1/tokens/").json() == []
+    assert client.get("/api/v1/tokens/").json() == {"next": None, "previous": None, "results": []}
     client.logout()
     assert client.get("/api/v1/me/", headers=bearer(body["token"])).status_code == 401
 
@@ -101,7 +102,7 @@ def test_another_users_token_is_404_over_the_api(client):
     token, _ = api_token_create(user=owner, name="mine", expires_in_days=None)
     client.force_login(other)
     assert client.delete(f"/api/v1/tokens/{token.pk}/").status_code == 404
-    assert client.get("/api/v1/tokens/").json() == []
+    assert client.get("/api/v1/tokens/").json() == {"next": None, "previous": None, "results": []}
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None
 
 

@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from core.pagination import MAX_PAGE_NUMBER
+
 from ..enums import Finish, Rarity
 from ..models import Card, CardPrice, PriceSnapshot
 from ..selectors import MOVERS_WINDOWS
@@ -70,15 +72,21 @@ class MoversSerializer(serializers.Serializer):
 
 
 class CardSearchParams(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-    set = serializers.CharField(required=False, allow_blank=True, max_length=10, default="")
+    q = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, default="", help_text="name; typo tolerant"
+    )
+    set = serializers.CharField(
+        required=False, allow_blank=True, max_length=10, default="", help_text="set code, e.g. 2xm"
+    )
     rarity = serializers.ChoiceField(choices=Rarity.choices, required=False, allow_blank=True, default="")
-    page = serializers.IntegerField(required=False, min_value=1, default=1)
+    page = serializers.IntegerField(required=False, min_value=1, max_value=MAX_PAGE_NUMBER, default=1)
 
 
 class PriceHistoryParams(serializers.Serializer):
-    finish = serializers.ChoiceField(choices=Finish.choices, required=False, allow_blank=True, default="")
-    source = serializers.CharField(required=False, allow_blank=True, max_length=30, default="")
+    """Validated in the view after `from`/`to` are parsed; documented there as query parameters."""
+
+    finish = serializers.ChoiceField(choices=Finish.choices, required=False, default="")
+    source = serializers.CharField(required=False, max_length=30, default="")
     currency = serializers.CharField(required=False, max_length=3, default="USD")
     # "from" is a Python keyword: the query parameters are mapped in the view.
     date_from = serializers.DateTimeField(required=False, allow_null=True, default=None)
@@ -92,5 +100,9 @@ class PriceHistoryParams(serializers.Serializer):
 
 class MoversParams(serializers.Serializer):
     window = serializers.ChoiceField(choices=[(w, w) for w in MOVERS_WINDOWS], required=False, default="24h")
-    min_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, required=False, default=None)
-    limit = serializers.IntegerField(min_value=1, max_value=100, required=False, default=25)
+    min_price = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, default=None, help_text="USD; default 1.00"
+    )
+    limit = serializers.IntegerField(
+        min_value=1, max_value=100, required=False, default=25, help_text="per list (default 25)"
+    )

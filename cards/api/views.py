@@ -2,16 +2,17 @@
 
 from datetime import UTC, datetime, time
 
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import validated_query
+from core.pagination import DefaultCursorPagination
+
 from .. import selectors
-from ..enums import Rarity
+from ..enums import Finish
 from .serializers import (
     CardSearchParams,
     CardSerializer,
@@ -22,6 +23,7 @@ from .serializers import (
 )
 
 SEARCH_PAGE_SIZE = 50
+MOMENT = {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}
 
 
 class PublicAPIView(APIView):
@@ -29,8 +31,8 @@ class PublicAPIView(APIView):
 
 
 def _parse_moment(value: str | None, *, end_of_day: bool = False):
-    """`from`/`to` accept a date (whole day) or an ISO datetime."""
-    if not value:
+    """`from`/`to` accept a date (whole day) or an ISO datetime; an empty value is invalid, not absent."""
+    if value is None:
         return None
     if len(value) == 10:
         day = datetime.fromisoformat(value).date()
@@ -42,12 +44,8 @@ class CardListView(PublicAPIView):
     @extend_schema(
         summary="Search cards",
         operation_id="cards_search",
-        parameters=[
-            OpenApiParameter("q", str, description="name; typo tolerant on PostgreSQL"),
-            OpenApiParameter("set", str, description="set code, e.g. 2xm"),
-            OpenApiParameter("rarity", str, enum=Rarity.values),
-            OpenApiParameter("page", int),
-        ],
+        description="Ranked by relevance, so paged by number (see docs/api.md): `page` 1–10,000.",
+        parameters=[CardSearchParams],
         responses=inline_serializer(
             "CardSearchPage",
             {
@@ -58,9 +56,7 @@ class CardListView(PublicAPIView):
         ),
     )
     def get(self, request):
-        params = CardSearchParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = validated_query(CardSearchParams, request)
         cards = selectors.card_search_queryset(
             query=data["q"], set_code=data["set"] or None, rarity=data["rarity"] or None
         )
@@ -76,7 +72,7 @@ class CardDetailView(PublicAPIView):
         return Response(CardSerializer(selectors.card_get(pk=pk)).data)
 
 
-class PriceHistoryPagination(CursorPagination):
+class PriceHistoryPagination(DefaultCursorPagination):
     page_size = 500
     max_page_size = 5000
     page_size_query_param = "page_size"
@@ -90,31 +86,29 @@ class CardPriceHistoryView(PublicAPIView):
         summary="Price history of one card, oldest first",
         operation_id="cards_prices_list",
         parameters=[
-            OpenApiParameter("finish", str, enum=["nonfoil", "foil", "etched"]),
-            OpenApiParameter("source", str),
-            OpenApiParameter("currency", str, description="default USD"),
-            OpenApiParameter("from", OpenApiTypes.DATETIME, description="ISO date or datetime, inclusive"),
-            OpenApiParameter("to", OpenApiTypes.DATETIME, description="ISO date or datetime, inclusive"),
+            OpenApiParameter("finish", str, enum=Finish.values),
+            OpenApiParameter("source", {"type": "string", "maxLength": 30}),
+            OpenApiParameter("currency", {"type": "string", "minLength": 1, "maxLength": 3}, description="default USD"),
+            OpenApiParameter("from", MOMENT, description="ISO date (whole day) or datetime, inclusive"),
+            OpenApiParameter("to", MOMENT, description="ISO date (whole day) or datetime, inclusive"),
         ],
         responses=PriceSnapshotSerializer(many=True),
     )
     def get(self, request, pk: int):
         card = selectors.card_get(pk=pk)
-        raw = request.query_params
-        try:
-            date_from = _parse_moment(raw.get("from"))
-            date_to = _parse_moment(raw.get("to"), end_of_day=True)
-        except ValueError:
-            raise serializers.ValidationError({"from": "use YYYY-MM-DD or an ISO datetime"}) from None
-        params = PriceHistoryParams(
-            data={
-                "finish": raw.get("finish", ""),
-                "source": raw.get("source", ""),
-                "currency": raw.get("currency", "USD").upper(),
-                "date_from": date_from,
-                "date_to": date_to,
-            }
-        )
+        raw = request.query_params.dict()
+        moments, errors = {}, {}
+        for name, key, end_of_day in (("from", "date_from", False), ("to", "date_to", True)):
+            try:
+                moments[key] = _parse_moment(raw.get(name), end_of_day=end_of_day)
+            except ValueError:
+                errors[name] = ["Use YYYY-MM-DD or an ISO datetime."]
+        if errors:
+            raise serializers.ValidationError(errors)
+        given = {key: raw[key] for key in ("finish", "source", "currency") if key in raw}
+        if "currency" in given:
+            given["currency"] = given["currency"].upper()
+        params = PriceHistoryParams(data={**given, **moments})
         if not params.is_valid():
             renamed = {"date_from": "from", "date_to": "to"}
             raise serializers.ValidationError({renamed.get(key, key): value for key, value in params.errors.items()})
@@ -137,17 +131,11 @@ class MoversView(PublicAPIView):
     @extend_schema(
         summary="Top gainers and losers over 24 h or 7 d",
         operation_id="movers_retrieve",
-        parameters=[
-            OpenApiParameter("window", str, enum=["24h", "7d"]),
-            OpenApiParameter("min_price", OpenApiTypes.DECIMAL, description="USD; default 1.00"),
-            OpenApiParameter("limit", int, description="per list, 1–100 (default 25)"),
-        ],
+        parameters=[MoversParams],
         responses=MoversSerializer,
     )
     def get(self, request):
-        params = MoversParams(data=request.query_params)
-        params.is_valid(raise_exception=True)
-        data = params.validated_data
+        data = validated_query(MoversParams, request)
         min_price = data["min_price"] if "min_price" in request.query_params else selectors.MOVERS_DEFAULT_MIN_PRICE
         body = {
             "window": data["window"],

@@ -46,7 +46,8 @@ def test_card_search_rejects_unknown_rarity(api):
     response = api.get("/api/v1/cards/", {"rarity": "legendary"})
 
     assert response.status_code == 400
-    assert "rarity" in response.json()
+    body = response.json()
+    assert (body["code"], list(body["errors"])) == ("invalid", ["rarity"])
 
 
 def test_card_detail(api):
@@ -81,8 +82,8 @@ def test_card_price_history_rejects_bad_dates(api):
     bad = api.get(f"/api/v1/cards/{card.pk}/prices/", {"from": "yesterday"})
     backwards = api.get(f"/api/v1/cards/{card.pk}/prices/", {"from": "2026-11-22", "to": "2026-11-01"})
 
-    assert bad.status_code == 400 and "from" in bad.json()
-    assert backwards.status_code == 400 and "to" in backwards.json()
+    assert bad.status_code == 400 and list(bad.json()["errors"]) == ["from"]
+    assert backwards.status_code == 400 and backwards.json()["errors"] == {"to": ["must not be before from"]}
 
 
 def test_movers_api(api):

@@ -163,6 +163,20 @@ async def test_subscribe_and_unsubscribe_messages():
 
 
 @pytest.mark.django_db(transaction=True)
+async def test_crafted_messages_are_ignored_and_the_connection_lives_on():
+    card = await priced_card("5.00")
+    socket = communicator("/ws/prices/")
+    await socket.connect()
+    for crafted in ("[" * 100_000 + "]" * 100_000, "not json", "[1, 2]", '{"subscribe": "1"}'):
+        await socket.send_to(text_data=crafted)
+    await socket.send_json_to({"subscribe": [card.pk]})
+    await socket.receive_nothing(timeout=0.3)
+    await record_price(card, "4.00")
+    assert "price-down" in await socket.receive_from(timeout=5)
+    await socket.disconnect()
+
+
+@pytest.mark.django_db(transaction=True)
 async def test_a_connection_cannot_join_more_than_the_cap():
     inside, beyond = await priced_card("1.00"), await priced_card("1.00")
     fillers = [10**9 + number for number in range(MAX_CARDS_PER_CONNECTION - 1)]

@@ -1,8 +1,9 @@
-from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, viewsets
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.api import validated_query
 from notifications.models import Notification
 from notifications.selectors import access_notification, notification_list
 from notifications.services import notification_mark_read, notifications_mark_all_read
@@ -10,16 +11,22 @@ from notifications.services import notification_mark_read, notifications_mark_al
 from .serializers import NotificationSerializer
 
 
+class NotificationListParams(serializers.Serializer):
+    unread = serializers.BooleanField(required=False, default=False, help_text="true: unread only")
+
+
+@extend_schema_view(list=extend_schema(parameters=[NotificationListParams]))
 class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
-    """My notifications, newest first (`?unread=1` for unread only)."""
+    """My notifications, newest first (`?unread=true` for unread only)."""
 
     serializer_class = NotificationSerializer
+    lookup_value_regex = "[0-9]+"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return Notification.objects.none()
-        unread_only = self.request.query_params.get("unread") in {"1", "true"}
-        return notification_list(user=self.request.user, unread_only=unread_only)
+        params = validated_query(NotificationListParams, self.request)
+        return notification_list(user=self.request.user, unread_only=params["unread"])
 
     def get_object(self):
         return access_notification(user=self.request.user, pk=self.kwargs["pk"])
