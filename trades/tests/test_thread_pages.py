@@ -89,3 +89,20 @@ def test_older_page_for_a_message_of_another_thread_is_empty(client, long_thread
     )
     assert response.status_code == 200
     assert _bodies(response.content.decode()) == []
+
+
+def test_negotiation_pages_carry_the_change_marker_and_their_live_region(client):
+    from trades import services
+    from trades.tests.factories import trading_pair
+
+    proposer, recipient, mine, _ = trading_pair()
+    proposal = services.proposal_create(proposer=proposer, recipient=recipient, offer={mine.pk: 1}, request={})
+    client.force_login(proposer)
+
+    page = client.get(reverse("trades:proposal_detail", args=[proposal.pk])).content.decode()
+    thread_page = client.get(reverse("trades:thread_detail", args=[proposal.thread_id])).content.decode()
+
+    assert f'<div id="thread-{proposal.thread_id}-changed" hidden></div>' in page
+    assert f'id="proposal-{proposal.pk}-live" class="negotiation" data-live-refresh="thread"' in page
+    assert page.index(f'id="proposal-{proposal.pk}-live"') < page.index("Withdraw proposal")
+    assert f'id="thread-{proposal.thread_id}-negotiation" data-live-refresh="thread"' in thread_page
