@@ -153,6 +153,24 @@ def _card_page_followed_ticks(page, change_before: str) -> list[str]:
     return found
 
 
+def _list_total(page) -> float:
+    return float(page.locator("[data-list-total]").first.get_attribute("data-list-total"))
+
+
+LINES_VALUE_JS = """() => [...document.querySelectorAll("[data-list-kind] [data-line-card]")]
+  .reduce((sum, line) => sum + parseInt(line.dataset.lineQuantity, 10) * parseFloat(line.dataset.linePrice || "0"),
+    0)"""
+
+
+def _list_total_followed_ticks(page, total_before: float) -> list[str]:
+    """The list's total moved with the ticks and still equals quantity x price over its lines."""
+    total, lines = _list_total(page), page.evaluate(LINES_VALUE_JS)
+    shown = page.locator("[data-list-total]").first.inner_text()
+    if total == total_before or abs(total - lines) > 0.005 or shown != f"${total:,.2f}":
+        return [f"my lists: total {shown} ({total}, was {total_before}) does not follow its lines ({lines:.2f})"]
+    return []
+
+
 def _chart_range_marks_the_shown_one(page) -> list[str]:
     ranges = page.get_by_role("navigation", name="Chart range")
     ranges.get_by_role("link", name="180d").click()
@@ -237,12 +255,15 @@ def test_every_main_page_on_a_phone_is_readable_accessible_and_quiet_under_ticks
                 socket.evaluate(COUNT_TICKS_JS)
             before = len(errors)
             change_before = _card_page_change(page) if name == "card page" else None
+            total_before = _list_total(page) if name == "my lists" else None
             ticked = _send_ticks(page)
             if ticked:
                 page.wait_for_timeout(400)  # the last coalesced tick
                 seen = page.evaluate("window.ticksSeen")
                 if seen < 20 * ticked:
                     problems.append(f"{name} ({url}): only {seen} ticks arrived for {ticked} cards")
+            if name == "my lists":
+                problems += _list_total_followed_ticks(page, total_before)
             if name == "card page":
                 problems += _card_page_followed_ticks(page, change_before)
                 problems += _chart_range_marks_the_shown_one(page)
