@@ -24,10 +24,11 @@ class TerminalProgress:
         self.enabled = bool(getattr(stream, "isatty", None) and stream.isatty())
         self.drawn_at = 0.0
         self.line_open = False
+        self.finished = False  # the whole file is read: the line is ended, the report says the rest
 
     def __call__(self, done: int, total: int, detail: str = "") -> None:
         now = time.monotonic()
-        if not self.enabled or (now - self.drawn_at < REDRAW_EVERY_S and done < total):
+        if not self.enabled or self.finished or (now - self.drawn_at < REDRAW_EVERY_S and done < total):
             return
         self.drawn_at = now
         if total > 0:
@@ -39,8 +40,9 @@ class TerminalProgress:
             text = f"{self.label} {_megabytes(done)}"
         if detail:
             text += f", {detail}"
-        self._write(f"\r{text}\x1b[K")
-        self.line_open = True
+        self.finished = 0 < total <= done
+        self._write(f"\r{text}\x1b[K" + ("\n" if self.finished else ""))
+        self.line_open = not self.finished
 
     def close(self) -> None:
         if self.enabled and self.line_open:
