@@ -37,6 +37,9 @@ def _seed_demo(monkeypatch) -> None:
     call_command("seed_demo", stdout=io.StringIO())
 
 
+SIGNED_OUT_PAGES = ["/", "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/", "/no-such-page/"]
+
+
 def _main_pages() -> list[tuple[str, str]]:
     trader = User.objects.get(username="demo_trader")
     bolt = Card.objects.filter(name="Lightning Bolt").order_by("pk").first()
@@ -62,6 +65,10 @@ def _main_pages() -> list[tuple[str, str]]:
         ("notifications", "/notifications/"),
         ("settings", "/settings/"),
         ("profile", "/u/demo_trader/"),
+        ("another trader's profile", "/u/alice_seattle/"),
+        ("email preferences", "/notifications/preferences/"),
+        ("trades tab", "/trades/?tab=trades"),
+        ("not found (signed in)", "/trades/proposals/999999/"),
     ]
     last_import = ListImport.objects.filter(owner=trader).order_by("-pk").first()
     if last_import is not None:
@@ -243,11 +250,12 @@ def test_every_main_page_on_a_phone_is_readable_accessible_and_quiet_under_ticks
     page.on("pageerror", lambda error: errors.append(f"{page.url}: {error}"))
     problems: list[str] = []
     try:
-        page.goto("/")
-        for name, check in (("landing (signed out)", _overflow), ("landing axe", _serious_axe_violations)):
-            found = check(page)
-            if found:
-                problems.append(f"{name}: {found}")
+        for url in SIGNED_OUT_PAGES:
+            page.goto(url)
+            for check in (_overflow, _serious_axe_violations):
+                found = check(page)
+                if found:
+                    problems.append(f"signed out {url}: {found}")
         _log_in(page, "trader@bazaar.test")
         _phone_menu_by_keyboard(page)
         for name, url in _main_pages():
