@@ -119,3 +119,13 @@ def test_landing_page_and_api_describe_only_what_is_built(client):
     for unbuilt in ("escrow", "stores", "signals", "dispute"):
         assert unbuilt not in html
         assert unbuilt not in schema.split("paths:")[0]
+
+
+def test_500_page_stands_alone(rf):
+    """Rendered without the database or context processors: it must work when they are what broke."""
+    from core.views import error_500
+
+    response = error_500(rf.get("/"))
+    html = response.content.decode()
+    assert response.status_code == 500
+    assert "Something went wrong" in html and 'href="/"' in html and "favicon.svg" in html
