@@ -30,6 +30,51 @@ class ErrorSerializer(serializers.Serializer):
     )
 
 
+def _json_type_problem(field, value) -> str | None:
+    """Why `value` is not of the JSON type the schema documents for `field` (None when it is)."""
+    if value is None or isinstance(field, (serializers.BaseSerializer, serializers.ListField, serializers.DictField)):
+        return None  # null is the field's own business; nested serializers check themselves
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "Must be true or false."
+    if isinstance(value, bool):
+        return "Must not be true or false."
+    if isinstance(field, serializers.IntegerField):
+        return None if isinstance(value, int) else "A whole number is required."
+    if isinstance(field, serializers.FloatField):
+        return None if isinstance(value, (int, float)) else "A number is required."
+    if isinstance(field, serializers.ChoiceField) and not all(isinstance(key, str) for key in field.choices):
+        return None  # non-string choices: the field's own validation decides
+    if isinstance(field, (serializers.CharField, serializers.ChoiceField, serializers.DecimalField)):
+        # Decimals are documented as strings ("12.50"): a float would already have lost cents.
+        if not isinstance(value, str):
+            return "A string is required."
+        max_length = getattr(field, "max_length", None)
+        if isinstance(field, serializers.CharField) and max_length is not None and len(value) > max_length:
+            # The schema's maxLength counts what is sent; DRF would count it after trimming spaces.
+            return f"Ensure this field has no more than {max_length} characters."
+    return None
+
+
+class StrictJSONTypes:
+    """For serializers of JSON bodies: each value must have the JSON type the schema documents.
+
+    DRF coerces (1 → "1", "yes" → True, 12.5 → Decimal) because it also reads HTML forms; the API
+    reads JSON only, and the schema promises types, so a wrong type is a 400 (docs/api.md).
+    """
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            errors = {}
+            for name, field in self.fields.items():
+                if not field.read_only and name in data:
+                    problem = _json_type_problem(field, data[name])
+                    if problem:
+                        errors[name] = [problem]
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
 def validated_query(serializer_class, request) -> dict:
     """The view's query parameters, validated by `serializer_class`, or a 400.
 
@@ -37,9 +82,26 @@ def validated_query(serializer_class, request) -> dict:
     as "not given" and silently applies the default; here it is a value that must pass (docs/api.md:
     invalid filter values are a 400).
     """
-    params = serializer_class(data=request.query_params.dict())
+    raw = request.query_params.dict()
+    params = serializer_class(data=raw)
+    check_lengths_as_sent(params, raw)
     params.is_valid(raise_exception=True)
     return params.validated_data
+
+
+def check_lengths_as_sent(params: serializers.Serializer, raw: dict) -> None:
+    """A 400 for strings longer than their field's max_length as sent (the schema's maxLength);
+    DRF would measure them after trimming spaces."""
+    too_long = {
+        name: [f"Ensure this value has no more than {field.max_length} characters."]
+        for name, field in params.fields.items()
+        if isinstance(field, serializers.CharField)
+        and field.max_length is not None
+        and isinstance(raw.get(name), str)
+        and len(raw[name]) > field.max_length
+    }
+    if too_long:
+        raise serializers.ValidationError(too_long)
 
 
 def error_body(detail: str, code: str, errors: dict[str, list[str]] | None = None) -> dict:
@@ -54,12 +116,12 @@ def error_json(status: int, detail: str, code: str) -> JsonResponse:
     return JsonResponse(error_body(detail, code), status=status)
 
 
-def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
+def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
     """DRF's nested error detail → {"field": [...], "items.0.quantity": [...]}."""
     if isinstance(detail, dict):
         flat: dict[str, list[str]] = {}
         for key, value in detail.items():
-            flat.update(_flatten(value, f"{prefix}.{key}" if prefix else str(key)))
+            flat.update(flatten_errors(value, f"{prefix}.{key}" if prefix else str(key)))
         return flat
     if isinstance(detail, list):
         if all(not isinstance(item, (dict, list)) for item in detail):
@@ -67,7 +129,7 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
         flat = {}
         for index, item in enumerate(detail):
             if isinstance(item, (dict, list)):
-                flat.update(_flatten(item, f"{prefix}.{index}" if prefix else str(index)))
+                flat.update(flatten_errors(item, f"{prefix}.{index}" if prefix else str(index)))
             else:
                 flat.setdefault(prefix or NON_FIELD, []).append(str(item))
         return flat
@@ -75,7 +137,7 @@ def _flatten(detail, prefix: str = "") -> dict[str, list[str]]:
 
 
 def _validation_body(exc: exceptions.ValidationError) -> dict:
-    errors = _flatten(exc.detail)
+    errors = flatten_errors(exc.detail)
     if not errors:
         return error_body("Invalid input.", "invalid")
     field, messages = next(iter(errors.items()))
@@ -93,10 +155,8 @@ def _code_of(exc: exceptions.APIException) -> str:
 
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        body = error_body(exc.message, exc.code)
-        if exc.field:
-            body["field"] = exc.field  # transitional until the trades API moves to `errors` (docs/api.md)
-        return Response(body, status=exc.status_code)
+        errors = {exc.field: [exc.message]} if exc.field else None
+        return Response(error_body(exc.message, exc.code, errors), status=exc.status_code)
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(get_error_detail(exc))
     elif isinstance(exc, Http404):
@@ -111,7 +171,7 @@ def exception_handler(exc, context):
     elif isinstance(exc, exceptions.APIException):
         detail = exc.detail
         if isinstance(detail, (dict, list)):
-            response.data = error_body(exc.default_detail, _code_of(exc), _flatten(detail) or None)
+            response.data = error_body(exc.default_detail, _code_of(exc), flatten_errors(detail) or None)
         else:
             response.data = error_body(detail, _code_of(exc))
     return response

@@ -34,3 +34,10 @@ class NotFound(DomainError):
 
     status_code = 404
     code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request collides with the object's current state (already done, no longer there, closed)."""
+
+    status_code = 409
+    code = "conflict"

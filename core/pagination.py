@@ -1,5 +1,8 @@
 """Pagination for the API (cursor) and the HTML pages (page numbers), hardened against crafted input."""
 
+from base64 import b64decode
+from urllib.parse import parse_qs
+
 from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
@@ -46,6 +49,17 @@ class DefaultCursorPagination(CursorPagination):
         return size
 
     def decode_cursor(self, request):
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None:
+            # DRF's own decoding skips characters outside base64, so "%%%" would be "the first page".
+            try:
+                tokens = parse_qs(
+                    b64decode(encoded.encode("ascii"), validate=True).decode("ascii"), strict_parsing=True
+                )
+            except (ValueError, UnicodeError):
+                raise self._invalid_cursor() from None
+            if not tokens or set(tokens) - {"o", "r", "p"}:
+                raise self._invalid_cursor()
         try:
             cursor = super().decode_cursor(request)
         except Exception:  # DRF raises NotFound; a bad cursor is bad input

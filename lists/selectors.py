@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.http import Http404
 
@@ -13,6 +13,7 @@ from accounts.models import User
 from cards.models import CardPrice
 from cards.selectors import card_prices_current
 from core.money import DEFAULT_CURRENCY, quantize_money
+from core.pagination import page_of
 from lists.enums import ImportStatus, ListKind
 from lists.models import HaveItem, ListImport, ListSettings, WantItem
 
@@ -86,7 +87,7 @@ def list_items_page(*, owner, kind: str, page_number: str | int | None) -> Page:
 
     Two queries for any page size: the rows (card joined) and their prices.
     """
-    page = Paginator(list_items_queryset(owner=owner, kind=kind), LIST_PAGE_SIZE).get_page(page_number)
+    page = page_of(list_items_queryset(owner=owner, kind=kind), per_page=LIST_PAGE_SIZE, page_number=page_number)
     attach_prices(page.object_list)
     return page
 

@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from core.errors import DomainError
+from core.pagination import page_of
 from trades import selectors, services
 from trades.enums import ProposalSide, TradeStatus
 from trades.forms import (
@@ -211,7 +211,7 @@ def trade_index(request):
         box = request.GET.get("box") if request.GET.get("box") in PROPOSAL_BOXES else "all"
         status = request.GET.get("status") if request.GET.get("status") in PROPOSAL_STATUSES else "all"
         rows = selectors.proposal_list(user=request.user, box=box, status=status)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(rows, per_page=PAGE_SIZE, page_number=request.GET.get("page"))
     context = {
         "tab": tab,
         "box": box,
@@ -298,7 +298,7 @@ def trade_review(request, pk: int):
 
 @login_required
 def thread_list(request):
-    page = Paginator(selectors.thread_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = page_of(selectors.thread_list(user=request.user), per_page=PAGE_SIZE, page_number=request.GET.get("page"))
     return render(request, "trades/thread_list.html", {"page": page})
 
 

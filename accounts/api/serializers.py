@@ -2,6 +2,7 @@ from rest_framework import serializers
 
 from accounts.models import ApiToken, User
 from accounts.services import MAX_API_TOKEN_DAYS
+from core.api import StrictJSONTypes
 
 
 class MeSerializer(serializers.ModelSerializer):
@@ -43,7 +44,7 @@ class ApiTokenSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ApiTokenCreateSerializer(serializers.Serializer):
+class ApiTokenCreateSerializer(StrictJSONTypes, serializers.Serializer):
     name = serializers.CharField(max_length=100)
     expires_in_days = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_API_TOKEN_DAYS, default=None

@@ -93,7 +93,11 @@ def test_token_create_validation_errors_write_nothing(client):
     api_token_create(user=user, name="dup", expires_in_days=None)
     response = client.post("/api/v1/tokens/", {"name": "dup"}, content_type="application/json")
     assert response.status_code == 400
-    assert response.json() == {"detail": "You already have a token with that name.", "code": "invalid", "field": "name"}
+    assert response.json() == {
+        "detail": "You already have a token with that name.",
+        "code": "invalid",
+        "errors": {"name": ["You already have a token with that name."]},
+    }
     assert ApiToken.objects.filter(user=user).count() == 1
 
 

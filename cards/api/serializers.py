@@ -67,6 +67,7 @@ class MoverSerializer(serializers.ModelSerializer):
 class MoversSerializer(serializers.Serializer):
     window = serializers.CharField()
     min_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    currency = serializers.CharField(help_text="Currency of min_price.")
     gainers = MoverSerializer(many=True)
     losers = MoverSerializer(many=True)
 

@@ -8,7 +8,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api import validated_query
+from core.api import check_lengths_as_sent, validated_query
+from core.money import DEFAULT_CURRENCY
 from core.pagination import DefaultCursorPagination
 
 from .. import selectors
@@ -109,6 +110,7 @@ class CardPriceHistoryView(PublicAPIView):
         if "currency" in given:
             given["currency"] = given["currency"].upper()
         params = PriceHistoryParams(data={**given, **moments})
+        check_lengths_as_sent(params, given)
         if not params.is_valid():
             renamed = {"date_from": "from", "date_to": "to"}
             raise serializers.ValidationError({renamed.get(key, key): value for key, value in params.errors.items()})
@@ -140,6 +142,7 @@ class MoversView(PublicAPIView):
         body = {
             "window": data["window"],
             "min_price": min_price,
+            "currency": DEFAULT_CURRENCY,
             "gainers": selectors.movers_list(
                 window=data["window"], direction="gainers", min_price=min_price, limit=data["limit"]
             ),

@@ -30,7 +30,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 OWNER = "owner"  # one user's object: only they see it
 PARTY = "party"  # two or more users' shared object (a proposal, a trade): only the parties see it
 PUBLIC = "public"  # anyone may read it (a card, a trader's profile); writes still need their own right
-VISIBILITIES = (OWNER, PARTY, PUBLIC)
+SIGNED_IN = "signed_in"  # any signed-in user may read it (the page to propose a trade to a trader)
+VISIBILITIES = (OWNER, PARTY, PUBLIC, SIGNED_IN)
+READABLE_BY_OUTSIDERS = (PUBLIC, SIGNED_IN)
 
 METHODS = ("get", "post", "put", "patch", "delete")
 
@@ -50,10 +52,15 @@ class AccessRoute:
     visibility: str
     payload: dict = field(default_factory=dict)  # a body that would pass validation, so only access stops it
     outsider_writes: tuple[str, ...] = ()  # public routes: methods any signed-in user may write with
+    variant: str = ""  # a second entry for the same route, e.g. "private" lists beside public ones
 
     def __post_init__(self):
         if self.visibility not in VISIBILITIES:
             raise ValueError(f"{self.name}: visibility must be one of {VISIBILITIES}")
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}[{self.variant}]" if self.variant else self.name
 
 
 @dataclass(frozen=True)
@@ -122,9 +129,13 @@ def walk_resolver() -> Iterator[ResolvedRoute]:
 
 @dataclass
 class Registry:
-    routes: dict[str, AccessRoute]
+    routes: dict[str, AccessRoute]  # by key (name, or name[variant])
     not_objects: dict[str, str]
-    sources: dict[str, str]  # name → module that registered it
+    sources: dict[str, str]  # key → module that registered it
+
+    @property
+    def names(self) -> set[str]:
+        return {entry.name for entry in self.routes.values()} | set(self.not_objects)
 
 
 def load_registry() -> Registry:
@@ -141,10 +152,10 @@ def load_registry() -> Registry:
                 continue
             raise
         for entry in getattr(module, "ROUTES", []):
-            if entry.name in sources:
-                raise ValueError(f"{entry.name} is registered twice ({sources[entry.name]} and {module_name})")
-            routes[entry.name] = entry
-            sources[entry.name] = module_name
+            if entry.key in sources:
+                raise ValueError(f"{entry.key} is registered twice ({sources[entry.key]} and {module_name})")
+            routes[entry.key] = entry
+            sources[entry.key] = module_name
         for name, reason in getattr(module, "NOT_OBJECT_ROUTES", {}).items():
             if name in sources:
                 raise ValueError(f"{name} is registered twice ({sources[name]} and {module_name})")

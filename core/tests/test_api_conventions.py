@@ -33,7 +33,7 @@ def assert_error(response, status: int, code: str, *, errors: list[str] | None =
     assert response.status_code == status, response.content[:300]
     assert response["Content-Type"] == "application/json"
     body = response.json()
-    assert set(body) <= {"detail", "code", "errors", "field"}
+    assert set(body) <= {"detail", "code", "errors"}
     assert isinstance(body["detail"], str) and body["detail"]
     assert body["code"] == code
     if errors is None:
@@ -117,6 +117,11 @@ def test_only_json_bodies_are_accepted(user_client):
     response = user_client.post("/api/v1/tokens/", "name=script", content_type="application/x-www-form-urlencoded")
     assert_error(response, 415, "unsupported_media_type")
     assert ApiToken.objects.count() == 0
+
+
+def test_asking_for_anything_but_json_is_a_json_406(user_client):
+    response = user_client.get("/api/v1/me/", headers={"Accept": "text/html"})
+    assert_error(response, 406, "not_acceptable")
 
 
 def test_throttled_requests_are_429_with_retry_after(client, monkeypatch):
@@ -300,3 +305,42 @@ def test_domain_not_found_is_a_404():
 
     response = exception_handler(NotFound("No such proposal."), {})
     assert (response.status_code, response.data) == (404, {"detail": "No such proposal.", "code": "not_found"})
+
+
+@pytest.mark.parametrize(
+    "value,valid",
+    [
+        ({"name": "x", "count": 2, "on": True, "price": "1.50", "size": 3}, True),
+        ({"name": 1}, False),
+        ({"count": "2"}, False),
+        ({"count": True}, False),
+        ({"on": "true"}, False),
+        ({"on": 1}, False),
+        ({"price": 1.5}, False),
+        ({"name": None, "price": None}, True),  # null: the fields' own allow_null decides
+        ({"size": 3}, True),  # integer choices are left to the choice field
+        ({"name": "  " + "x" * 9}, False),  # 11 characters sent: too long, though 9 after trimming
+        ({"name": " " + "x" * 9}, True),
+    ],
+)
+def test_json_bodies_keep_their_types(value, valid):
+    from rest_framework import serializers as drf
+
+    from core.api import StrictJSONTypes
+
+    class Body(StrictJSONTypes, drf.Serializer):
+        name = drf.CharField(required=False, allow_null=True, max_length=10)
+        count = drf.IntegerField(required=False)
+        on = drf.BooleanField(required=False)
+        price = drf.DecimalField(max_digits=6, decimal_places=2, required=False, allow_null=True)
+        size = drf.ChoiceField(choices=[(1, "S"), (3, "L")], required=False)
+
+    body = Body(data=value)
+    assert body.is_valid() == valid, body.errors
+    if not valid:
+        assert set(body.errors) == set(value)
+
+
+def test_query_lengths_count_what_is_sent(client):
+    assert_error(client.get("/api/v1/cards/", {"q": "  " + "x" * 199}), 400, "invalid", errors=["q"])
+    assert client.get("/api/v1/cards/", {"q": "x" * 200}).status_code == 200

@@ -89,3 +89,61 @@ def test_declared_errors_join_the_implied_ones():
     assert sorted(responses) == ["200", "403", "404", "409"]
     assert responses["409"]["description"] == "Already accepted."
     assert responses["404"]["content"]["application/json"]["schema"]["$ref"] == ERROR_REF
+
+
+# Decimals that are not amounts of money: scores, averages, percentages, coordinates.
+NOT_MONEY = {"reputation_score", "review_average", "change_24h_pct", "change_7d_pct", "latitude", "longitude"}
+
+
+def _decimal_properties(component: dict) -> set[str]:
+    return {
+        name
+        for name, prop in component.get("properties", {}).items()
+        if prop.get("format") == "decimal" or "^-?\\d{0," in prop.get("pattern", "")
+    }
+
+
+def _refs(node) -> set[str]:
+    found = set()
+    if isinstance(node, dict):
+        if "$ref" in node:
+            found.add(node["$ref"].rsplit("/", 1)[-1])
+        for value in node.values():
+            found |= _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _refs(value)
+    return found
+
+
+def test_money_comes_with_its_currency(schema):
+    """An amount is a decimal string with a `currency` beside it (or on the object that holds it)."""
+    components = schema["components"]["schemas"]
+    parents: dict[str, set[str]] = {}
+    for name, component in components.items():
+        for child in _refs(component):
+            parents.setdefault(child, set()).add(name)
+
+    def has_currency(name: str) -> bool:
+        return "currency" in components[name].get("properties", {})
+
+    missing = []
+    for name, component in components.items():
+        if name.endswith("Request"):
+            continue  # what clients send: the amounts are in the object's currency
+        amounts = _decimal_properties(component) - NOT_MONEY
+        if amounts and not has_currency(name) and not (parents.get(name) and all(map(has_currency, parents[name]))):
+            missing.append(f"{name}: {sorted(amounts)}")
+    assert missing == []
+
+
+def test_people_are_usernames(schema):
+    """Nobody's user id or email is shown to others: person fields are strings (usernames)."""
+    person_fields = {"proposer", "recipient", "party_a", "party_b", "sender", "giver", "reviewer", "reviewee"}
+    wrong = [
+        f"{name}.{field}"
+        for name, component in schema["components"]["schemas"].items()
+        for field, prop in component.get("properties", {}).items()
+        if field in person_fields and prop.get("type") != "string"
+    ]
+    assert wrong == []

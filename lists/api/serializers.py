@@ -3,11 +3,13 @@
 from rest_framework import serializers
 
 from cards.enums import Finish
+from core.api import StrictJSONTypes
+from core.money import DEFAULT_CURRENCY
 from lists.enums import Condition, Language
 from lists.services.items import MAX_QUANTITY
 
 
-class ListItemSerializer(serializers.Serializer):
+class ListItemSerializer(StrictJSONTypes, serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     card = serializers.IntegerField(source="card_id", min_value=1, help_text="Card id (one printing).")
     card_name = serializers.CharField(source="card.name", read_only=True)
@@ -20,6 +22,10 @@ class ListItemSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=200, allow_blank=True, default="")
     created_at = serializers.DateTimeField(read_only=True)
     updated_at = serializers.DateTimeField(read_only=True)
+    currency = serializers.SerializerMethodField(help_text="Currency of the item's amounts.")
+
+    def get_currency(self, item) -> str:
+        return DEFAULT_CURRENCY  # list amounts are kept in the platform currency
 
 
 class HaveItemSerializer(ListItemSerializer):

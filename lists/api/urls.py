@@ -2,7 +2,7 @@ from rest_framework.routers import SimpleRouter
 
 from .views import HaveItemViewSet, WantItemViewSet
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)  # path converters: ids are <int:pk>
 router.register("haves", HaveItemViewSet, basename="api-haves")
 router.register("wants", WantItemViewSet, basename="api-wants")
 

@@ -1,19 +1,20 @@
 """API for have and want lists (own items only; anyone else's are 404)."""
 
 from django.db import transaction
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from cards.models import Card
+from core.api import error_body, flatten_errors
 from core.errors import DomainError
 from core.pagination import DefaultCursorPagination
 from lists.enums import ListKind
 from lists.selectors import access_list_item
 from lists.services import items as services
 
-from .serializers import HaveItemSerializer, ListItemSerializer, WantItemSerializer
+from .serializers import HaveItemSerializer, WantItemSerializer
 
 MAX_BULK_ITEMS = 5000
 
@@ -25,6 +26,7 @@ class ListItemPagination(DefaultCursorPagination):
 class ListItemViewSet(viewsets.GenericViewSet):
     kind: str = ""
     pagination_class = ListItemPagination
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         model = services.list_model(self.kind)
@@ -75,28 +77,29 @@ class ListItemViewSet(viewsets.GenericViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
-        request=ListItemSerializer(many=True),
         responses={
             200: inline_serializer(
                 "BulkResult", {"written": serializers.IntegerField(), "replaced": serializers.BooleanField()}
             )
         },
         summary="Add or update many items at once, all or nothing",
-        description="Body: a JSON list of items (or {'items': [...], 'replace': bool}). Each printing is "
-        "upserted (quantity and terms set, not added). Any invalid item rejects the whole request "
-        "with per-item errors by index; nothing is written.",
+        description=f"Body: a JSON list of 1–{MAX_BULK_ITEMS} items, or {{'items': [...], 'replace': bool}}. "
+        "Each printing is upserted (quantity and terms set, not added); `replace` removes the rest of "
+        "the list. Any invalid item rejects the whole request, its errors keyed `items.<index>.<field>`; "
+        "nothing is written.",
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request):
-        payload = request.data
-        replace = False
+        payload, replace = request.data, False
         if isinstance(payload, dict):
-            replace = bool(payload.get("replace", False))
+            replace = payload.get("replace", False)
+            if not isinstance(replace, bool):
+                raise serializers.ValidationError({"replace": ["Must be true or false."]})
             payload = payload.get("items")
         if not isinstance(payload, list) or not payload:
-            raise DomainError("Send a non-empty list of items.", field="items")
+            raise serializers.ValidationError({"items": ["Send a non-empty list of items."]})
         if len(payload) > MAX_BULK_ITEMS:
-            raise DomainError(f"At most {MAX_BULK_ITEMS} items per request.", field="items")
+            raise serializers.ValidationError({"items": [f"At most {MAX_BULK_ITEMS} items per request."]})
         serializer = self.get_serializer(data=payload, many=True)
         serializer.is_valid()
         raw_errors = serializer.errors or []
@@ -113,13 +116,12 @@ class ListItemViewSet(viewsets.GenericViewSet):
                 elif card.finishes and row["finish"] not in card.finishes:
                     errors[index] = {"finish": [f"{card.name} is not printed in {row['finish']}."]}
         if errors:
-            return Response(
-                {
-                    "detail": "No items were saved: fix the items listed in errors.",
-                    "errors": [{"index": index, "errors": error} for index, error in sorted(errors.items())],
-                },
-                status=status.HTTP_400_BAD_REQUEST,
+            body = error_body(
+                "No items were saved: fix the items listed in errors.",
+                "invalid",
+                flatten_errors({"items": dict(sorted(errors.items()))}),
             )
+            return Response(body, status=status.HTTP_400_BAD_REQUEST)
         fields = ["quantity", "note", *services.KIND_FIELDS[self.kind][1:]]
         with transaction.atomic():
             written = services.list_items_upsert(
@@ -128,11 +130,25 @@ class ListItemViewSet(viewsets.GenericViewSet):
         return Response({"written": written, "replaced": replace}, status=status.HTTP_200_OK)
 
 
+def _bulk_request(item_component: str) -> dict:
+    """Both accepted bodies, with the limits the view enforces (the item schema is the create one's)."""
+    items = {"type": "array", "items": {"$ref": f"#/components/schemas/{item_component}"}}
+    items |= {"minItems": 1, "maxItems": MAX_BULK_ITEMS}
+    envelope = {
+        "type": "object",
+        "properties": {"items": items, "replace": {"type": "boolean", "default": False}},
+        "required": ["items"],
+    }
+    return {"application/json": {"oneOf": [items, envelope]}}
+
+
+@extend_schema_view(bulk=extend_schema(request=_bulk_request("HaveItemRequest")))
 class HaveItemViewSet(ListItemViewSet):
     kind = ListKind.HAVE
     serializer_class = HaveItemSerializer
 
 
+@extend_schema_view(bulk=extend_schema(request=_bulk_request("WantItemRequest")))
 class WantItemViewSet(ListItemViewSet):
     kind = ListKind.WANT
     serializer_class = WantItemSerializer

@@ -63,6 +63,7 @@ def test_create_retrieve_update_delete(api, owner):
         "language": "en",
         "note": "",
         "max_price": "4.00",
+        "currency": "USD",
         "created_at": None,
         "updated_at": None,
     }
@@ -78,7 +79,7 @@ def test_create_with_a_missing_finish_is_400(api):
     response = api.post("/api/v1/haves/", {"card": card.pk, "finish": "foil"}, format="json")
 
     assert response.status_code == 400
-    assert response.json()["field"] == "finish"
+    assert list(response.json()["errors"]) == ["finish"]
     assert HaveItem.objects.count() == 0
 
 
@@ -132,9 +133,11 @@ def test_bulk_is_all_or_nothing_with_per_item_errors(api, owner):
         format="json",
     )
     assert response.status_code == 400
-    assert response.json()["errors"] == [
-        {"index": 1, "errors": {"quantity": ["Ensure this value is greater than or equal to 1."]}}
-    ]
+    assert response.json() == {
+        "detail": "No items were saved: fix the items listed in errors.",
+        "code": "invalid",
+        "errors": {"items.1.quantity": ["Ensure this value is greater than or equal to 1."]},
+    }
 
     second = api.post(
         "/api/v1/wants/bulk/",
@@ -142,10 +145,10 @@ def test_bulk_is_all_or_nothing_with_per_item_errors(api, owner):
         format="json",
     )
     assert second.status_code == 400
-    assert second.json()["errors"] == [
-        {"index": 1, "errors": {"card": ["No such card."]}},
-        {"index": 2, "errors": {"finish": [f"{nonfoil_only.name} is not printed in foil."]}},
-    ]
+    assert second.json()["errors"] == {
+        "items.1.card": ["No such card."],
+        "items.2.finish": [f"{nonfoil_only.name} is not printed in foil."],
+    }
     assert WantItem.objects.count() == 0
 
 
@@ -159,3 +162,68 @@ def test_bulk_replace(api, owner):
     assert response.status_code == 200
     assert list(WantItem.objects.filter(owner=owner).values_list("card_id", flat=True)) == [new.pk]
     assert WantItem.objects.filter(pk=other.pk).exists()
+
+
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ([], "items"),
+        ({"items": []}, "items"),
+        ({"replace": True}, "items"),
+        ({"items": [{"card": 1}], "replace": "yes"}, "replace"),
+        ("not a list", "items"),
+    ],
+)
+def test_bulk_refuses_empty_or_malformed_bodies(api, owner, body, field):
+    WantItemFactory(owner=owner)
+
+    response = api.post("/api/v1/wants/bulk/", body, format="json")
+
+    assert response.status_code == 400
+    assert (response.json()["code"], list(response.json()["errors"])) == ("invalid", [field])
+    assert WantItem.objects.filter(owner=owner).count() == 1
+
+
+def test_bulk_refuses_more_than_the_limit(api, monkeypatch):
+    from lists.api import views
+
+    monkeypatch.setattr(views, "MAX_BULK_ITEMS", 2)
+    card = CardFactory()
+
+    response = api.post("/api/v1/haves/bulk/", [{"card": card.pk}] * 3, format="json")
+
+    assert response.json()["errors"] == {"items": ["At most 2 items per request."]}
+    assert HaveItem.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"trade_for_wants_only": "yes"}, {"quantity": "2"}, {"note": 5}, {"min_trade_value": 1.5}, {"finish": 1}],
+)
+def test_bodies_must_have_the_documented_json_types(api, owner, change):
+    item = HaveItemFactory(owner=owner, quantity=1, note="")
+
+    response = api.patch(f"/api/v1/haves/{item.pk}/", change, format="json")
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == list(change)
+    item.refresh_from_db()
+    assert (item.quantity, item.note, item.trade_for_wants_only) == (1, "", False)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/haves/abc/", "/api/v1/wants/1.0/", "/api/v1/haves/-1/"])
+def test_ids_that_are_not_digits_are_404(api, path):
+    response = api.get(path)
+
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_crafted_pages_of_my_lists_are_404_not_500(owner, client):
+    from django.urls import reverse
+
+    client.force_login(owner)
+    HaveItemFactory(owner=owner)
+
+    assert client.get(reverse("lists:lists"), {"page": "9223372036854775808"}).status_code == 404
+    assert client.get(reverse("lists:public_lists", args=[owner.username]), {"page": "abc"}).status_code == 404
+    assert client.get(reverse("lists:lists"), {"page": "7"}).status_code == 200  # past the end: the last page

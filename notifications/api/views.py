@@ -20,7 +20,7 @@ class NotificationViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, view
     """My notifications, newest first (`?unread=true` for unread only)."""
 
     serializer_class = NotificationSerializer
-    lookup_value_regex = "[0-9]+"
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation

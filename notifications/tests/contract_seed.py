@@ -4,6 +4,11 @@ from notifications.services import notification_send
 
 
 def seed(*, user, other):
+    ids = []
     for recipient in (user, other):
         for index in range(3):
-            notification_send(recipient=recipient, kind="proposal_received", title=f"Proposal {index}", url="/")
+            notification = notification_send(
+                recipient=recipient, kind="proposal_received", title=f"Proposal {index}", url="/"
+            )
+            ids.append(notification.pk)
+    return {"notifications": ids}

@@ -2,6 +2,7 @@
 
 from rest_framework import serializers
 
+from core.api import StrictJSONTypes
 from trades.models import Message, ProposalItem, Trade, TradeItem, TradeProposal, TradeReview
 
 
@@ -44,12 +45,12 @@ class ProposalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PickSerializer(serializers.Serializer):
+class PickSerializer(StrictJSONTypes, serializers.Serializer):
     have_item = serializers.IntegerField(min_value=1, help_text="Id of a HaveItem")
     quantity = serializers.IntegerField(min_value=1, max_value=9999)
 
 
-class ProposalTermsSerializer(serializers.Serializer):
+class ProposalTermsSerializer(StrictJSONTypes, serializers.Serializer):
     """Terms from the sender's point of view: `offer` = my have items, `request` = theirs."""
 
     offer = PickSerializer(many=True, required=False, default=list)
@@ -80,7 +81,7 @@ class ProposalCreateSerializer(ProposalTermsSerializer):
     recipient = serializers.CharField(help_text="Username of the trader you propose to")
 
 
-class DeclineSerializer(serializers.Serializer):
+class DeclineSerializer(StrictJSONTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
@@ -149,7 +150,7 @@ class TradeSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ReviewCreateSerializer(serializers.Serializer):
+class ReviewCreateSerializer(StrictJSONTypes, serializers.Serializer):
     overall = serializers.IntegerField(min_value=1, max_value=5)
     communication = serializers.IntegerField(min_value=1, max_value=5)
     packaging = serializers.IntegerField(min_value=1, max_value=5)
@@ -158,12 +159,14 @@ class ReviewCreateSerializer(serializers.Serializer):
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class TradeCancelSerializer(serializers.Serializer):
+class TradeCancelSerializer(StrictJSONTypes, serializers.Serializer):
     reason = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 
 
-class MessageSerializer(serializers.ModelSerializer):
-    sender = serializers.CharField(source="sender.username", read_only=True, default=None)
+class MessageSerializer(StrictJSONTypes, serializers.ModelSerializer):
+    sender = serializers.CharField(
+        source="sender.username", read_only=True, allow_null=True, default=None, help_text="null for system messages"
+    )
 
     class Meta:
         model = Message

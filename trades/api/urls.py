@@ -3,7 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from .views import MatchesView, ProposalViewSet, ThreadMessagesView, TradeViewSet
 
-router = SimpleRouter()
+router = SimpleRouter(use_regex_path=False)  # path converters: ids are <int:pk>
 router.register("proposals", ProposalViewSet, basename="proposal")
 router.register("trades", TradeViewSet, basename="trade")
 

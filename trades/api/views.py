@@ -1,14 +1,16 @@
 """API for proposals, trades and thread messages. Other people's objects are 404 (access_* selectors)."""
 
 from django.contrib.auth import get_user_model
-from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import generics, mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import validated_query
+from core.schema import error_responses
 from trades import selectors, services
+from trades.enums import TradeStatus
 from trades.models import Message, Trade, TradeProposal
 from trades.selectors.matches import matches_for
 
@@ -26,22 +28,33 @@ from .serializers import (
 )
 
 
-@extend_schema(
-    parameters=[
-        OpenApiParameter("box", str, enum=["all", "incoming", "outgoing", "action"]),
-        OpenApiParameter("status", str, enum=["all", "open", "closed"]),
-    ]
-)
+class ProposalListParams(serializers.Serializer):
+    box = serializers.ChoiceField(choices=["all", "incoming", "outgoing", "action"], required=False, default="all")
+    status = serializers.ChoiceField(choices=["all", "open", "closed"], required=False, default="all")
+
+
+class TradeListParams(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["all", *TradeStatus.values], required=False, default="all")
+
+
+class MatchesParams(serializers.Serializer):
+    limit = serializers.IntegerField(min_value=1, max_value=50, required=False, default=20)
+
+
+# Answers the services give besides the implied ones (core.schema): refused actions and state conflicts.
+ACTION_ERRORS = error_responses(403, 409)
+
+
+@extend_schema_view(list=extend_schema(parameters=[ProposalListParams]))
 class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = ProposalSerializer
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):  # schema generation
             return TradeProposal.objects.none()
-        params = self.request.query_params
-        return selectors.proposal_list(
-            user=self.request.user, box=params.get("box", "all"), status=params.get("status", "all")
-        )
+        params = validated_query(ProposalListParams, self.request)
+        return selectors.proposal_list(user=self.request.user, box=params["box"], status=params["status"])
 
     def get_object(self):
         return selectors.access_proposal(user=self.request.user, pk=self.kwargs["pk"])
@@ -60,18 +73,20 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request):
         payload = ProposalCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        recipient = get_object_or_404(get_user_model(), username=payload.validated_data["recipient"])
+        recipient = get_user_model().objects.filter(username=payload.validated_data["recipient"]).first()
+        if recipient is None:
+            raise serializers.ValidationError({"recipient": ["No trader with that username."]})
         proposal = services.proposal_create(proposer=request.user, recipient=recipient, **payload.terms())
         return Response(self._detail(proposal.pk).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: TradeSerializer})
+    @extend_schema(request=None, responses={200: TradeSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         self.get_object()
         trade = services.proposal_accept(proposal_id=int(pk), actor=request.user)
         return Response(TradeSerializer(selectors.access_trade(user=request.user, pk=trade.pk)).data)
 
-    @extend_schema(request=DeclineSerializer, responses={200: ProposalSerializer})
+    @extend_schema(request=DeclineSerializer, responses={200: ProposalSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def decline(self, request, pk=None):
         self.get_object()
@@ -80,14 +95,14 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         services.proposal_decline(proposal_id=int(pk), actor=request.user, reason=payload.validated_data["reason"])
         return self._detail(pk)
 
-    @extend_schema(request=None, responses={200: ProposalSerializer})
+    @extend_schema(request=None, responses={200: ProposalSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         self.get_object()
         services.proposal_cancel(proposal_id=int(pk), actor=request.user)
         return self._detail(pk)
 
-    @extend_schema(request=ProposalTermsSerializer, responses={201: ProposalSerializer})
+    @extend_schema(request=ProposalTermsSerializer, responses={201: ProposalSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def counter(self, request, pk=None):
         self.get_object()
@@ -97,14 +112,17 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response(self._detail(counter.pk).data, status=status.HTTP_201_CREATED)
 
 
-@extend_schema(parameters=[OpenApiParameter("status", str, enum=["all", "active", "completed", "cancelled"])])
+@extend_schema_view(list=extend_schema(parameters=[TradeListParams]))
 class TradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     serializer_class = TradeSerializer
+    lookup_value_converter = "int"
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Trade.objects.none()
-        return selectors.trade_list(user=self.request.user, status=self.request.query_params.get("status", "all"))
+        return selectors.trade_list(
+            user=self.request.user, status=validated_query(TradeListParams, self.request)["status"]
+        )
 
     def get_object(self):
         return selectors.access_trade(user=self.request.user, pk=self.kwargs["pk"])
@@ -112,14 +130,14 @@ class TradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def _detail(self, pk) -> Response:
         return Response(TradeSerializer(selectors.access_trade(user=self.request.user, pk=pk)).data)
 
-    @extend_schema(request=None, responses={200: TradeSerializer})
+    @extend_schema(request=None, responses={200: TradeSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def confirm(self, request, pk=None):
         self.get_object()
         services.trade_confirm(trade_id=int(pk), actor=request.user)
         return self._detail(pk)
 
-    @extend_schema(request=TradeCancelSerializer, responses={200: TradeSerializer})
+    @extend_schema(request=TradeCancelSerializer, responses={200: TradeSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def cancel(self, request, pk=None):
         self.get_object()
@@ -128,7 +146,7 @@ class TradeViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         services.trade_request_cancel(trade_id=int(pk), actor=request.user, reason=payload.validated_data["reason"])
         return self._detail(pk)
 
-    @extend_schema(request=ReviewCreateSerializer, responses={201: TradeReviewSerializer})
+    @extend_schema(request=ReviewCreateSerializer, responses={201: TradeReviewSerializer, **ACTION_ERRORS})
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         self.get_object()
@@ -151,6 +169,7 @@ class ThreadMessagesView(generics.ListCreateAPIView):
             return Message.objects.none()
         return self.get_thread().messages.select_related("sender")
 
+    @extend_schema(responses={201: MessageSerializer, **error_responses(403)})
     def create(self, request, *args, **kwargs):
         thread = self.get_thread()
         payload = MessageSerializer(data=request.data)
@@ -161,18 +180,14 @@ class ThreadMessagesView(generics.ListCreateAPIView):
 
 class MatchesView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("limit", int, description="At most 50 (default 20).")],
+        parameters=[MatchesParams],
         responses=inline_serializer(
             "MatchList", {"has_location": serializers.BooleanField(), "results": MatchSerializer(many=True)}
         ),
         summary="Traders near me: mutual matches, best first",
     )
     def get(self, request):
-        try:
-            limit = max(1, min(50, int(request.query_params.get("limit", 20))))
-        except ValueError:
-            limit = 20
-        matches = matches_for(user=request.user, limit=limit)
+        matches = matches_for(user=request.user, limit=validated_query(MatchesParams, request)["limit"])
         return Response(
             {"has_location": request.user.has_location, "results": MatchSerializer(matches, many=True).data}
         )

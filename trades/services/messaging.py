@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from core.errors import DomainError
+from core.errors import DomainError, NotAllowed
 from core.realtime import broadcast_on_commit
 from notifications.enums import NotificationKind
 from notifications.services import badges_push_on_commit, notification_send, notifications_mark_read_for
@@ -90,7 +90,7 @@ def message_send(*, thread: Thread, sender, body: str) -> Message:
         raise DomainError(f"Messages are at most {MAX_MESSAGE_LENGTH} characters.", field="body")
     memberships = list(ThreadParticipant.objects.filter(thread=thread).select_related("user"))
     if sender.pk not in {m.user_id for m in memberships}:
-        raise DomainError("You are not part of this conversation.", code="not_allowed")
+        raise NotAllowed("You are not part of this conversation.")
     message = _record(thread=thread, sender=sender, body=body, is_system=False)
     url = reverse("trades:thread_detail", args=[thread.pk])
     for membership in memberships:

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from core.errors import DomainError, InvalidTransition, NotAllowed
+from core.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
 from core.money import DEFAULT_CURRENCY, quantize_money
 from lists.enums import ListKind
 from lists.models import HaveItem
@@ -60,7 +60,7 @@ def _transition(
     try:
         proposal = locks.proposal_for_update(proposal_id=proposal_id)
     except TradeProposal.DoesNotExist:
-        raise DomainError("No such proposal.", code="not_found") from None
+        raise NotFound("No such proposal.") from None
     if role == PROPOSER and (actor is None or actor.pk != proposal.proposer_id):
         raise NotAllowed("Only the trader who sent this proposal can do that.")
     if role == RECIPIENT and (actor is None or actor.pk != proposal.recipient_id):
@@ -290,7 +290,7 @@ def _items_still_available(proposal: TradeProposal) -> None:
         key = (owners[item.side], item.card_id, item.condition, item.finish, item.language)
         if stock.get(key, 0) < item.quantity:
             who = proposal.proposer if item.side == ProposalSide.PROPOSER else proposal.recipient
-            raise DomainError(
+            raise Conflict(
                 f"{item.quantity} × {item.card.name} is no longer on {who.username}'s have list. "
                 "Counter or decline instead.",
                 code="unavailable",

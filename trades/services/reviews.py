@@ -3,7 +3,7 @@
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from core.errors import DomainError, InvalidTransition
+from core.errors import Conflict, DomainError, InvalidTransition, NotFound
 from notifications.enums import NotificationKind
 from notifications.services import notification_send
 from trades import locks
@@ -42,14 +42,14 @@ def review_create(
     try:
         trade = locks.trade_for_update(trade_id=trade_id)
     except Trade.DoesNotExist:
-        raise DomainError("No such trade.", code="not_found") from None
+        raise NotFound("No such trade.") from None
     side = _party(trade, reviewer)
     if trade.status != TradeStatus.COMPLETED:
         raise InvalidTransition("You can review a trade once it is completed.")
     if not review_window_open(trade=trade):
-        raise DomainError(f"Reviews are open for {review_window_days()} days after completion.", code="closed")
+        raise Conflict(f"Reviews are open for {review_window_days()} days after completion.", code="closed")
     if TradeReview.objects.filter(trade=trade, reviewer=reviewer).exists():
-        raise DomainError("You already reviewed this trade.", code="duplicate")
+        raise Conflict("You already reviewed this trade.", code="duplicate")
     reviewee_id = trade.party_b_id if side == "a" else trade.party_a_id
     try:
         with transaction.atomic():
@@ -61,7 +61,7 @@ def review_create(
                 **ratings,
             )
     except IntegrityError:
-        raise DomainError("You already reviewed this trade.", code="duplicate") from None
+        raise Conflict("You already reviewed this trade.", code="duplicate") from None
     reputation_sync(user_ids=[reviewee_id, reviewer.pk])
     notification_send(
         recipient=review.reviewee,

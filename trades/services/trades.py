@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from core.errors import DomainError, InvalidTransition, NotAllowed
+from core.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from core.money import quantize_money
 from notifications.enums import NotificationKind
 from notifications.services import notification_send
@@ -99,7 +99,7 @@ def _lock_trade(trade_id: int) -> Trade:
     try:
         proposal_id = Trade.objects.values_list("proposal_id", flat=True).get(pk=trade_id)
     except Trade.DoesNotExist:
-        raise DomainError("No such trade.", code="not_found") from None
+        raise NotFound("No such trade.") from None
     locks.proposal_for_update(proposal_id=proposal_id)
     return locks.trade_for_update(trade_id=trade_id)
 

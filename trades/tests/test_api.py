@@ -73,7 +73,7 @@ def test_full_negotiation_through_the_api(client, pair):
         f"/api/v1/trades/{trade['id']}/review/",
         {"overall": 4, "communication": 5, "packaging": 5, "accuracy": 4, "speed": 5},
     )
-    assert duplicate.status_code == 400 and duplicate.json()["code"] == "duplicate"
+    assert duplicate.status_code == 409 and duplicate.json()["code"] == "duplicate"
 
     messages = client.get(f"/api/v1/threads/{trade['thread']}/messages/").json()["results"]
     assert any(m["body"] == "API deal" and m["sender"] == proposer.username for m in messages)
@@ -94,7 +94,7 @@ def test_create_validation_errors_write_nothing(client, pair):
     assert wrong_side.json() == {
         "detail": "One of the cards is not on your have list.",
         "code": "invalid",
-        "field": "offer",
+        "errors": {"offer": ["One of the cards is not on your have list."]},
     }
     to_self = _post(client, "/api/v1/proposals/", {"recipient": proposer.username, "cash_from_proposer": "1"})
     assert to_self.status_code == 400 and "yourself" in to_self.json()["detail"]
@@ -137,3 +137,74 @@ def test_thread_messages_validation(client, pair):
     assert missing.status_code == 400
     rows = client.get(f"/api/v1/threads/{created['thread']}/messages/").json()["results"]
     assert [(row["is_system"], row["sender"]) for row in rows] == [(True, None)]
+
+
+@pytest.mark.parametrize(
+    "url,param",
+    [
+        ("/api/v1/proposals/?status=AAA", "status"),
+        ("/api/v1/proposals/?box=everything", "box"),
+        ("/api/v1/proposals/?box=", "box"),
+        ("/api/v1/trades/?status=AAA", "status"),
+        ("/api/v1/matches/?limit=0", "limit"),
+        ("/api/v1/matches/?limit=51", "limit"),
+        ("/api/v1/matches/?limit=abc", "limit"),
+    ],
+)
+def test_invalid_filter_values_are_400(client, pair, url, param):
+    client.force_login(pair[0])
+
+    response = client.get(url)
+
+    assert response.status_code == 400
+    assert (response.json()["code"], list(response.json()["errors"])) == ("invalid", [param])
+
+
+def test_an_unknown_recipient_is_a_validation_error(client, pair):
+    client.force_login(pair[0])
+
+    response = _post(client, "/api/v1/proposals/", {"recipient": "nobody-here", "cash_from_proposer": "1.00"})
+
+    assert response.status_code == 400
+    assert response.json()["errors"] == {"recipient": ["No trader with that username."]}
+    assert TradeProposal.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "body,field",
+    [
+        ({"cash_from_proposer": 1.5}, "cash_from_proposer"),
+        ({"message": 12}, "message"),
+        ({"offer": [{"have_item": "1", "quantity": 1}]}, "offer.0.have_item"),
+    ],
+)
+def test_proposal_bodies_must_have_the_documented_json_types(client, pair, body, field):
+    proposer, recipient, _mine, _theirs = pair
+    client.force_login(proposer)
+
+    response = _post(client, "/api/v1/proposals/", {"recipient": recipient.username, **body})
+
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == [field]
+    assert TradeProposal.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/proposals/abc/", "/api/v1/trades/1.5/confirm/", "/api/v1/threads/x/messages/"]
+)
+def test_ids_that_are_not_digits_are_404(client, pair, path):
+    client.force_login(pair[0])
+
+    response = client.post(path, {}, content_type="application/json")
+
+    assert (response.status_code, response.json()["code"]) == (404, "not_found")
+
+
+def test_crafted_pages_of_trade_lists_are_404_not_500(client, pair):
+    from django.urls import reverse
+
+    client.force_login(pair[0])
+
+    assert client.get(reverse("trades:index"), {"page": "9223372036854775808"}).status_code == 404
+    assert client.get(reverse("trades:thread_list"), {"page": "0"}).status_code == 404
+    assert client.get(reverse("trades:index"), {"tab": "trades", "page": "3"}).status_code == 200
