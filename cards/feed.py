@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from .demo import STAPLES
 from .enums import PriceSource
 from .models import CardPrice
 from .services import PriceObservation, price_snapshots_record
@@ -23,7 +24,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_CARDS_PER_TICK = 60
 HOT_CARDS = 40  # the most valuable cards move on every tick, so popular pages visibly change
 # ... and so do the staples a newcomer searches for first (cards.demo ships them).
-HOT_NAMES = ("Lightning Bolt", "Counterspell", "Sol Ring", "Llanowar Elves", "Swords to Plowshares")
+HOT_NAMES = tuple(STAPLES)
 
 
 def _say(stdout, message: str) -> None:
