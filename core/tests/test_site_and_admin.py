@@ -129,3 +129,18 @@ def test_500_page_stands_alone(rf):
     html = response.content.decode()
     assert response.status_code == 500
     assert "Something went wrong" in html and 'href="/"' in html and "favicon.svg" in html
+
+
+@pytest.mark.django_db
+def test_unfiltered_snapshot_list_uses_the_planner_estimate(staff_client):
+    card = CardFactory()
+    for day in range(4):
+        PriceSnapshotFactory(card=card, captured_at=f"2026-02-0{day + 1}T00:00:00Z")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cards_pricesnapshot")
+
+    with CaptureQueriesContext(connection) as queries:
+        response = staff_client.get("/admin/cards/pricesnapshot/")
+
+    assert response.context["cl"].result_count == 4  # pg_class.reltuples after ANALYZE
+    assert not [q["sql"] for q in queries if "COUNT(" in q["sql"].upper() and "cards_pricesnapshot" in q["sql"]]
