@@ -11,6 +11,7 @@ from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from .enums import TokenScope
 from .models import ApiToken
 
 KEYWORDS = (b"bearer", b"token")
@@ -18,6 +19,20 @@ KEYWORDS = (b"bearer", b"token")
 
 def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def _check_scope(request, token: ApiToken) -> None:
+    """A scoped token reaches only views that list its scope in `token_scopes` (default: full only).
+
+    Checked here, at authentication, so that no view can forget it: a view opts in by naming
+    the scopes it serves; which objects the token's user may touch is still the view's access check.
+    """
+    if token.scope == TokenScope.FULL:
+        return
+    view = (getattr(request, "parser_context", None) or {}).get("view")
+    allowed = getattr(view, "token_scopes", frozenset({TokenScope.FULL}))
+    if token.scope not in allowed:
+        raise exceptions.PermissionDenied(f"This token's scope ({token.scope}) does not allow this request.")
 
 
 class ApiTokenAuthentication(BaseAuthentication):
@@ -39,6 +54,7 @@ class ApiTokenAuthentication(BaseAuthentication):
             raise exceptions.AuthenticationFailed("Token has expired.")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive.")
+        _check_scope(request, token)
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         return (token.user, token)

@@ -6,6 +6,14 @@ class AccountType(models.TextChoices):
     BUSINESS = "business", "Business"
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do. `full` acts as the user; `store:inventory` only reaches the
+    user's own store's inventory and syncs (for a point-of-sale system)."""
+
+    FULL = "full", "Full access (acts as you)"
+    STORE_INVENTORY = "store:inventory", "Store inventory and syncs only"
+
+
 class ReputationTier(models.TextChoices):
     NEW = "new", "New"
     BRONZE = "bronze", "Bronze"

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from .enums import TokenScope
 from .models import MAX_TRADE_RADIUS_KM
 from .services import MAX_API_TOKEN_DAYS
 
@@ -52,3 +53,13 @@ class ApiTokenForm(forms.Form):
         max_value=MAX_API_TOKEN_DAYS,
         help_text=f"1-{MAX_API_TOKEN_DAYS} days; leave empty for a token that does not expire.",
     )
+    scope = forms.ChoiceField(
+        label="Access",
+        choices=TokenScope.choices,
+        initial=TokenScope.FULL,
+        required=False,
+        help_text="A point-of-sale system needs only “store inventory and syncs”.",
+    )
+
+    def clean_scope(self):
+        return self.cleaned_data.get("scope") or TokenScope.FULL

@@ -7,7 +7,7 @@ from django.db.models import Q
 
 from core.models import TimeStampedModel
 
-from .enums import AccountType, ReputationTier
+from .enums import AccountType, ReputationTier, TokenScope
 
 MAX_TRADE_RADIUS_KM = 500
 
@@ -118,6 +118,7 @@ class ApiToken(TimeStampedModel):
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=16, unique=True)
     key_hash = models.CharField(max_length=64, unique=True)
+    scope = models.CharField(max_length=20, choices=TokenScope.choices, default=TokenScope.FULL)
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -126,7 +127,8 @@ class ApiToken(TimeStampedModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "name"], condition=Q(revoked_at__isnull=True), name="api_token_active_name_unique"
-            )
+            ),
+            models.CheckConstraint(condition=Q(scope__in=TokenScope.values), name="api_token_scope_valid"),
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from core.errors import DomainError
 
 from .authentication import hash_token
+from .enums import TokenScope
 from .models import MAX_TRADE_RADIUS_KM, ApiToken, User, UserReputation
 from .reputation import reputation_score, tier_for_score
 from .selectors import access_api_token
@@ -171,7 +172,9 @@ def user_update_settings(
 
 
 @transaction.atomic
-def api_token_create(*, user: User, name: str, expires_in_days: int | None) -> tuple[ApiToken, str]:
+def api_token_create(
+    *, user: User, name: str, expires_in_days: int | None, scope: str = TokenScope.FULL
+) -> tuple[ApiToken, str]:
     """A named token `bz_<prefix>_<secret>`; returns the raw value, which is never stored.
 
     The secret is 256 random bits, so SHA-256 of the whole token is enough to store it.
@@ -181,6 +184,10 @@ def api_token_create(*, user: User, name: str, expires_in_days: int | None) -> t
         raise DomainError("Give the token a name, e.g. the script that will use it.", field="name")
     if len(name) > ApiToken._meta.get_field("name").max_length:
         raise DomainError("That name is too long (100 characters at most).", field="name")
+    if scope not in TokenScope.values:
+        raise DomainError("Choose the token's access.", field="scope")
+    if scope == TokenScope.STORE_INVENTORY and not hasattr(user, "store_profile"):
+        raise DomainError("Store inventory tokens are for store owners; register your store first.", field="scope")
     if expires_in_days is not None and not 1 <= expires_in_days <= MAX_API_TOKEN_DAYS:
         raise DomainError(f"Expiry must be between 1 and {MAX_API_TOKEN_DAYS} days.", field="expires_in_days")
     # Lock the user row so two concurrent creates cannot both pass the limit check.
@@ -194,7 +201,7 @@ def api_token_create(*, user: User, name: str, expires_in_days: int | None) -> t
     raw = f"{settings.API_TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     expires_at = timezone.now() + timedelta(days=expires_in_days) if expires_in_days else None
     token = ApiToken.objects.create(
-        user=user, name=name, prefix=prefix, key_hash=hash_token(raw), expires_at=expires_at
+        user=user, name=name, prefix=prefix, key_hash=hash_token(raw), expires_at=expires_at, scope=scope
     )
     return token, raw
 

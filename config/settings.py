@@ -56,6 +56,8 @@ INSTALLED_APPS = [
     "lists",
     "trades",
     "notifications",
+    "stores",
+    "django_filters",
 ]
 
 MIDDLEWARE = [
@@ -175,6 +177,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cards.tasks.import_mtgjson_prices",
         "schedule": crontab(minute=0, hour=11),
     },
+    # Stores: claim stores whose scheduled URL sync is due (docs/decisions/0013); reprice
+    # auto-adjusted stores in batches after price imports (never per tick).
+    "stores.sync_due_stores": {
+        "task": "stores.tasks.sync_due_stores",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/5"),
+    },
+    "stores.reprice_auto_adjusted_stores": {
+        "task": "stores.tasks.reprice_auto_adjusted_stores",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/15"),
+    },
 }
 
 # --- Auth ------------------------------------------------------------------------------
@@ -274,7 +286,7 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Bazaar API",
     "DESCRIPTION": (
         "Magic: The Gathering cards and prices, have and want lists, matching, trade proposals, "
-        "trades, reviews and notifications."
+        "trades, reviews, notifications, and local game stores with their inventory."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -282,6 +294,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        # Stores: their statuses, sources and providers share field names with other apps' enums.
+        "StoreStatusEnum": "stores.enums.StoreStatus",
+        "SyncRunStatusEnum": "stores.enums.SyncRunStatus",
+        "SyncSourceEnum": "stores.enums.SyncSource",
+        "SyncProviderEnum": "stores.enums.SyncProvider",
+        "PriceSourceEnum": "cards.enums.PriceSource",
+    },
 }
 API_TOKEN_PREFIX = "bz"
 
@@ -328,6 +348,7 @@ DASHBOARD_PANELS = [
     "cards.selectors.dashboard_panel",
     "trades.selectors.dashboard_panel",
     "notifications.selectors.dashboard_panel",
+    "stores.selectors.dashboard_panel",
 ]
 # Counts in the signed-in nav (the bell and icons): each app adds its own,
 # f(*, user) -> {"<badge name>": int}; notifications merges them (it imports no app above it).
@@ -362,6 +383,11 @@ NOTIFICATION_EMAIL_QUIET_SECONDS = env.int("NOTIFICATION_EMAIL_QUIET_SECONDS", d
 THREAD_PRESENCE_TTL_SECONDS = env.int("THREAD_PRESENCE_TTL_SECONDS", default=30)
 MTGJSON_PRICES_URL = env("MTGJSON_PRICES_URL", default="")
 MTGJSON_IDENTIFIERS_URL = env("MTGJSON_IDENTIFIERS_URL", default="")
+
+# --- Stores ----------------------------------------------------------------------------------
+# Inventory sync files (uploads and URL fetches): size and time caps.
+STORE_SYNC_MAX_BYTES = env.int("STORE_SYNC_MAX_BYTES", default=100 * 1024 * 1024)
+STORE_SYNC_FETCH_TIMEOUT_SECONDS = env.int("STORE_SYNC_FETCH_TIMEOUT_SECONDS", default=120)
 
 # --- Production ----------------------------------------------------------------------------
 if IS_PRODUCTION:

@@ -14,6 +14,7 @@ api_v1 = [
     path("", include("lists.api.urls")),
     path("", include("trades.api.urls")),
     path("", include("notifications.api.urls")),
+    path("", include("stores.api.urls")),
 ]
 
 urlpatterns = [
@@ -29,6 +30,7 @@ urlpatterns = [
     path("trades/", include("lists.urls")),
     path("trades/", include("trades.urls")),
     path("notifications/", include("notifications.urls")),
+    path("", include("stores.urls")),
 ]
 
 handler404 = "core.views.error_404"

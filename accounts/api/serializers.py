@@ -1,5 +1,6 @@
 from rest_framework import serializers
 
+from accounts.enums import TokenScope
 from accounts.models import ApiToken, User
 from accounts.services import MAX_API_TOKEN_DAYS
 from core.api import StrictJSONTypes
@@ -11,6 +12,7 @@ class MeSerializer(serializers.ModelSerializer):
     completed_trades = serializers.IntegerField(source="reputation.completed_trades")
     review_count = serializers.IntegerField(source="reputation.review_count")
     review_average = serializers.DecimalField(source="reputation.review_average", max_digits=3, decimal_places=2)
+    store = serializers.SerializerMethodField(help_text="Your store's id (your user id), or null")
 
     class Meta:
         model = User
@@ -33,14 +35,19 @@ class MeSerializer(serializers.ModelSerializer):
             "review_count",
             "review_average",
             "date_joined",
+            "store",
         ]
         read_only_fields = fields
+
+    def get_store(self, user) -> int | None:
+        # The store is another app's row keyed by the user id; asked through the reverse accessor.
+        return user.pk if hasattr(user, "store_profile") else None
 
 
 class ApiTokenSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at"]
+        fields = ["id", "name", "prefix", "scope", "created_at", "last_used_at", "expires_at"]
         read_only_fields = fields
 
 
@@ -49,6 +56,7 @@ class ApiTokenCreateSerializer(StrictJSONTypes, serializers.Serializer):
     expires_in_days = serializers.IntegerField(
         required=False, allow_null=True, min_value=1, max_value=MAX_API_TOKEN_DAYS, default=None
     )
+    scope = serializers.ChoiceField(choices=TokenScope.choices, default=TokenScope.FULL)
 
 
 class ApiTokenCreatedSerializer(ApiTokenSerializer):

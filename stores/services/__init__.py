@@ -1,0 +1,1 @@
+"""Every write of the stores app (STYLE: services write, selectors read)."""

@@ -1,0 +1,35 @@
+"""Celery tasks: ids in, one service call each. Idempotent (brokers may deliver twice)."""
+
+from celery import shared_task
+
+
+@shared_task(time_limit=30 * 60, soft_time_limit=28 * 60)
+def run_inventory_sync(run_id: int) -> str:
+    """A redelivered task finds the run already claimed and does nothing."""
+    from .services.syncs import sync_run_execute
+
+    run = sync_run_execute(run_id=run_id)
+    return run.status if run else "already claimed"
+
+
+@shared_task(time_limit=5 * 60)
+def sync_due_stores() -> int:
+    """Every 5 minutes (CELERY_BEAT_SCHEDULE): fail runs that died, then queue the URL syncs that are due."""
+    from .services.syncs import sync_due_claim, sync_runs_fail_stale
+
+    sync_runs_fail_stale()
+    return len(sync_due_claim())
+
+
+@shared_task(time_limit=15 * 60)
+def reprice_auto_adjusted_stores() -> int:
+    from .services.pricing import stores_reprice_due
+
+    return len(stores_reprice_due())
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)
+def send_store_status_email(event_id: int) -> bool:
+    from .services.verification import store_status_email_send
+
+    return store_status_email_send(event_id=event_id)
