@@ -5,7 +5,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("lists", "0001_initial"),
+        ("lists", "0002_haveitem_reserved"),
     ]
 
     operations = [
