@@ -126,6 +126,7 @@ def test_card_picker_by_keyboard_and_negotiation_pages_follow_live(new_page):
     # The agreed trade: bob sees alice's confirmation arrive in the progress list.
     page_a.get_by_role("link", name=f"proposal #{counter.pk}").click()
     page_a.get_by_role("button", name="Accept").click()
+    page_a.get_by_role("dialog", name="Please confirm").get_by_role("button", name="Accept").click()
     expect(page_a.locator("h1")).to_contain_text("with bob")
     trade_url = page_a.url
     page_b.goto(trade_url)
