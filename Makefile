@@ -23,6 +23,11 @@ install: $(VENV)/.installed
 install-dev: $(VENV)/.installed-dev
 
 ## make demo: everything on one machine (embedded default unless DATABASE_URL/REDIS_URL are set)
+# Links in emails follow HOST/PORT (settings derive SITE_URL from them unless it is set); DEBUG is
+# off unless set, so a wrong address shows Bazaar's own 404 page, not Django's URL list.
+demo: export HOST := $(HOST)
+demo: export PORT := $(PORT)
+demo: export DEBUG ?= false
 demo: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo

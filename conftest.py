@@ -40,9 +40,8 @@ def pytest_configure(config):
 def _clear_cache():
     """Rate limits and cached pages must not leak between tests. Only the suite's own keys
     (CACHE_KEY_PREFIX) are deleted: Redis may be shared with a running demo (never FLUSHDB)."""
-    from core.cache import clear_own_keys
-
     from cards.name_index import forget_name_index
+    from core.cache import clear_own_keys
 
     clear_own_keys()
     forget_name_index()  # this process's search index of card names belongs to the last test's catalog

@@ -11,11 +11,19 @@ from allauth.account.signals import (
     password_set,
 )
 from django.contrib.auth.signals import user_logged_out
+from django.db.models.signals import post_migrate
 from django.dispatch import receiver
 
 from core.websocket import close_session_sockets, close_user_sockets
 
-from .services import reputation_recompute
+from .services import reputation_recompute, site_sync
+
+
+@receiver(post_migrate, dispatch_uid="accounts.site_sync_after_migrate")
+def sync_site_after_migrate(sender, app_config, **kwargs):
+    """django.contrib.sites is a third-party app too: its row follows SITE_URL after each migrate."""
+    if app_config.label == "accounts":
+        site_sync()
 
 
 @receiver(email_confirmed, dispatch_uid="accounts.reputation_on_email_confirmed")

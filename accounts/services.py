@@ -445,3 +445,23 @@ def _reputations_write(reputations: list[UserReputation], fields: list[str]) -> 
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def site_sync(*, site_url: str | None = None) -> bool:
+    """Point the Sites row (allauth's emails and pages name it) at SITE_URL; True if it changed.
+
+    Called after every `migrate` and when the demo starts, so the domain follows the setting
+    instead of whatever it was when the first migration ran.
+    """
+    from urllib.parse import urlparse
+
+    from django.contrib.sites.models import SITE_CACHE, Site
+
+    domain = urlparse(site_url or settings.SITE_URL).netloc or "localhost:8000"
+    site, created = Site.objects.get_or_create(pk=settings.SITE_ID, defaults={"domain": domain, "name": "Bazaar"})
+    if created or (site.domain, site.name) == (domain, "Bazaar"):
+        return created
+    site.domain, site.name = domain, "Bazaar"
+    site.save(update_fields=["domain", "name"])
+    SITE_CACHE.clear()
+    return True

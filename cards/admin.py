@@ -1,7 +1,9 @@
 """Card catalog and prices in the admin: read-only. Prices change only through imports and the feed."""
 
 from django.contrib import admin
-from django.db import models
+from django.core.paginator import Paginator
+from django.db import connection, models
+from django.utils.functional import cached_property
 
 from .models import Card, CardPrice, PriceSnapshot
 
@@ -50,6 +52,31 @@ class CardPriceAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
+class EstimatedCountPaginator(Paginator):
+    """Pages over a table too big to COUNT(*) on every page view (price history: millions of rows).
+
+    Unfiltered: PostgreSQL's planner estimate of the table's rows (pg_class.reltuples, kept by
+    autovacuum). Filtered: the rows up to a cap, counted over a LIMIT subquery that stops
+    early — so the admin never scans the whole table to print "N results".
+    """
+
+    CAP = 10_000
+
+    @cached_property
+    def count(self) -> int:
+        query = self.object_list.query
+        if not query.where and connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT reltuples::bigint FROM pg_class WHERE oid = %s::regclass",
+                    [self.object_list.model._meta.db_table],
+                )
+                row = cursor.fetchone()
+            if row and row[0] > 0:
+                return int(row[0])
+        return self.object_list[: self.CAP + 1].count()
+
+
 @admin.register(PriceSnapshot)
 class PriceSnapshotAdmin(ReadOnlyAdmin):
     list_display = ("card", "finish", "source", "price", "currency", "captured_at")
@@ -57,5 +84,7 @@ class PriceSnapshotAdmin(ReadOnlyAdmin):
     list_select_related = ("card",)
     search_fields = ("=card__id",)
     raw_id_fields = ("card",)
-    date_hierarchy = "captured_at"
+    # Newest first along snapshot_captured_idx; no date_hierarchy (its year list scans every row).
+    ordering = ("-captured_at", "-id")
+    paginator = EstimatedCountPaginator
     show_full_result_count = False

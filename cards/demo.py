@@ -1,156 +1,91 @@
-"""Demo catalog: 2,000 GENERATED cards (not real Magic cards) in 8 made-up sets, 180 days of prices.
+"""Demo catalog: 1,923 REAL printings from seven sets (shipped in demo_data/), 180 days of generated prices.
 
-Everything here is generated and says so (set names end in "(generated)"). Names, sets and
-price paths come from a fixed random seed, so running it twice gives the same catalog and
-the second run writes nothing. History rows go in with one multi-row insert per batch (the
-fast path on SQLite); today's price goes through cards.services like any import, which
-builds the current prices and their 24 h / 7 d changes.
+The cards are Scryfall's own records (names, sets, collector numbers, rarities, finishes,
+image addresses; demo_data/SOURCE.md says where they come from). Their prices are not real:
+each finish gets a seeded random walk ending near a plausible price (staples such as
+Lightning Bolt near what they trade for), labelled source "demo". Running it twice writes
+nothing. History rows go in with one multi-row insert per batch (the fast path on SQLite);
+today's price goes through cards.services like any import, which builds the current prices
+and their 24 h / 7 d changes.
+
+With SCRYFALL_BULK_URL set, the demo imports that bulk file instead (real cards, today's
+real prices, no generated history), with a progress bar on a terminal.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import math
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from .enums import Finish, PriceSource, Rarity
+from .importers import ImportReport, scryfall_import
+from .importers.download import local_copy, scryfall_download_uri
+from .importers.progress import TerminalProgress
+from .importers.scryfall import parse_card, start_of_day
 from .models import Card, CardPrice, PriceSnapshot
 from .name_index import name_index_changed
-from .services import PriceObservation, price_snapshots_record
+from .services import PriceObservation, cards_upsert, price_snapshots_record
 
-NAMESPACE = uuid.UUID("6b1d7f0e-3c51-4c55-9f3a-8a0d2c1b7e42")
-CARD_COUNT = 2000
+DATA_FILE = Path(__file__).parent / "demo_data" / "scryfall_demo_cards.json.gz"
+CARD_LIMIT: int | None = None  # tests seed fewer cards (the staples always come)
 HISTORY_DAYS = 180
 INSERT_BATCH = 5000
-SETS = [
-    ("dmo", "Emberfall Reaches", "2026-05-01"),
-    ("dmt", "Tidewrack Archive", "2026-02-06"),
-    ("dmg", "Grovewild Accord", "2025-11-14"),
-    ("dms", "Skyforge Pilgrims", "2025-08-01"),
-    ("dmv", "Veilmarch Requiem", "2025-04-11"),
-    ("dmr", "Runestone Remastered", "2024-12-06"),
-    ("dmc", "Clockwork Bazaar", "2024-09-20"),
-    ("dml", "Lanternfall Legends", "2024-06-07"),
-]
-FIRST = [
-    "Ember",
-    "Glimmer",
-    "Hollow",
-    "Iron",
-    "Storm",
-    "Ash",
-    "Verdant",
-    "Silent",
-    "Gilded",
-    "Sunken",
-    "Wandering",
-    "Crimson",
-    "Frost",
-    "Thorn",
-    "Obsidian",
-    "Radiant",
-    "Whispering",
-    "Feral",
-    "Arcane",
-    "Shattered",
-    "Tidal",
-    "Ancient",
-    "Brazen",
-    "Dusk",
-    "Lunar",
-    "Molten",
-    "Pale",
-    "Restless",
-    "Sable",
-    "Vigilant",
-]
-SECOND = [
-    "Warden",
-    "Drake",
-    "Oracle",
-    "Sentinel",
-    "Revenant",
-    "Familiar",
-    "Colossus",
-    "Herald",
-    "Wurm",
-    "Sprite",
-    "Archivist",
-    "Marauder",
-    "Seer",
-    "Golem",
-    "Phoenix",
-    "Hierophant",
-    "Corsair",
-    "Druid",
-    "Paladin",
-    "Behemoth",
-    "Trickster",
-    "Shaman",
-    "Knight",
-    "Wyvern",
-    "Alchemist",
-]
-SUFFIX = ["", "", "", " of the Vale", " of Ash", " Reborn", " Ascendant", " of Tides", " Unbound", " Eternal"]
-RARITY_MIX = [(Rarity.COMMON, 0.45), (Rarity.UNCOMMON, 0.30), (Rarity.RARE, 0.19), (Rarity.MYTHIC, 0.06)]
+# Nonfoil USD prices the staples end their generated history near (roughly what they trade for).
+STAPLES = {
+    "Lightning Bolt": 2.10,
+    "Counterspell": 1.40,
+    "Sol Ring": 2.40,
+    "Llanowar Elves": 0.35,
+    "Swords to Plowshares": 2.20,
+}
 BASE_PRICE = {
     Rarity.COMMON: (0.05, 0.60),
     Rarity.UNCOMMON: (0.10, 2.50),
     Rarity.RARE: (0.40, 35.0),
-    Rarity.MYTHIC: (2.00, 140.0),
+    Rarity.MYTHIC: (2.00, 90.0),
+    Rarity.SPECIAL: (1.00, 20.0),
 }
 
 
-def _card_specs() -> list[dict]:
-    rng = random.Random(20261125)
-    specs = []
-    for index in range(CARD_COUNT):
-        set_code, set_name, released = SETS[index % len(SETS)]
-        roll, rarity = rng.random(), Rarity.COMMON
-        for candidate, share in RARITY_MIX:
-            if roll < share:
-                rarity = candidate
-                break
-            roll -= share
-        name = f"{rng.choice(FIRST)} {rng.choice(SECOND)}{rng.choice(SUFFIX)}"
-        finishes = [Finish.NONFOIL.value]
-        if rarity in (Rarity.RARE, Rarity.MYTHIC) or rng.random() < 0.4:
-            finishes.append(Finish.FOIL.value)
-        if rarity in (Rarity.RARE, Rarity.MYTHIC) and rng.random() < 0.1:
-            finishes.append(Finish.ETCHED.value)
-        low, high = BASE_PRICE[rarity]
-        base = math.exp(rng.uniform(math.log(low), math.log(high)))
-        specs.append(
-            {
-                "scryfall_id": uuid.uuid5(NAMESPACE, f"card-{index}"),
-                "name": name,
-                "set_code": set_code,
-                "set_name": f"{set_name} (generated)",
-                "collector_number": str(index // len(SETS) + 1),
-                "rarity": rarity.value,
-                "finishes": finishes,
-                "released_at": datetime.fromisoformat(released).date(),
-                "base": base,
-                "drift": rng.gauss(0, 0.0025),  # some cards trend up, some down
-                "seed": rng.randrange(1 << 30),
-            }
-        )
-    return specs
+def demo_records() -> list[dict]:
+    """The shipped Scryfall records (the staples first when CARD_LIMIT trims the list)."""
+    with gzip.open(DATA_FILE, "rt", encoding="utf-8") as handle:
+        records = json.load(handle)
+    if CARD_LIMIT is None:
+        return records
+    staples = [record for record in records if record["name"] in STAPLES]
+    others = [record for record in records if record["name"] not in STAPLES]
+    return staples + others[: max(0, CARD_LIMIT - len(staples))]
+
+
+def _price_spec(card) -> dict:
+    rng = random.Random(uuid.UUID(card.scryfall_id).int)
+    if card.name in STAPLES:
+        target = STAPLES[card.name] * rng.uniform(0.85, 1.2)
+    else:
+        low, high = BASE_PRICE.get(card.rarity, BASE_PRICE[Rarity.COMMON])
+        target = math.exp(rng.uniform(math.log(low), math.log(high)))
+    return {"target": target, "drift": rng.gauss(0, 0.0025), "seed": rng.randrange(1 << 30)}
 
 
 def _price_path(spec: dict, finish: str) -> list[Decimal]:
-    """HISTORY_DAYS + 1 daily prices (oldest first): a seeded geometric random walk."""
+    """HISTORY_DAYS + 1 daily prices (oldest first): a seeded geometric walk ending at the target."""
     rng = random.Random(spec["seed"] * 7 + len(finish))
     multiplier = {"nonfoil": 1.0, "foil": 1.8 + rng.random() * 1.5, "etched": 2.5 + rng.random() * 2}[finish]
-    price = spec["base"] * multiplier
-    path = []
-    gauss, drift = rng.gauss, spec["drift"]
-    for _ in range(HISTORY_DAYS + 1):
-        price *= math.exp(drift + gauss(0, 0.03))
+    steps = [spec["drift"] + rng.gauss(0, 0.03) for _ in range(HISTORY_DAYS)]
+    price = spec["target"] * multiplier / math.exp(sum(steps))  # walk forward from here to the target
+    path = [Decimal(f"{max(0.02, price):.2f}")]
+    for step in steps:
+        price *= math.exp(step)
         path.append(Decimal(f"{max(0.02, price):.2f}"))
     return path
 
@@ -167,61 +102,70 @@ def _insert_history(rows: list[tuple]) -> None:
 
 
 def seed(stdout=None) -> None:
-    """Generated catalog and history; skipped if it is already there."""
-    specs = _card_specs()
-    ids = [spec["scryfall_id"] for spec in specs]
+    if settings.SCRYFALL_BULK_URL:
+        seed_from_bulk(settings.SCRYFALL_BULK_URL, stdout)
+    else:
+        seed_demo_catalog(stdout)
+
+
+def seed_from_bulk(url: str, stdout=None) -> ImportReport | None:
+    """The full Scryfall bulk file (real cards and today's prices) instead of the shipped subset."""
+    if PriceSnapshot.objects.filter(source=PriceSource.SCRYFALL, captured_at=start_of_day()).exists():
+        if stdout:
+            stdout.write("cards: today's Scryfall bulk file is already imported, nothing to do")
+        return None
+    downloading, importing = TerminalProgress(stdout, "download"), TerminalProgress(stdout, "import")
+    with local_copy(scryfall_download_uri(url), progress=downloading) as path:
+        downloading.close()
+        report = scryfall_import(path=path, publish=False, progress=importing)
+        importing.close()
+    if stdout:
+        stdout.write(report.lines()[0])
+    return report
+
+
+def seed_demo_catalog(stdout=None) -> None:
+    """The shipped real cards and their generated history; skipped if it is already there."""
+    report = ImportReport(kind="demo")
+    parsed = [parse_card(record, report, f"#{index}") for index, record in enumerate(demo_records(), start=1)]
+    cards = [card for card, _ in filter(None, parsed)]
     if (
-        Card.objects.filter(scryfall_id__in=[ids[0], ids[-1]]).count() == 2
-        and CardPrice.objects.filter(card__scryfall_id=ids[-1]).exists()
+        Card.objects.filter(scryfall_id__in=[cards[0].scryfall_id, cards[-1].scryfall_id]).count() == 2
+        and CardPrice.objects.filter(card__scryfall_id=cards[-1].scryfall_id).exists()
     ):
         if stdout:
-            stdout.write("cards: demo catalog already present (generated cards), nothing to do")
+            stdout.write("cards: demo catalog already present, nothing to do")
         return
-    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    adapt, demo_source = connection.ops.adapt_datetimefield_value, PriceSource.DEMO.value
+    today = start_of_day(datetime.now(UTC))
+    adapt, adapt_price = connection.ops.adapt_datetimefield_value, connection.ops.adapt_decimalfield_value
+    demo_source = PriceSource.DEMO.value
     with transaction.atomic():
-        existing = set(Card.objects.filter(scryfall_id__in=ids).values_list("scryfall_id", flat=True))
-        Card.objects.bulk_create(
-            [
-                Card(
-                    scryfall_id=spec["scryfall_id"],
-                    name=spec["name"],
-                    set_code=spec["set_code"],
-                    set_name=spec["set_name"],
-                    collector_number=spec["collector_number"],
-                    rarity=spec["rarity"],
-                    finishes=spec["finishes"],
-                    released_at=spec["released_at"],
-                )
-                for spec in specs
-                if spec["scryfall_id"] not in existing
-            ],
-            batch_size=500,
-        )
-        card_ids = dict(Card.objects.filter(scryfall_id__in=ids).values_list("scryfall_id", "id"))
+        card_ids = cards_upsert(records=cards).card_ids
         has_history = set(
             PriceSnapshot.objects.filter(card_id__in=card_ids.values(), source=PriceSource.DEMO)
             .values_list("card_id", flat=True)
             .distinct()
         )
         history, today_prices = [], []
-        adapt_price = connection.ops.adapt_decimalfield_value
         days = [adapt(today - timedelta(days=HISTORY_DAYS - day)) for day in range(HISTORY_DAYS)]
-        for spec in specs:
-            card_id = card_ids[spec["scryfall_id"]]
-            for finish in spec["finishes"]:
+        for card in cards:
+            card_id, spec = card_ids[card.scryfall_id], _price_spec(card)
+            for finish in card.finishes:
+                if finish not in Finish.values:
+                    continue
                 path = _price_path(spec, finish)
                 if card_id not in has_history:
                     history += [
                         (card_id, finish, demo_source, adapt_price(price), "USD", days[day])
                         for day, price in enumerate(path[:-1])
                     ]
-                today_prices.append(PriceObservation(card_id, finish, PriceSource.DEMO.value, path[-1], "USD", today))
+                today_prices.append(PriceObservation(card_id, finish, demo_source, path[-1], "USD", today))
         _insert_history(history)
         recorded = price_snapshots_record(observations=today_prices, publish=False)
     name_index_changed()
     if stdout:
+        sets = len({card.set_code for card in cards})
         stdout.write(
-            f"cards: {len(specs)} GENERATED demo cards in {len(SETS)} made-up sets, "
+            f"cards: {len(cards)} real cards from {sets} sets (demo_data/SOURCE.md) with GENERATED prices, "
             f"{len(history) + recorded.snapshots_created} price snapshots ({HISTORY_DAYS} days)"
         )

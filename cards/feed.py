@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
+from .demo import STAPLES
 from .enums import PriceSource
 from .models import CardPrice
 from .services import PriceObservation, price_snapshots_record
@@ -22,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_CARDS_PER_TICK = 60
 HOT_CARDS = 40  # the most valuable cards move on every tick, so popular pages visibly change
+# ... and so do the staples a newcomer searches for first (cards.demo ships them).
+HOT_NAMES = tuple(STAPLES)
 
 
 def _say(stdout, message: str) -> None:
@@ -62,6 +65,14 @@ def price_feed_step(
     return price_snapshots_record(observations=observations).prices_changed
 
 
+def hot_price_ids() -> list[int]:
+    """The current prices that move on every tick: the most valuable ones and the staples."""
+    usd = CardPrice.objects.filter(currency="USD")
+    hot_ids = list(usd.order_by("-price").values_list("id", flat=True)[:HOT_CARDS])
+    staples = usd.filter(card__name__in=HOT_NAMES).values_list("id", flat=True)
+    return hot_ids + [pk for pk in staples if pk not in hot_ids]
+
+
 def run_price_feed(
     *,
     interval: float,
@@ -73,10 +84,10 @@ def run_price_feed(
     _say(
         stdout,
         f"DEMO price feed (random walk, not real market data): moving {cards_per_tick} random prices "
-        f"plus the {HOT_CARDS} most valuable every {interval:g} s. Ctrl-C to stop.",
+        f"plus the {HOT_CARDS} most valuable and the staples every {interval:g} s. Ctrl-C to stop.",
     )
     rng, anchors = random.Random(), {}
-    hot_ids = list(CardPrice.objects.filter(currency="USD").order_by("-price").values_list("id", flat=True)[:HOT_CARDS])
+    hot_ids = hot_price_ids()
     try:
         while not stop_event.is_set():
             close_old_connections()

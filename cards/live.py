@@ -33,6 +33,7 @@ class PriceTick(NamedTuple):
     price: Decimal
     currency: str
     direction: str  # "up", "down" or "" (first price)
+    source: str = ""  # where the price came from (the card page's "all sources" row follows it)
 
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ def render_tick(tick: PriceTick) -> str:
             "price": tick.price,
             "currency": tick.currency,
             "direction": tick.direction,
+            "source": tick.source,
             "oob": True,
         },
     )

@@ -241,12 +241,19 @@ def _current_prices_advance(
         row = current.get(key)
         previous = row[0] if row else None
         if row is None:
-            result.ticks.append(PriceTick(key[0], key[1], price, observation.currency, ""))
+            result.ticks.append(PriceTick(key[0], key[1], price, observation.currency, "", observation.source))
             result.prices_changed += 1
         elif price != previous:
             result.prices_changed += 1
             result.ticks.append(
-                PriceTick(key[0], key[1], price, observation.currency, "up" if price > previous else "down")
+                PriceTick(
+                    key[0],
+                    key[1],
+                    price,
+                    observation.currency,
+                    "up" if price > previous else "down",
+                    observation.source,
+                )
             )
     bulk.current_prices_upsert(new_card_rows, new_cards=True)
     bulk.current_prices_upsert(rows)

@@ -27,7 +27,10 @@ DEBUG = env.bool("DEBUG", default=not IS_PRODUCTION)
 SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me-0123456789abcdef")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SITE_URL = env("SITE_URL", default="http://localhost:8000")
+# Absolute links (emails, the Sites domain) follow where `make demo` listens unless SITE_URL is set.
+_DEMO_HOST = env("HOST", default="localhost")
+_DEMO_HOST = "localhost" if _DEMO_HOST in ("0.0.0.0", "::", "") else _DEMO_HOST  # noqa: S104 (a name, not a bind)
+SITE_URL = env("SITE_URL", default=f"http://{_DEMO_HOST}:{env('PORT', default='8000')}")
 # Client identity: how many reverse proxies under our control sit in front of the app. 0 (the
 # default, `make demo`) = none: X-Forwarded-* headers are ignored everywhere and the client is
 # the socket's peer. N = the client is the N-th address from the right of X-Forwarded-For
@@ -54,7 +57,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "allauth",
-    "allauth.account",
+    "accounts.apps.AllauthAccountConfig",  # allauth.account, renamed in the admin
     "allauth.mfa",
     "django_htmx",
     "django_celery_beat",
@@ -330,7 +333,10 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Bazaar API",
-    "DESCRIPTION": "Cards and prices, trading, signals, stores and escrow for Magic: The Gathering.",
+    "DESCRIPTION": (
+        "Magic: The Gathering cards and prices, have and want lists, matching, trade proposals, "
+        "trades, reviews, notifications, and local game stores with their inventory."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -470,6 +476,11 @@ SESSION_COOKIE_AGE = int(timedelta(days=14).total_seconds())
 # SCRYFALL_BULK_URL may be the bulk-data API object (https://api.scryfall.com/bulk-data/default-cards)
 # or a direct file URL; MTGJSON files may be .json, .json.gz, .json.bz2 or .json.xz.
 SCRYFALL_BULK_URL = env("SCRYFALL_BULK_URL", default="")
+
+# Notifications: message emails are coalesced to one per conversation per quiet period; a
+# conversation open in a tab (its socket refreshes a cache key with this TTL) gets no bell or email.
+NOTIFICATION_EMAIL_QUIET_SECONDS = env.int("NOTIFICATION_EMAIL_QUIET_SECONDS", default=300)
+THREAD_PRESENCE_TTL_SECONDS = env.int("THREAD_PRESENCE_TTL_SECONDS", default=30)
 MTGJSON_PRICES_URL = env("MTGJSON_PRICES_URL", default="")
 MTGJSON_IDENTIFIERS_URL = env("MTGJSON_IDENTIFIERS_URL", default="")
 

@@ -85,6 +85,10 @@ class ListSettings(TimeStampedModel):
     haves_public = models.BooleanField(default=True)
     wants_public = models.BooleanField(default=True)
 
+    class Meta:
+        verbose_name = "list settings"
+        verbose_name_plural = "list settings"  # not "List settingss" in the admin
+
     def __str__(self) -> str:
         return f"lists of {self.user_id}"
 

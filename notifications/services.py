@@ -1,6 +1,6 @@
 """Writes for notifications. Every notification is an in-app row; email and the live bell follow commit."""
 
-from django.db import transaction
+from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -30,9 +30,38 @@ def badges_push_on_commit(*, user_id: int) -> None:
     transaction.on_commit(lambda: _push_badges_now(user_id))
 
 
+def _email_batch_key(notification: Notification) -> str:
+    return f"notifications:email-batch:{notification.recipient_id}:{notification.kind}:{notification.url}"
+
+
+def _email_schedule(notification: Notification, *, coalesce: bool) -> None:
+    """Queue the email task. Coalesced kinds send one email per (kind, url) per quiet period.
+
+    The first notification of a batch claims the batch key (cache.add is atomic across
+    processes) and schedules the task at the end of the quiet period; later ones find the key
+    taken and ride along — the task emails every notification of the batch still unread then.
+    """
+    from django.conf import settings
+    from django.core.cache import cache
+
+    from .tasks import notification_email_send
+
+    if not coalesce:
+        notification_email_send.delay(notification.pk)
+        return
+    quiet = settings.NOTIFICATION_EMAIL_QUIET_SECONDS
+    if cache.add(_email_batch_key(notification), notification.pk, timeout=quiet):
+        notification_email_send.apply_async((notification.pk,), countdown=quiet)
+
+
 @transaction.atomic
-def notification_send(*, recipient, kind: str, title: str, body: str = "", url: str = "") -> Notification:
-    """Record the notification; on commit, refresh the bell live and email it unless the user opted out."""
+def notification_send(
+    *, recipient, kind: str, title: str, body: str = "", url: str = "", coalesce_email: bool = False
+) -> Notification:
+    """Record the notification; on commit, refresh the bell live and email it unless the user opted out.
+
+    `coalesce_email` (messages): notifications of this kind and url share one email per quiet period.
+    """
     if kind not in NotificationKind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
     notification = Notification.objects.create(
@@ -40,34 +69,66 @@ def notification_send(*, recipient, kind: str, title: str, body: str = "", url: 
     )
     badges_push_on_commit(user_id=recipient.pk)
     if recipient.email and email_enabled_for(user_id=recipient.pk, kind=kind):
-        from .tasks import notification_email_send
-
-        transaction.on_commit(lambda: notification_email_send.delay(notification.pk))
+        transaction.on_commit(lambda: _email_schedule(notification, coalesce=coalesce_email))
     return notification
 
 
+@transaction.atomic
+def notifications_mark_read_for(*, user, kind: str, url: str) -> int:
+    """The user has seen what these notifications point at (e.g. opened the conversation)."""
+    count = Notification.objects.filter(recipient=user, kind=kind, url=url, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
+    if count:
+        badges_push_on_commit(user_id=user.pk)
+    return count
+
+
 def notification_email_deliver(*, notification_id: int) -> bool:
-    """Send the email once: the row is claimed by setting emailed_at, so a redelivered task does nothing."""
+    """Send the email once: rows are claimed by setting emailed_at, so a redelivered task does nothing.
+
+    A coalesced batch (same recipient, kind and url, still unread and not emailed) goes out as
+    one email listing each; what the recipient read in the meantime is not emailed at all.
+    """
     from django.conf import settings
+    from django.core.cache import cache
     from django.core.mail import send_mail
 
-    claimed = Notification.objects.filter(pk=notification_id, emailed_at__isnull=True).update(emailed_at=timezone.now())
-    if claimed != 1:
+    first = Notification.objects.select_related("recipient").filter(pk=notification_id).first()
+    if first is None:
         return False
-    notification = Notification.objects.select_related("recipient").get(pk=notification_id)
-    if not email_enabled_for(user_id=notification.recipient_id, kind=notification.kind):
+    cache.delete(_email_batch_key(first))  # what arrives from now on waits for the next batch's email
+    batch = Notification.objects.filter(
+        recipient_id=first.recipient_id, kind=first.kind, url=first.url, emailed_at__isnull=True
+    ).filter(models.Q(pk=first.pk) | models.Q(read_at__isnull=True))
+    if first.read_at is not None and first.kind == NotificationKind.MESSAGE_RECEIVED:
+        batch = batch.exclude(pk=first.pk)  # seen in the conversation meanwhile: nothing to tell
+    now = timezone.now()
+    ids = list(batch.order_by("created_at", "pk").values_list("pk", flat=True))
+    claimed = Notification.objects.filter(pk__in=ids, emailed_at__isnull=True).update(emailed_at=now)
+    if claimed == 0 or claimed != len(ids):
+        if claimed:
+            Notification.objects.filter(pk__in=ids, emailed_at=now).update(emailed_at=None)
         return False
-    context = {"notification": notification, "site_url": settings.SITE_URL.rstrip("/")}
+    notifications = list(Notification.objects.filter(pk__in=ids).order_by("created_at", "pk"))
+    if not email_enabled_for(user_id=first.recipient_id, kind=first.kind):
+        return False
+    context = {
+        "notification": notifications[-1],
+        "notifications": notifications,
+        "site_url": settings.SITE_URL.rstrip("/"),
+    }
+    subject = notifications[0].title if len(notifications) == 1 else f"{len(notifications)} × {notifications[-1].title}"
     try:
         send_mail(
-            subject=f"[Bazaar] {notification.title}",
+            subject=f"[Bazaar] {subject}",
             message=render_to_string("notifications/email/notification.txt", context),
             from_email=None,
-            recipient_list=[notification.recipient.email],
+            recipient_list=[first.recipient.email],
         )
     except Exception:
         # Release the claim so the retry can send it.
-        Notification.objects.filter(pk=notification_id).update(emailed_at=None)
+        Notification.objects.filter(pk__in=ids).update(emailed_at=None)
         raise
     return True
 

@@ -21,4 +21,5 @@ urlpatterns = [
     path("threads/", views.thread_list, name="thread_list"),
     path("threads/<int:pk>/", views.thread_detail, name="thread_detail"),
     path("threads/<int:pk>/messages/", views.thread_message_post, name="thread_message_post"),
+    path("threads/<int:pk>/older/", views.thread_older, name="thread_older"),
 ]

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -317,6 +318,21 @@ def thread_detail(request, pk: int):
     thread = selectors.access_thread(user=request.user, pk=pk)
     services.thread_mark_read(thread_id=thread.pk, user=request.user)
     context = {**selectors.thread_context(thread=thread, user=request.user), "message_form": MessageForm()}
+    return render(request, "trades/thread_detail.html", context)
+
+
+@login_required
+def thread_older(request, pk: int):
+    """The page of messages before ?before=<message id>: htmx prepends it; without htmx, a page of its own."""
+    thread = selectors.access_thread(user=request.user, pk=pk)
+    before = request.GET.get("before", "")
+    if not before.isdigit():
+        return HttpResponseBadRequest("before must be a message id")
+    older, has_older = selectors.thread_messages(thread=thread, before=int(before))
+    context = {"thread": thread, "thread_messages": older, "has_older": has_older}
+    if request.htmx:
+        return render(request, "trades/partials/_thread_page.html", context)
+    context = {**selectors.thread_context(thread=thread, user=request.user), **context, "message_form": MessageForm()}
     return render(request, "trades/thread_detail.html", context)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -30,8 +30,11 @@ def scryfall_download_uri(url: str) -> str:
 
 
 @contextlib.contextmanager
-def local_copy(path_or_url: str) -> Iterator[Path]:
-    """Yield a local path: the file itself, or a downloaded temporary copy removed afterwards."""
+def local_copy(path_or_url: str, progress: Callable[[int, int], None] | None = None) -> Iterator[Path]:
+    """Yield a local path: the file itself, or a downloaded temporary copy removed afterwards.
+
+    `progress` is called per downloaded chunk with (bytes so far, Content-Length or 0).
+    """
     if not is_url(path_or_url):
         yield Path(path_or_url)
         return
@@ -43,8 +46,12 @@ def local_copy(path_or_url: str) -> Iterator[Path]:
             requests.get(path_or_url, stream=True, timeout=TIMEOUT, headers={"User-Agent": USER_AGENT}) as response,
         ):
             response.raise_for_status()
+            total, done = int(response.headers.get("Content-Length") or 0), 0
             for chunk in response.iter_content(chunk_size=1 << 20):
                 out.write(chunk)
+                done += len(chunk)
+                if progress is not None:
+                    progress(done, total)
         yield Path(name)
     finally:
         with contextlib.suppress(OSError):

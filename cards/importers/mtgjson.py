@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -20,7 +21,7 @@ from django.db import transaction
 from ..enums import PriceSource
 from ..models import Card
 from ..services import BATCH_SIZE, PriceObservation, cards_link_mtgjson, normalise_finish, price_snapshots_record
-from .report import ImportReport, first_json_char, open_binary
+from .report import ImportReport, file_position, first_json_char, open_binary
 
 logger = logging.getLogger(__name__)
 
@@ -170,11 +171,12 @@ def mtgjson_prices_import(
     identifiers_path: str | Path | None = None,
     batch_size: int = BATCH_SIZE,
     publish: bool = True,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ImportReport:
     """Stream AllPricesToday into price history; idempotent (snapshots are keyed by the file's dates).
 
     Without an identifiers file, cards are matched by the MTGJSON uuids remembered from
-    earlier imports.
+    earlier imports. `progress` is called after each batch with (bytes read, file size, note).
     """
     report = ImportReport(kind="mtgjson")
     identifiers = read_identifiers(identifiers_path, report) if identifiers_path else {}
@@ -191,6 +193,13 @@ def mtgjson_prices_import(
             return report
         seen: set[int] = set()
         batch: list = []
+        position = file_position(stream)
+
+        def write(batch: list) -> None:
+            _write_batch(batch, identifiers, report, publish)
+            if progress is not None:
+                progress(*position(), f"{report.cards_matched:,} cards matched")
+
         try:
             for index, (key, entry) in enumerate(ijson.kvitems(stream, "data", use_float=False), start=1):
                 report.records_seen += 1
@@ -211,14 +220,14 @@ def mtgjson_prices_import(
                     continue
                 batch.append((mtgjson_id, prices, where))
                 if len(batch) >= batch_size:
-                    _write_batch(batch, identifiers, report, publish)
+                    write(batch)
                     batch = []
         except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as error:
             report.file_errors.append(
                 f"malformed JSON after record #{report.records_seen}: {str(error).splitlines()[0]}"
             )
         if batch:
-            _write_batch(batch, identifiers, report, publish)
+            write(batch)
     if report.records_seen == 0 and not report.file_errors:
         report.file_errors.append("no data member with price entries found")
     logger.info("mtgjson import: %s", report.as_dict())

@@ -3,7 +3,9 @@ from __future__ import annotations
 import bz2
 import gzip
 import lzma
+import os
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -93,3 +95,22 @@ def first_json_char(stream: BinaryIO) -> str:
     head = stream.peek(64)[:64] if hasattr(stream, "peek") else b""
     text = head.lstrip(b" \t\r\n\xef\xbb\xbf")
     return chr(text[0]) if text else ""
+
+
+def file_position(stream: BinaryIO) -> Callable[[], tuple[int, int]]:
+    """(bytes read, size) of the file under `stream` — compressed bytes for a compressed file —
+    also while a forked child does the reading (it shares the open file description, so the
+    descriptor's offset is how far it got). For progress bars."""
+    try:
+        descriptor = stream.fileno()
+        size = os.fstat(descriptor).st_size
+    except (AttributeError, OSError, ValueError):  # an in-memory stream: no file to measure
+        return lambda: (0, 0)
+
+    def position() -> tuple[int, int]:
+        try:
+            return min(os.lseek(descriptor, 0, os.SEEK_CUR), size), size
+        except OSError:
+            return 0, size
+
+    return position

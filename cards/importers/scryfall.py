@@ -10,7 +10,7 @@ import logging
 import multiprocessing
 import re
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
@@ -32,7 +32,7 @@ from ..services import (
     normalise_rarity,
     price_snapshots_record,
 )
-from .report import ImportReport, first_json_char, open_binary
+from .report import ImportReport, file_position, first_json_char, open_binary
 
 logger = logging.getLogger(__name__)
 IMPORT_BATCH_SIZE = 5000
@@ -287,6 +287,7 @@ def scryfall_import(
     batch_size: int = IMPORT_BATCH_SIZE,
     publish: bool = True,
     pipeline: bool | None = None,
+    progress: Callable[[int, int, str], None] | None = None,
 ) -> ImportReport:
     """Stream a Scryfall `default_cards` file into the catalog and price history.
 
@@ -296,6 +297,9 @@ def scryfall_import(
 
     `pipeline` (default: on PostgreSQL where processes can fork) parses in a child process
     while this one writes, so parsing and the database work overlap; the report is the same.
+
+    `progress`, when given, is called after every batch with (file bytes read, file size,
+    cards written so far) — compressed bytes for a compressed file.
     """
     report = ImportReport(kind="scryfall")
     as_of = as_of or start_of_day()
@@ -318,9 +322,13 @@ def scryfall_import(
         batches = (
             _batches_from_child(stream, report, batch_size) if pipeline else _parse_batches(stream, report, batch_size)
         )
+        position = file_position(stream)
         with _gc_paused(), closing(batches):
             for batch in batches:
                 _write_batch(batch, as_of, report, publish)
+                if progress is not None:
+                    written = report.cards_created + report.cards_updated + report.cards_unchanged
+                    progress(*position(), f"{written:,} cards")
     finally:
         if owned:
             stream.close()

@@ -77,7 +77,10 @@ def test_coalescer_never_exceeds_four_a_second_per_card():
 def test_tick_renders_an_oob_swap_with_direction():
     html = render_tick(tick(42, "1234.50", finish="foil", direction="down"))
 
-    assert html.startswith('<span id="price-42-foil" class="price price-down" data-live-card="42" hx-swap-oob="true">')
+    assert html.startswith(
+        '<span id="price-42-foil" class="price price-down" data-live-card="42" data-price="1234.50"'
+        ' data-currency="USD" hx-swap-oob="true">'
+    )
     assert "$1,234.50" in html
     assert "(down)" in html
 

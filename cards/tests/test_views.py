@@ -44,7 +44,10 @@ def test_search_page_shows_live_prices_and_socket(client):
     response = client.get("/cards/?q=lightnig")
 
     html = response.content.decode()
-    assert f'id="price-{card.pk}-nonfoil" class="price" data-live-card="{card.pk}">$2.00</span>' in html
+    span = (
+        f'id="price-{card.pk}-nonfoil" class="price" data-live-card="{card.pk}" data-price="2.00" data-currency="USD">'
+    )
+    assert span + "$2.00</span>" in html
     assert f'id="price-{card.pk}-foil"' in html
     assert 'id="live-prices-socket"' in html and "js/live_prices.js" in html
 

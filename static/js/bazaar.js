@@ -30,3 +30,30 @@ document.addEventListener("htmx:afterSwap", (event) => {
     setTimeout(() => el.classList.remove("flash"), 900);
   }
 });
+
+// A table wider than a phone scrolls inside its .table-wrap: make that box reachable by
+// keyboard (arrow keys scroll it) and name it after the table's heading.
+(function () {
+  "use strict";
+  function enableScrolling(root) {
+    (root.querySelectorAll ? root : document).querySelectorAll(".table-wrap").forEach((wrap) => {
+      const scrolls = wrap.scrollWidth > wrap.clientWidth + 1;
+      if (scrolls && !wrap.hasAttribute("tabindex")) {
+        wrap.setAttribute("tabindex", "0");
+        wrap.setAttribute("role", "region");
+        const section = wrap.closest("section[aria-labelledby]");
+        const heading = section && document.getElementById(section.getAttribute("aria-labelledby"));
+        wrap.setAttribute("aria-label", (heading ? heading.textContent.trim() + " " : "") + "(table, scrolls sideways)");
+      } else if (!scrolls && wrap.getAttribute("role") === "region") {
+        wrap.removeAttribute("tabindex");
+        wrap.removeAttribute("role");
+        wrap.removeAttribute("aria-label");
+      }
+    });
+  }
+  const run = () => enableScrolling(document);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
+  else run();
+  window.addEventListener("resize", run);
+  document.addEventListener("htmx:afterSettle", run);
+})();

@@ -55,11 +55,26 @@ def thread_list(*, user) -> QuerySet[Thread]:
     )
 
 
-def thread_messages(*, thread: Thread, limit: int = 200) -> list[Message]:
-    """The latest `limit` messages, oldest first, senders included."""
-    latest = list(Message.objects.filter(thread=thread).select_related("sender").order_by("-created_at", "-pk")[:limit])
+THREAD_PAGE_SIZE = 50
+
+
+def thread_messages(
+    *, thread: Thread, before: int | None = None, limit: int | None = None
+) -> tuple[list[Message], bool]:
+    """The latest `limit` messages (older than message `before` if given), oldest first, and
+    whether there are older ones still. One query: it reads one row more than it shows."""
+    limit = limit or THREAD_PAGE_SIZE
+    rows = Message.objects.filter(thread=thread).select_related("sender").order_by("-created_at", "-pk")
+    if before is not None:
+        anchor = Message.objects.filter(thread=thread, pk=before).values_list("created_at", flat=True).first()
+        if anchor is None:
+            return [], False
+        rows = rows.filter(Q(created_at__lt=anchor) | Q(created_at=anchor, pk__lt=before))
+    latest = list(rows[: limit + 1])
+    has_older = len(latest) > limit
+    latest = latest[:limit]
     latest.reverse()
-    return latest
+    return latest, has_older
 
 
 def thread_context(*, thread: Thread, user) -> dict:
@@ -69,9 +84,11 @@ def thread_context(*, thread: Thread, user) -> dict:
     )
     trade = Trade.objects.filter(thread=thread).only("pk", "status", "thread_id").first()
     others = [m.user for m in thread.memberships.select_related("user") if m.user_id != user.pk]
+    messages, has_older = thread_messages(thread=thread)
     return {
         "thread": thread,
-        "thread_messages": thread_messages(thread=thread),
+        "thread_messages": messages,
+        "has_older": has_older,
         "proposals": proposals,
         "trade": trade,
         "other": others[0] if others else None,

@@ -9,8 +9,9 @@ from django.utils import timezone
 from core.errors import DomainError, NotAllowed
 from core.realtime import broadcast_on_commit
 from notifications.enums import NotificationKind
-from notifications.services import badges_push_on_commit, notification_send
+from notifications.services import badges_push_on_commit, notification_send, notifications_mark_read_for
 from trades.models import Message, Thread, ThreadParticipant
+from trades.presence import thread_is_open_by
 
 MAX_MESSAGE_LENGTH = 5000
 
@@ -18,6 +19,17 @@ MAX_MESSAGE_LENGTH = 5000
 def thread_group(thread_id: int) -> str:
     """The Channels group of one conversation (joined only after access_thread allowed it)."""
     return f"thread.{thread_id}"
+
+
+def thread_changed_on_commit(*, thread_id: int) -> None:
+    """Tell every open page of this conversation that its negotiation changed (status, progress).
+
+    The pages fetch their own fresh state (what a viewer may do depends on who they are), so the
+    push carries no data: an out-of-band swap of the page's `thread-<id>-changed` marker.
+    """
+    stamp = timezone.now().isoformat()
+    html = f'<div id="thread-{thread_id}-changed" hx-swap-oob="true" data-changed-at="{stamp}" hidden></div>'
+    broadcast_on_commit(thread_group(thread_id), {"type": "thread.changed", "html": html})
 
 
 def thread_open(*, users: list) -> Thread:
@@ -59,12 +71,18 @@ def system_message_post(*, thread: Thread, body: str, actor=None) -> Message:
 
     `actor` is whoever caused it: it is not unread for them.
     """
-    return _record(thread=thread, sender=None, body=body, is_system=True, actor=actor)
+    message = _record(thread=thread, sender=None, body=body, is_system=True, actor=actor)
+    thread_changed_on_commit(thread_id=thread.pk)
+    return message
 
 
 @transaction.atomic
 def message_send(*, thread: Thread, sender, body: str) -> Message:
-    """Post a message from a participant; the other party gets it live, in the bell and by email."""
+    """Post a message from a participant; the other party gets it live, in the bell and by email.
+
+    Someone with the conversation open (a connected socket) only gets it live; the others get
+    a bell item, and one email per conversation per quiet period however many messages come.
+    """
     body = (body or "").strip()
     if not body:
         raise DomainError("Write a message first.", field="body")
@@ -76,14 +94,16 @@ def message_send(*, thread: Thread, sender, body: str) -> Message:
     message = _record(thread=thread, sender=sender, body=body, is_system=False)
     url = reverse("trades:thread_detail", args=[thread.pk])
     for membership in memberships:
-        if membership.user_id != sender.pk:
-            notification_send(
-                recipient=membership.user,
-                kind=NotificationKind.MESSAGE_RECEIVED,
-                title=f"New message from {sender.username}",
-                body=body[:500],
-                url=url,
-            )
+        if membership.user_id == sender.pk or thread_is_open_by(thread_id=thread.pk, user_id=membership.user_id):
+            continue
+        notification_send(
+            recipient=membership.user,
+            kind=NotificationKind.MESSAGE_RECEIVED,
+            title=f"New message from {sender.username}",
+            body=body[:500],
+            url=url,
+            coalesce_email=True,
+        )
     return message
 
 
@@ -96,6 +116,8 @@ def thread_mark_read(*, thread_id: int, user) -> bool:
         .exclude(last_read_at__gte=F("thread__last_message_at"))
         .update(last_read_at=now)
     )
-    if updated:
+    url = reverse("trades:thread_detail", args=[thread_id])
+    cleared = notifications_mark_read_for(user=user, kind=NotificationKind.MESSAGE_RECEIVED, url=url)
+    if updated and not cleared:
         badges_push_on_commit(user_id=user.pk)
     return bool(updated)

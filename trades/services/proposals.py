@@ -30,7 +30,7 @@ from trades.models import ProposalEvent, ProposalItem, TradeProposal
 from trades.selectors import current_prices
 from trades.selectors.proposals import offered_printings
 
-from .messaging import message_record, system_message_post, thread_open
+from .messaging import message_record, system_message_post, thread_changed_on_commit, thread_open
 
 PROPOSER = "proposer"
 RECIPIENT = "recipient"
@@ -86,6 +86,7 @@ def _transition(
     ProposalEvent.objects.create(
         proposal=proposal, actor=actor, from_status=from_status, to_status=to_status, note=note[:500]
     )
+    thread_changed_on_commit(thread_id=proposal.thread_id)
     return proposal, True
 
 

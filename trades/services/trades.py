@@ -27,7 +27,7 @@ from trades import locks
 from trades.enums import TRADE_TRANSITIONS, ProposalSide, TradeStatus
 from trades.models import Trade, TradeEvent, TradeItem, TradeProposal, TradeReview
 
-from .messaging import system_message_post
+from .messaging import system_message_post, thread_changed_on_commit
 
 
 def _transition(
@@ -49,6 +49,7 @@ def _transition(
     TradeEvent.objects.create(
         trade=trade, actor=actor, kind="status", from_status=from_status, to_status=to_status, note=note[:500]
     )
+    thread_changed_on_commit(thread_id=trade.thread_id)
     return trade, True
 
 

@@ -76,6 +76,6 @@ ROUTES = [
     ),
     *(
         AccessRoute(name, _thread, PARTY, payload=PAYLOAD)
-        for name in ("trades:thread_detail", "trades:thread_message_post", "thread-messages")
+        for name in ("trades:thread_detail", "trades:thread_message_post", "trades:thread_older", "thread-messages")
     ),
 ]

@@ -42,6 +42,7 @@ PAGES = [
     ("post", "trades:trade_review", "trade"),
     ("get", "trades:thread_detail", "thread"),
     ("post", "trades:thread_message_post", "thread"),
+    ("get", "trades:thread_older", "thread"),
 ]
 
 API = [

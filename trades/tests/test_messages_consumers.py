@@ -63,3 +63,37 @@ async def test_unknown_thread_is_closed():
     alice, *_ = await _setup()
     connected, _ = await _communicator(alice, 999999).connect()
     assert not connected
+
+
+async def test_an_open_socket_marks_the_thread_open_until_it_closes():
+    from trades.presence import thread_is_open_by
+
+    _, bob, _, thread = await _setup()
+    communicator = _communicator(bob, thread.pk)
+    connected, _ = await communicator.connect()
+    assert connected
+    assert await database_sync_to_async(thread_is_open_by)(thread_id=thread.pk, user_id=bob.pk)
+
+    await communicator.disconnect()
+
+    assert not await database_sync_to_async(thread_is_open_by)(thread_id=thread.pk, user_id=bob.pk)
+
+
+async def test_a_status_change_tells_open_pages_to_refresh():
+    from trades.tests.factories import trading_pair
+
+    def setup():
+        proposer, recipient, mine, _ = trading_pair()
+        proposal = services.proposal_create(proposer=proposer, recipient=recipient, offer={mine.pk: 1}, request={})
+        return proposer, recipient, proposal
+
+    proposer, recipient, proposal = await database_sync_to_async(setup)()
+    communicator = _communicator(proposer, proposal.thread_id)
+    connected, _ = await communicator.connect()
+    assert connected
+
+    await database_sync_to_async(services.proposal_mark_viewed)(proposal_id=proposal.pk, actor=recipient)
+
+    html = await communicator.receive_from(timeout=5)
+    assert html.startswith(f'<div id="thread-{proposal.thread_id}-changed" hx-swap-oob="true"')
+    await communicator.disconnect()

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cards.importers import mtgjson_prices_import
 from cards.importers.download import local_copy
+from cards.importers.progress import TerminalProgress
 
 
 class Command(BaseCommand):
@@ -17,15 +18,22 @@ class Command(BaseCommand):
         parser.add_argument("--no-live", action="store_true", help="do not publish live price ticks")
 
     def handle(self, *args, prices, identifiers=None, no_live=False, **options):
+        downloading, importing = TerminalProgress(self.stderr, "download"), TerminalProgress(self.stderr, "import")
         try:
-            with local_copy(prices) as prices_path:
+            with local_copy(prices, progress=downloading) as prices_path:
+                downloading.close()
                 if identifiers:
-                    with local_copy(identifiers) as identifiers_path:
+                    with local_copy(identifiers, progress=downloading) as identifiers_path:
+                        downloading.close()
                         report = mtgjson_prices_import(
-                            prices_path=prices_path, identifiers_path=identifiers_path, publish=not no_live
+                            prices_path=prices_path,
+                            identifiers_path=identifiers_path,
+                            publish=not no_live,
+                            progress=importing,
                         )
                 else:
-                    report = mtgjson_prices_import(prices_path=prices_path, publish=not no_live)
+                    report = mtgjson_prices_import(prices_path=prices_path, publish=not no_live, progress=importing)
+                importing.close()
         except requests.RequestException as error:
             raise CommandError(f"could not fetch: {error}") from error
         for line in report.lines():

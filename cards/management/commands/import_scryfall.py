@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from cards.importers import scryfall_import
 from cards.importers.download import is_url, local_copy, scryfall_download_uri
+from cards.importers.progress import TerminalProgress
 
 
 class Command(BaseCommand):
@@ -23,10 +24,13 @@ class Command(BaseCommand):
             except ValueError:
                 raise CommandError(f"--as-of must be an ISO date or datetime, got {as_of!r}") from None
             moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        downloading, importing = TerminalProgress(self.stderr, "download"), TerminalProgress(self.stderr, "import")
         try:
             url = scryfall_download_uri(source) if is_url(source) else source
-            with local_copy(url) as path:
-                report = scryfall_import(path=path, as_of=moment, publish=not no_live)
+            with local_copy(url, progress=downloading) as path:
+                downloading.close()
+                report = scryfall_import(path=path, as_of=moment, publish=not no_live, progress=importing)
+                importing.close()
         except (requests.RequestException, KeyError, ValueError) as error:  # network: say so, no traceback
             raise CommandError(f"could not fetch {source}: {error}") from error
         for line in report.lines():

@@ -19,6 +19,7 @@ import time
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from accounts.services import site_sync
 from core.asgi_server import ThreadedAsgiServer
 
 logger = logging.getLogger("bazaar.demo")
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         self._service_stops: list = []
         self.threads: list[threading.Thread] = []
         embedded = not settings.REDIS_URL
+        site_sync()  # the Sites domain follows SITE_URL (make demo derives it from HOST/PORT)
         # Ctrl-C and SIGTERM both stop everything (also when started with SIGINT ignored, as
         # background jobs of a shell are).
         signal.signal(signal.SIGTERM, self._raise_interrupt)
