@@ -105,7 +105,11 @@ class UserReputation(TimeStampedModel):
             ),
             models.CheckConstraint(condition=Q(reputation_score__gte=0), name="reputation_score_non_negative"),
         ]
-        indexes = [models.Index(fields=["-reputation_score"], name="reputation_score_idx")]
+        indexes = [
+            models.Index(fields=["-reputation_score"], name="reputation_score_idx"),
+            # Signals sorted by best creator walk creators in this order (bench/signals.py).
+            models.Index(fields=["-author_accuracy_pct", "user"], name="reputation_author_accuracy_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.reputation_tier} ({self.reputation_score})"

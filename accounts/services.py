@@ -358,3 +358,86 @@ def reputation_recompute_all(*, batch_size: int = 500) -> int:
             reputation_recompute(user=user)
             changed += 1
         last_id = users[-1].pk
+
+
+def reputation_update_many(*, user_ids, stats_for, batch_size: int = 2000) -> int:
+    """`reputation_update` for many users at once (a nightly evaluation touches tens of thousands).
+
+    Per batch, in one transaction: make sure the rows exist, lock them in user-id order,
+    then call `stats_for(user_ids) -> {user_id: {field: absolute value}}` so the stats are
+    read under the lock (a concurrent event cannot slip between read and write), recompute
+    score and tier with the same formula, and write the batch in bulk. Returns rows written.
+    """
+    ordered = sorted(set(user_ids))
+    written = 0
+    for start in range(0, len(ordered), batch_size):
+        batch = ordered[start : start + batch_size]
+        with transaction.atomic():
+            UserReputation.objects.bulk_create(
+                [UserReputation(user_id=user_id) for user_id in batch], ignore_conflicts=True
+            )
+            reputations = list(
+                UserReputation.objects.select_for_update(of=("self",))
+                .select_related("user")
+                .filter(user_id__in=batch)
+                .order_by("user_id")
+            )
+            stats = stats_for([reputation.user_id for reputation in reputations])
+            verified = set(
+                EmailAddress.objects.filter(user_id__in=batch, verified=True).values_list("user_id", flat=True)
+            )
+            now = timezone.now()
+            fields: set[str] = set()
+            for reputation in reputations:
+                values = stats.get(reputation.user_id, {})
+                unknown = set(values) - REPUTATION_STAT_FIELDS
+                if unknown:
+                    raise TypeError(f"Unknown reputation fields: {', '.join(sorted(unknown))}")
+                fields |= set(values)
+                for field, value in values.items():
+                    setattr(reputation, field, value)
+                if "signal_accuracy_pct" not in values:
+                    reputation.signal_accuracy_pct = _percentage(
+                        reputation.signals_profitable, reputation.signals_followed
+                    )
+                if "author_accuracy_pct" not in values:
+                    reputation.author_accuracy_pct = _percentage(
+                        reputation.author_hits, reputation.signals_authored_evaluated
+                    )
+                reputation.reputation_score, reputation.reputation_tier = _compute(
+                    reputation, email_verified=reputation.user_id in verified, now=now
+                )
+                reputation.computed_at = now
+                reputation.updated_at = now
+            derived = {"signal_accuracy_pct", "author_accuracy_pct", "reputation_score", "reputation_tier"}
+            _reputations_write(reputations, sorted(fields | derived | {"computed_at", "updated_at"}))
+            written += len(reputations)
+    return written
+
+
+def _reputations_write(reputations: list[UserReputation], fields: list[str]) -> None:
+    """One UPDATE for the batch: FROM unnest(arrays) on PostgreSQL (Django's bulk_update builds a
+    CASE per field whose cost grows with rows x rows: 1.7 s for 500 rows here); bulk_update elsewhere."""
+    from django.db import connection
+
+    if not reputations:
+        return
+    if connection.vendor != "postgresql":
+        UserReputation.objects.bulk_update(reputations, fields, batch_size=100)
+        return
+    model_fields = [UserReputation._meta.get_field(name) for name in fields]
+    columns = [field.column for field in model_fields]
+    casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in model_fields)
+    assignments = ", ".join(f"{column} = v.{column}" for column in columns)
+    table = UserReputation._meta.db_table
+    # Only model column names are interpolated; every value is a bound parameter.
+    sql = (
+        f"UPDATE {table} AS r SET {assignments} "  # noqa: S608
+        f"FROM unnest(%s::bigint[], {casts}) AS v(id, {', '.join(columns)}) WHERE r.id = v.id"
+    )
+    params = [[reputation.pk for reputation in reputations]]
+    params += [
+        [field.get_db_prep_value(getattr(r, field.attname), connection) for r in reputations] for field in model_fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

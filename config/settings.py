@@ -53,8 +53,12 @@ INSTALLED_APPS = [
     "lists",
     "trades",
     "notifications",
+<<<<<<< HEAD
     "stores",
     "django_filters",
+=======
+    "signals",
+>>>>>>> signals
 ]
 
 MIDDLEWARE = [
@@ -174,6 +178,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cards.tasks.import_mtgjson_prices",
         "schedule": crontab(minute=0, hour=11),
     },
+<<<<<<< HEAD
     # Stores: claim stores whose scheduled URL sync is due (docs/decisions/0013); reprice
     # auto-adjusted stores in batches after price imports (never per tick).
     "stores.sync_due_stores": {
@@ -183,6 +188,17 @@ CELERY_BEAT_SCHEDULE = {
     "stores.reprice_auto_adjusted_stores": {
         "task": "stores.tasks.reprice_auto_adjusted_stores",
         "schedule": BEAT_FAST_SECONDS or crontab(minute="*/15"),
+=======
+    # Signals: evaluate those whose target date has arrived (hourly, so none waits long past
+    # its day; the daily pass is the one at 00:05), rebuild the leaderboard; system momentum signals daily.
+    "signals.evaluate_signals": {
+        "task": "signals.tasks.evaluate_signals",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute=5),
+    },
+    "signals.generate_system_signals": {
+        "task": "signals.tasks.generate_system_signals",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute=30, hour=6),
+>>>>>>> signals
     },
 }
 
@@ -239,6 +255,7 @@ ACCOUNT_PREVENT_ENUMERATION = False
 PROFILE_PANELS: list[str] = [
     "lists.selectors.profile_panel",  # lists: visible lists, propose a trade
     "trades.selectors.trades.profile_panel",  # trades: reviews received
+    "signals.selectors.profile_panel",  # signals: the creator's record and recent signals
 ]
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Bazaar"
@@ -343,6 +360,10 @@ DASHBOARD_PANELS = [
     "trades.selectors.dashboard_panel",
     "notifications.selectors.dashboard_panel",
     "stores.selectors.dashboard_panel",
+]
+# Public home page and dashboard: strips other apps add above the content, f(*, user) -> {...} | None.
+HOME_PANELS = [
+    "signals.selectors.home_panel",  # signals: featured signals
 ]
 # Counts in the signed-in nav (the bell and icons): each app adds its own,
 # f(*, user) -> {"<badge name>": int}; notifications merges them (it imports no app above it).

@@ -7,13 +7,30 @@ from django.views.decorators.csrf import csrf_exempt
 from core.api import error_json
 
 
+def home_panels(*, user) -> list[dict]:
+    """Strips other apps put on the home page and dashboard (settings.HOME_PANELS), like DASHBOARD_PANELS.
+
+    Each provider is `f(*, user) -> {"template": str, **context} | None`.
+    """
+    from django.conf import settings
+    from django.utils.module_loading import import_string
+
+    panels = []
+    for path in getattr(settings, "HOME_PANELS", []):
+        panel = import_string(path)(user=user)
+        if panel:
+            panels.append(panel)
+    return panels
+
+
 def home(request):
     """Landing page for visitors; the trader's dashboard once signed in."""
+    panels = home_panels(user=request.user)
     if request.user.is_authenticated:
         from accounts.selectors import dashboard_for
 
-        return render(request, "core/dashboard.html", dashboard_for(user=request.user))
-    return render(request, "core/home.html")
+        return render(request, "core/dashboard.html", {**dashboard_for(user=request.user), "home_panels": panels})
+    return render(request, "core/home.html", {"home_panels": panels})
 
 
 def healthz(request):

@@ -11,3 +11,5 @@ class NotificationKind(models.TextChoices):
     MESSAGE_RECEIVED = "message_received", "New message"
     TRADE_COMPLETED = "trade_completed", "Trade completed"
     REVIEW_RECEIVED = "review_received", "New review"
+    SIGNAL_PUBLISHED = "signal_published", "A creator you follow published a signal"
+    SIGNAL_EVALUATED = "signal_evaluated", "A signal you follow was evaluated"

@@ -4,7 +4,11 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand
 
+<<<<<<< HEAD
 SEED_ORDER = ["accounts", "cards", "lists", "trades", "notifications", "stores"]
+=======
+SEED_ORDER = ["accounts", "cards", "lists", "trades", "notifications", "signals"]
+>>>>>>> signals
 
 
 class Command(BaseCommand):

@@ -1,0 +1,134 @@
+"""API shapes for signals (issue 14, section 8b: these names are a contract)."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from signals.enums import LeaderboardPeriod, SignalAction, SignalVisibility
+from signals.services import RATIONALE_MAX, RATIONALE_MIN, TARGET_DAYS_MAX, TARGET_DAYS_MIN
+
+
+class OutcomeSerializer(serializers.Serializer):
+    evaluated_at = serializers.DateTimeField()
+    price_at_end = serializers.DecimalField(max_digits=12, decimal_places=2)
+    peak_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    accuracy = serializers.DecimalField(max_digits=5, decimal_places=4, help_text="0–1")
+    hit = serializers.BooleanField(help_text="accuracy ≥ 0.5")
+    profit_pct = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, help_text="null for HOLD")
+    peak_profit_pct = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    closed_early = serializers.BooleanField()
+
+
+class SignalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    creator = serializers.SerializerMethodField(help_text="username; null for system signals")
+    is_system = serializers.BooleanField()
+    card = serializers.IntegerField(source="card_id")
+    card_name = serializers.CharField(source="card.name")
+    finish = serializers.CharField()
+    action = serializers.ChoiceField(choices=SignalAction.values)
+    entry_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    target_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    currency = serializers.CharField()
+    target_date = serializers.SerializerMethodField()
+    rationale = serializers.CharField(source="display_rationale")
+    visibility = serializers.ChoiceField(choices=SignalVisibility.values)
+    status = serializers.ChoiceField(choices=["active", "evaluated", "hidden"], source="api_status")
+    follower_count = serializers.IntegerField()
+    featured = serializers.BooleanField()
+    created_at = serializers.DateTimeField()
+    editable_until = serializers.DateTimeField()
+    outcome = serializers.SerializerMethodField()
+
+    def get_creator(self, signal) -> str | None:
+        return signal.created_by.username if signal.created_by_id else None
+
+    @extend_schema_field(serializers.DateField())
+    def get_target_date(self, signal):
+        return signal.target_date.date().isoformat()
+
+    @extend_schema_field(OutcomeSerializer(allow_null=True))
+    def get_outcome(self, signal):
+        if signal.evaluated_at is None:
+            return None
+        return OutcomeSerializer(signal).data
+
+
+class SignalCreateSerializer(serializers.Serializer):
+    """Documents the body; the service validates it (so every rule has one home)."""
+
+    card = serializers.IntegerField(help_text="card id")
+    finish = serializers.ChoiceField(choices=["nonfoil", "foil", "etched"], default="nonfoil")
+    action = serializers.ChoiceField(choices=SignalAction.values)
+    target_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        allow_null=True,
+        help_text="BUY: above the entry price; SELL: below it; HOLD: optional",
+    )
+    target_date = serializers.DateField(help_text=f"{TARGET_DAYS_MIN}–{TARGET_DAYS_MAX} days ahead")
+    rationale = serializers.CharField(min_length=RATIONALE_MIN, max_length=RATIONALE_MAX)
+    visibility = serializers.ChoiceField(
+        choices=SignalVisibility.values, help_text="followers needs 5 completed trades; public needs Silver tier"
+    )
+
+
+class SignalUpdateSerializer(serializers.Serializer):
+    target_price = serializers.DecimalField(max_digits=12, decimal_places=2, required=False, allow_null=True)
+    target_date = serializers.DateField(required=False)
+    rationale = serializers.CharField(min_length=RATIONALE_MIN, max_length=RATIONALE_MAX, required=False)
+    visibility = serializers.ChoiceField(choices=SignalVisibility.values, required=False)
+
+
+class FollowRequestSerializer(serializers.Serializer):
+    acted_on = serializers.BooleanField(required=False, help_text="true records the price now; only while active")
+
+
+class FollowSerializer(serializers.Serializer):
+    signal = serializers.IntegerField(source="recommendation_id")
+    followed_at = serializers.DateTimeField()
+    acted_on = serializers.BooleanField()
+    acted_at = serializers.DateTimeField(allow_null=True)
+    acted_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    currency = serializers.SerializerMethodField()
+    outcome_profit_pct = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+
+    def get_currency(self, follow) -> str:
+        return "USD"
+
+
+class CreatorFollowSerializer(serializers.Serializer):
+    creator = serializers.CharField(source="creator.username")
+    followed_at = serializers.DateTimeField(source="created_at")
+
+
+class StandingSerializer(serializers.Serializer):
+    username = serializers.SerializerMethodField()
+    is_system = serializers.BooleanField()
+    tier = serializers.CharField(allow_null=True)
+    evaluated = serializers.IntegerField()
+    hits = serializers.IntegerField()
+    hit_rate = serializers.DecimalField(max_digits=5, decimal_places=4)
+    wilson_lower_bound = serializers.DecimalField(max_digits=5, decimal_places=4)
+    mean_profit_pct = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    followers = serializers.IntegerField()
+
+    def get_username(self, standing) -> str | None:
+        return standing.creator.username if standing.creator_id else None
+
+    def to_representation(self, standing):
+        data = super().to_representation(standing)
+        data["tier"] = standing.tier or None
+        return data
+
+
+class LeaderboardSerializer(serializers.Serializer):
+    period = serializers.ChoiceField(choices=LeaderboardPeriod.values)
+    computed_at = serializers.DateTimeField(allow_null=True)
+    results = StandingSerializer(many=True)
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)
