@@ -8,6 +8,7 @@ which refuses to start without secrets.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -53,12 +54,9 @@ INSTALLED_APPS = [
     "lists",
     "trades",
     "notifications",
-<<<<<<< HEAD
     "stores",
     "django_filters",
-=======
     "signals",
->>>>>>> signals
 ]
 
 MIDDLEWARE = [
@@ -178,17 +176,20 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cards.tasks.import_mtgjson_prices",
         "schedule": crontab(minute=0, hour=11),
     },
-<<<<<<< HEAD
     # Stores: claim stores whose scheduled URL sync is due (docs/decisions/0013); reprice
     # auto-adjusted stores in batches after price imports (never per tick).
     "stores.sync_due_stores": {
         "task": "stores.tasks.sync_due_stores",
         "schedule": BEAT_FAST_SECONDS or crontab(minute="*/5"),
     },
+    "stores.recompute_all_buylists": {
+        "task": "stores.tasks.recompute_all_buylists",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute=15, hour=4),
+    },
     "stores.reprice_auto_adjusted_stores": {
         "task": "stores.tasks.reprice_auto_adjusted_stores",
         "schedule": BEAT_FAST_SECONDS or crontab(minute="*/15"),
-=======
+    },
     # Signals: evaluate those whose target date has arrived (hourly, so none waits long past
     # its day; the daily pass is the one at 00:05), rebuild the leaderboard; system momentum signals daily.
     "signals.evaluate_signals": {
@@ -198,7 +199,6 @@ CELERY_BEAT_SCHEDULE = {
     "signals.generate_system_signals": {
         "task": "signals.tasks.generate_system_signals",
         "schedule": BEAT_FAST_SECONDS or crontab(minute=30, hour=6),
->>>>>>> signals
     },
 }
 
@@ -398,6 +398,12 @@ MTGJSON_IDENTIFIERS_URL = env("MTGJSON_IDENTIFIERS_URL", default="")
 # Inventory sync files (uploads and URL fetches): size and time caps.
 STORE_SYNC_MAX_BYTES = env.int("STORE_SYNC_MAX_BYTES", default=100 * 1024 * 1024)
 STORE_SYNC_FETCH_TIMEOUT_SECONDS = env.int("STORE_SYNC_FETCH_TIMEOUT_SECONDS", default=120)
+# Smart buylist demand factor (docs/stores.md): clamp(1 + a·local + b·signal + c·momentum, 0.8, 1.5).
+BUYLIST_DEMAND_A_LOCAL = Decimal("0.05")  # per trader nearby wanting the card (counted only from 3 up)
+BUYLIST_DEMAND_B_SIGNAL = Decimal("0.01")  # per follower of an active BUY signal on the card
+BUYLIST_DEMAND_C_MOMENTUM = Decimal("0.5")  # times the 7-day price change as a fraction
+BUYLIST_DEMAND_MIN_TRADERS = 3  # fewer wanting traders count as none (never identifies a trader)
+STORE_MATCH_MESSAGES_PER_HOUR = 20
 
 # --- Production ----------------------------------------------------------------------------
 if IS_PRODUCTION:

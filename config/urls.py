@@ -14,11 +14,8 @@ api_v1 = [
     path("", include("lists.api.urls")),
     path("", include("trades.api.urls")),
     path("", include("notifications.api.urls")),
-<<<<<<< HEAD
     path("", include("stores.api.urls")),
-=======
     path("", include("signals.api.urls")),
->>>>>>> signals
 ]
 
 urlpatterns = [
@@ -34,11 +31,8 @@ urlpatterns = [
     path("trades/", include("lists.urls")),
     path("trades/", include("trades.urls")),
     path("notifications/", include("notifications.urls")),
-<<<<<<< HEAD
     path("", include("stores.urls")),
-=======
     path("signals/", include("signals.urls")),
->>>>>>> signals
 ]
 
 handler404 = "core.views.error_404"

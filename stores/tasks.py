@@ -33,3 +33,25 @@ def send_store_status_email(event_id: int) -> bool:
     from .services.verification import store_status_email_send
 
     return store_status_email_send(event_id=event_id)
+
+
+@shared_task(time_limit=10 * 60)
+def recompute_buylist(store_id: int) -> int:
+    from .services.buylist import buylist_recompute
+
+    return buylist_recompute(store_id=store_id)
+
+
+@shared_task(time_limit=60 * 60)
+def recompute_all_buylists() -> int:
+    """Nightly (CELERY_BEAT_SCHEDULE) and after price imports: every buylist store, one task each."""
+    from .services.buylist import buylist_recompute_soon, buylist_stores_all
+
+    return len(buylist_recompute_soon(store_ids=buylist_stores_all()))
+
+
+@shared_task
+def recompute_buylists_near_user(user_id: int) -> int:
+    from .services.buylist import buylist_recompute_soon, buylist_stores_near_user
+
+    return len(buylist_recompute_soon(store_ids=buylist_stores_near_user(user_id=user_id)))

@@ -4,11 +4,7 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand
 
-<<<<<<< HEAD
-SEED_ORDER = ["accounts", "cards", "lists", "trades", "notifications", "stores"]
-=======
-SEED_ORDER = ["accounts", "cards", "lists", "trades", "notifications", "signals"]
->>>>>>> signals
+SEED_ORDER = ["accounts", "cards", "lists", "trades", "notifications", "stores", "signals"]
 
 
 class Command(BaseCommand):
