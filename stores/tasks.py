@@ -23,9 +23,12 @@ def sync_due_stores() -> int:
 
 @shared_task(time_limit=15 * 60)
 def reprice_auto_adjusted_stores() -> int:
+    from .services.buylist import buylists_recompute_due
     from .services.pricing import stores_reprice_due
 
-    return len(stores_reprice_due())
+    repriced = len(stores_reprice_due())
+    buylists_recompute_due()  # market prices moved: the buylists that cover those cards, batched
+    return repriced
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=60, max_retries=5)

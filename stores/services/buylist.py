@@ -1,7 +1,7 @@
 """The smart buylist (docs/stores.md, "Smart buylist"): rules in, a precomputed price table out.
 
-cash = market × buy% (+ hotlist bonus) × condition multiplier × demand factor × stock taper;
-a fixed override wins; credit = cash × (1 + trade_in_bonus_pct / 100).
+cash = market * buy% (+ hotlist bonus) * condition multiplier * demand factor * stock taper;
+a fixed override wins; credit = cash * (1 + trade_in_bonus_pct / 100).
 """
 
 from __future__ import annotations
@@ -290,7 +290,8 @@ def buylist_rules_save(*, store: LGSProfile, data: dict) -> BuylistRules:
                 for cid, price in fixed.items()
             ]
         )
-    transaction.on_commit(lambda: buylist_recompute_soon(store_ids=[store.pk], countdown=0))
+    # The owner sees the result at once (a 50,000-SKU store recomputes in seconds).
+    buylist_recompute(store_id=store.pk)
     return rules
 
 
@@ -317,10 +318,24 @@ def buylist_stores_near_user(*, user_id: int) -> list[int]:
     stores = LGSProfile.objects.filter(
         status=StoreStatus.VERIFIED, offers_buylist=True, latitude__isnull=False
     ).values_list("pk", "latitude", "longitude", "service_radius_km")
-    return [
-        pk for pk, lat, lng, radius in stores if haversine_km(lat, lng, user.latitude, user.longitude) <= radius
-    ]
+    return [pk for pk, lat, lng, radius in stores if haversine_km(lat, lng, user.latitude, user.longitude) <= radius]
 
 
 def buylist_stores_all() -> list[int]:
-    return list(LGSProfile.objects.filter(status=StoreStatus.VERIFIED, offers_buylist=True).values_list("pk", flat=True))
+    return list(
+        LGSProfile.objects.filter(status=StoreStatus.VERIFIED, offers_buylist=True).values_list("pk", flat=True)
+    )
+
+
+def buylists_recompute_due() -> list[int]:
+    """After price imports (the 15-minute beat job): stores whose covered cards' market moved since."""
+    due = []
+    for store_id, computed_at in BuylistRules.objects.filter(
+        store__status=StoreStatus.VERIFIED, store__offers_buylist=True
+    ).values_list("store_id", "computed_at"):
+        moved = CardPrice.objects.filter(card_id__in=BuylistEntry.objects.filter(store_id=store_id).values("card_id"))
+        if computed_at is not None:
+            moved = moved.filter(captured_at__gt=computed_at)
+        if computed_at is None or moved.exists():
+            due.append(store_id)
+    return buylist_recompute_soon(store_ids=due)
