@@ -153,6 +153,8 @@ def store_matches(*, store: LGSProfile) -> list[Match]:
     from lists.enums import ListKind
     from lists.selectors import list_items_for
 
+    if store.status != StoreStatus.VERIFIED:
+        return []  # traders share their lists with verified stores only
     nearby = nearby_trader_ids(store=store, opted_in_only=True)
     blocked = set(StoreBlock.objects.filter(store=store).values_list("trader_id", flat=True))
     ids = [pk for pk in nearby if pk not in blocked]

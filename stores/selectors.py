@@ -47,6 +47,14 @@ def access_owned_store(*, user, pk: int, queryset: QuerySet | None = None) -> LG
     return store
 
 
+def access_matching_store(*, user, pk: int) -> LGSProfile:
+    """A store's local matches are its owner's alone (not staff's): traders share lists with the store."""
+    store = LGSProfile.objects.filter(pk=pk).first()
+    if store is None or not user.is_authenticated or user.pk != store.pk:
+        raise Http404("No such store.")
+    return store
+
+
 def access_dashboard_store(*, user, store_param: str | None = None) -> LGSProfile:
     """The dashboard's store: the owner's own; staff may open any store's with ?store=<id>."""
     if not user.is_authenticated:

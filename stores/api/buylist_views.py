@@ -10,7 +10,7 @@ from core.api import validated_query
 from core.pagination import DefaultCursorPagination
 from core.schema import error_responses
 from stores.matches import buylist_for, my_store_matches, quote_for, store_matches
-from stores.selectors import access_owned_store, access_store
+from stores.selectors import access_matching_store, access_store
 from stores.services.threads import match_message, quote_send
 
 from .buylist_serializers import (
@@ -104,7 +104,7 @@ class MatchListView(APIView):
         "highest value first, at most 200.",
     )
     def get(self, request, pk: int):
-        store = access_owned_store(user=request.user, pk=pk)
+        store = access_matching_store(user=request.user, pk=pk)
         rows = MatchSerializer(store_matches(store=store), many=True).data
         return Response({"next": None, "previous": None, "results": rows})
 
@@ -129,7 +129,7 @@ class MatchMessageView(APIView):
         description="Message a match: opens (or continues) the conversation between your store and the trader.",
     )
     def post(self, request, pk: int, username: str):
-        store = access_owned_store(user=request.user, pk=pk)
+        store = access_matching_store(user=request.user, pk=pk)
         payload = MessageSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         thread = match_message(store=store, username=username, body=payload.validated_data["body"])

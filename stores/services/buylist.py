@@ -158,12 +158,20 @@ def signal_demand(*, card_ids) -> Counter:
     return Counter(card_id for card_id, _user in rows)
 
 
-def buylist_rows(*, store: LGSProfile, rules: BuylistRules, card_ids=None) -> list[BuylistEntry]:
-    """The buylist these rules give (unsaved rows); `card_ids` restricts it (quotes, previews)."""
-    card_rules = {rule.card_id: rule for rule in BuylistCardRule.objects.filter(store=store)}
-    dark = {cid for cid, rule in card_rules.items() if rule.kind == BuylistCardRuleKind.DARK}
-    hot = {cid for cid, rule in card_rules.items() if rule.kind == BuylistCardRuleKind.HOT}
-    fixed = {cid: rule.fixed_price for cid, rule in card_rules.items() if rule.kind == BuylistCardRuleKind.FIXED}
+def saved_card_rules(store: LGSProfile) -> dict:
+    rules = {"hot": [], "dark": [], "fixed": {}}
+    for rule in BuylistCardRule.objects.filter(store=store).order_by("pk"):
+        if rule.kind == BuylistCardRuleKind.FIXED:
+            rules["fixed"][rule.card_id] = rule.fixed_price
+        else:
+            rules[rule.kind].append(rule.card_id)
+    return rules
+
+
+def buylist_rows(*, store: LGSProfile, rules: BuylistRules, card_rules: dict | None = None) -> list[BuylistEntry]:
+    """The buylist these rules give (unsaved rows); `card_rules` (unsaved lists) for a preview."""
+    card_rules = card_rules if card_rules is not None else saved_card_rules(store)
+    dark, hot, fixed = set(card_rules["dark"]), set(card_rules["hot"]), dict(card_rules["fixed"])
 
     stock = dict(
         StoreInventoryItem.objects.filter(store=store)
@@ -175,8 +183,6 @@ def buylist_rows(*, store: LGSProfile, rules: BuylistRules, card_ids=None) -> li
     covered = set(hot) | set(fixed) | {cid for cid, count in local.items() if suppressed(count)}
     covered |= {cid for cid, total in stock.items() if total < rules.max_qty_per_card}
     covered -= dark
-    if card_ids is not None:
-        covered &= set(card_ids)
     if not covered:
         return []
     signals = signal_demand(card_ids=covered)
@@ -252,6 +258,35 @@ def buylist_recompute(*, store_id: int) -> int:
     return len(rows)
 
 
+def buylist_preview(*, store: LGSProfile, data: dict, limit: int = 50) -> tuple[int, list[BuylistEntry]]:
+    """What the submitted rules would give, written nowhere: (row count, the first rows by card name)."""
+    rules = rules_of(store)
+    rules = BuylistRules(
+        store=store,
+        buy_pct=data.get("buy_pct", rules.buy_pct),
+        max_qty_per_card=data.get("max_qty_per_card", rules.max_qty_per_card),
+        hotlist_bonus_pct=data.get("hotlist_bonus_pct", rules.hotlist_bonus_pct),
+        condition_multipliers=_validated_multipliers(data.get("condition_multipliers", rules.condition_multipliers)),
+    )
+    card_rules = data.get("card_rules")
+    if card_rules is not None:
+        _check_overlap(card_rules)
+    rows = buylist_rows(store=store, rules=rules, card_rules=card_rules)
+    from cards.models import Card
+
+    names = dict(Card.objects.filter(pk__in={row.card_id for row in rows}).values_list("pk", "name"))
+    for row in rows:
+        row.card_name = names.get(row.card_id, "")
+    rows.sort(key=lambda row: (row.card_name, row.card_id, row.finish, Condition.values.index(row.condition)))
+    return len(rows), rows[:limit]
+
+
+def _check_overlap(card_rules: dict) -> None:
+    hot, dark, fixed = set(card_rules["hot"]), set(card_rules["dark"]), set(card_rules["fixed"])
+    if (hot & dark) | (fixed & (hot | dark)):
+        raise DomainError("A card is on one list only (hotlist, darklist or fixed).", field="card_rules")
+
+
 def _validated_multipliers(value: dict) -> dict:
     cleaned = {}
     for condition in Condition.values:
@@ -278,9 +313,7 @@ def buylist_rules_save(*, store: LGSProfile, data: dict) -> BuylistRules:
     rules.save()
     if "card_rules" in data:
         hot, dark, fixed = data["card_rules"]["hot"], data["card_rules"]["dark"], data["card_rules"]["fixed"]
-        overlap = (set(hot) & set(dark)) | (set(fixed) & (set(hot) | set(dark)))
-        if overlap:
-            raise DomainError("A card is on one list only (hotlist, darklist or fixed).", field="card_rules")
+        _check_overlap(data["card_rules"])
         BuylistCardRule.objects.filter(store=store).delete()
         BuylistCardRule.objects.bulk_create(
             [BuylistCardRule(store=store, card_id=cid, kind=BuylistCardRuleKind.HOT) for cid in hot]
