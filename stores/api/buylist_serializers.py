@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from cards.enums import Finish
+from core.api import StrictJSONTypes
 from stores.enums import Condition
 
 from .serializers import MAX_ID
@@ -61,7 +62,7 @@ class QuoteSerializer(serializers.Serializer):
     currency = serializers.CharField()
 
 
-class QuoteSendSerializer(serializers.Serializer):
+class QuoteSendSerializer(StrictJSONTypes, serializers.Serializer):
     body = serializers.CharField(required=False, allow_blank=True, max_length=2000, help_text="A note to the store")
 
 
@@ -86,7 +87,7 @@ class MatchPageSerializer(serializers.Serializer):
     results = MatchSerializer(many=True)
 
 
-class MessageSerializer(serializers.Serializer):
+class MessageSerializer(StrictJSONTypes, serializers.Serializer):
     body = serializers.CharField(max_length=2000, help_text="1–2,000 characters")
 
 

@@ -94,13 +94,13 @@ def test_recompute_prices_stocked_cards_below_max_with_breakdown(store):
     BuylistRules.objects.create(store=store, buy_pct=Decimal("50"), max_qty_per_card=8)
     assert buylist_recompute(store_id=store.pk) == 5  # five conditions
     row = entry(store, card)
-    # 10 × 0.50 × 1.00 × (1 + 0.5 × 0.10) × 0.75
+    # 10 x 0.50 x 1.00 x (1 + 0.5 x 0.10) x 0.75
     assert row.cash_price == Decimal("3.94")
     assert row.credit_price == Decimal("4.93")
     assert row.breakdown["demand_factor"] == "1.050"
     assert row.breakdown["stock_taper"] == "0.750"
     assert row.breakdown["local_demand"] == "none"
-    assert entry(store, card, "LP").cash_price == Decimal("3.35")  # × 0.85
+    assert entry(store, card, "LP").cash_price == Decimal("3.35")  # x 0.85
 
 
 def test_coverage_hotlist_darklist_fixed_and_full_stock(store):
@@ -119,7 +119,7 @@ def test_coverage_hotlist_darklist_fixed_and_full_stock(store):
     )
     covered = set(BuylistEntry.objects.filter(store=store).values_list("card_id", flat=True))
     assert covered == {hot.pk, fixed.pk}  # darklist out, full stock tapers to 0, unrelated not covered
-    assert entry(store, hot).cash_price == Decimal("2.80")  # 4 × (50 + 20)%
+    assert entry(store, hot).cash_price == Decimal("2.80")  # 4 x (50 + 20)%
     assert entry(store, fixed, "DMG").cash_price == Decimal("9.99")  # the override beats condition too
     assert entry(store, fixed).breakdown["override"] == "9.99"
 
@@ -251,7 +251,7 @@ def test_matches_are_opted_in_traders_within_radius_only(store):
     assert [m.username for m in matches] == ["opted"]
     match = matches[0]
     assert (match.wants_stocked, match.haves_bought) == (1, 1)
-    assert match.value == Decimal("24.00") + Decimal("2.50")  # 2 × 12.00 + cash for NM at taper 0.5
+    assert match.value == Decimal("24.00") + Decimal("2.50")  # 2 x 12.00 + cash for NM at taper 0.5
 
     mirror = my_store_matches(user=opted)
     assert [entry.store.pk for entry in mirror] == [store.pk]
