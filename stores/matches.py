@@ -240,10 +240,10 @@ def my_store_matches(*, user) -> list[StoreForMe]:
     store_ids = [store.pk for _d, store in candidates]
     wanted = list_items_for(kind=ListKind.WANT, owner=user).values("card_id")
     stocked = defaultdict(list)
-    for store_id, card_id, name, quantity, price in (
+    for store_id, card_id, name, quantity, price, currency in (
         StoreInventoryItem.objects.filter(store_id__in=store_ids, quantity__gt=0, card_id__in=wanted)
         .order_by("card__name", "pk")
-        .values_list("store_id", "card_id", "card__name", "quantity", "price")
+        .values_list("store_id", "card_id", "card__name", "quantity", "price", "currency")
     ):
         stocked[store_id].append(
             {

@@ -38,7 +38,7 @@ def send_store_status_email(event_id: int) -> bool:
     return store_status_email_send(event_id=event_id)
 
 
-@shared_task(time_limit=10 * 60)
+@shared_task(time_limit=10 * 60, soft_time_limit=9 * 60)
 def recompute_buylist(store_id: int) -> int:
     from .services.buylist import buylist_recompute
 
@@ -53,7 +53,7 @@ def recompute_all_buylists() -> int:
     return len(buylist_recompute_soon(store_ids=buylist_stores_all()))
 
 
-@shared_task
+@shared_task(time_limit=5 * 60, soft_time_limit=4 * 60)
 def recompute_buylists_near_user(user_id: int) -> int:
     from .services.buylist import buylist_recompute_soon, buylist_stores_near_user
 

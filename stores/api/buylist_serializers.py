@@ -70,7 +70,7 @@ class ThreadCreatedSerializer(serializers.Serializer):
     thread = serializers.IntegerField(help_text="The conversation's id (/stores/threads/{id}/)")
 
 
-class MatchSerializer(serializers.Serializer):
+class StoreMatchSerializer(serializers.Serializer):
     username = serializers.CharField()
     distance_km = serializers.FloatField()
     wants_stocked = serializers.IntegerField(help_text="Lines of their want list you have in stock")
@@ -81,13 +81,13 @@ class MatchSerializer(serializers.Serializer):
     currency = serializers.CharField()
 
 
-class MatchPageSerializer(serializers.Serializer):
+class StoreMatchPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True, help_text="Always null: one page of at most 200")
     previous = serializers.URLField(allow_null=True)
-    results = MatchSerializer(many=True)
+    results = StoreMatchSerializer(many=True)
 
 
-class MessageSerializer(StrictJSONTypes, serializers.Serializer):
+class StoreMessageSerializer(StrictJSONTypes, serializers.Serializer):
     body = serializers.CharField(max_length=2000, help_text="1–2,000 characters")
 
 
@@ -95,7 +95,8 @@ class StockedLineSerializer(serializers.Serializer):
     card = serializers.IntegerField()
     card_name = serializers.CharField()
     quantity = serializers.IntegerField()
-    price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, help_text="The store's price")
+    currency = serializers.CharField()
 
 
 class StoreForMeSerializer(serializers.Serializer):

@@ -17,13 +17,13 @@ from .buylist_serializers import (
     BuylistPageSerializer,
     BuylistParamsSerializer,
     BuylistRowSerializer,
-    MatchPageSerializer,
-    MatchSerializer,
-    MessageSerializer,
     QuoteSendSerializer,
     QuoteSerializer,
     StoreForMePageSerializer,
     StoreForMeSerializer,
+    StoreMatchPageSerializer,
+    StoreMatchSerializer,
+    StoreMessageSerializer,
     ThreadCreatedSerializer,
 )
 
@@ -99,13 +99,13 @@ class MatchListView(APIView):
 
     @extend_schema(
         operation_id="stores_matches_list",
-        responses={200: MatchPageSerializer, **error_responses(401, 404, _404="Not your store.")},
+        responses={200: StoreMatchPageSerializer, **error_responses(401, 404, _404="Not your store.")},
         description="Traders who opted in, within your radius, whose wants you stock or whose haves you buy; "
         "highest value first, at most 200.",
     )
     def get(self, request, pk: int):
         store = access_matching_store(user=request.user, pk=pk)
-        rows = MatchSerializer(store_matches(store=store), many=True).data
+        rows = StoreMatchSerializer(store_matches(store=store), many=True).data
         return Response({"next": None, "previous": None, "results": rows})
 
 
@@ -114,7 +114,7 @@ class MatchMessageView(APIView):
 
     @extend_schema(
         operation_id="stores_matches_message",
-        request=MessageSerializer,
+        request=StoreMessageSerializer,
         responses={
             201: ThreadCreatedSerializer,
             **error_responses(
@@ -130,7 +130,7 @@ class MatchMessageView(APIView):
     )
     def post(self, request, pk: int, username: str):
         store = access_matching_store(user=request.user, pk=pk)
-        payload = MessageSerializer(data=request.data)
+        payload = StoreMessageSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         thread = match_message(store=store, username=username, body=payload.validated_data["body"])
         return Response({"thread": thread.pk}, status=status.HTTP_201_CREATED)
