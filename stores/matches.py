@@ -251,6 +251,7 @@ def my_store_matches(*, user) -> list[StoreForMe]:
                 "card_name": name,
                 "quantity": quantity,
                 "price": str(price) if price is not None else None,
+                "currency": currency,
             }
         )
     quotes = quotes_for(store_ids=store_ids, user=user)
