@@ -1,5 +1,6 @@
 """Admin for lists and imports: read-mostly (support looks; traders change their own lists)."""
 
+from django import forms
 from django.contrib import admin
 
 from .models import HaveItem, ListImport, ListSettings, WantItem
@@ -15,9 +16,45 @@ class ListItemAdmin(admin.ModelAdmin):
     ordering = ["-updated_at"]
 
 
+class HaveItemAdminForm(forms.ModelForm):
+    """Copies promised in agreed trades stay: the same rule lists.services enforces for traders."""
+
+    class Meta:
+        model = HaveItem
+        fields = [
+            "owner",
+            "card",
+            "quantity",
+            "condition",
+            "finish",
+            "language",
+            "note",
+            "min_trade_value",
+            "trade_for_wants_only",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        reserved = self.instance.reserved if self.instance.pk else 0
+        if reserved:
+            printing = ("card", "condition", "finish", "language")
+            if any(field in self.changed_data for field in printing):
+                raise forms.ValidationError(f"{reserved} copies are promised in agreed trades; the printing is fixed.")
+            if (cleaned.get("quantity") or 0) < reserved:
+                raise forms.ValidationError(
+                    f"{reserved} copies are promised in agreed trades; keep at least that many."
+                )
+        return cleaned
+
+
 @admin.register(HaveItem)
 class HaveItemAdmin(ListItemAdmin):
-    list_display = [*ListItemAdmin.list_display, "min_trade_value", "trade_for_wants_only"]
+    form = HaveItemAdminForm
+    list_display = [*ListItemAdmin.list_display, "reserved", "min_trade_value", "trade_for_wants_only"]
+    readonly_fields = [*ListItemAdmin.readonly_fields, "reserved"]
+
+    def has_delete_permission(self, request, obj=None):
+        return super().has_delete_permission(request, obj) and not (obj is not None and obj.reserved)
 
 
 @admin.register(WantItem)

@@ -36,6 +36,9 @@ class HaveItem(ListItemBase):
 
     min_trade_value = MoneyField(null=True, blank=True, help_text="Will not trade it for less than this.")
     trade_for_wants_only = models.BooleanField(default=False)
+    reserved = models.PositiveIntegerField(
+        default=0, help_text="Copies promised in agreed trades (written only by lists.services.reservations)."
+    )
 
     class Meta:
         constraints = [
@@ -43,11 +46,17 @@ class HaveItem(ListItemBase):
                 fields=["owner", "card", "condition", "finish", "language"], name="have_item_unique_printing"
             ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="have_item_quantity_positive"),
+            models.CheckConstraint(condition=Q(reserved__lte=models.F("quantity")), name="have_item_reserved_held"),
         ]
         indexes = [models.Index(fields=["card", "owner"], name="have_item_card_owner_idx")]
 
     def __str__(self) -> str:
         return f"have {self.quantity}× {self.card_id} ({self.owner_id})"
+
+    @property
+    def available(self) -> int:
+        """Copies not promised to anyone: what a new proposal or a match may use."""
+        return self.quantity - self.reserved
 
 
 class WantItem(ListItemBase):

@@ -14,7 +14,7 @@ from cards.models import CardPrice
 from cards.selectors import card_prices_current
 from core.money import DEFAULT_CURRENCY, quantize_money
 from core.pagination import page_of
-from lists.enums import ImportStatus, ListKind
+from lists.enums import CONDITION_ORDER, ImportStatus, ListKind
 from lists.models import HaveItem, ListImport, ListSettings, WantItem
 
 LIST_PAGE_SIZE = 50
@@ -71,6 +71,59 @@ def list_items_for(*, kind: str, owner=None, owner_ids=None, card_ids=None) -> Q
 def have_items_by_id(*, ids) -> dict[int, HaveItem]:
     """Have rows by id with their cards (a proposal names the rows it offers and asks for)."""
     return HaveItem.objects.select_related("card").in_bulk(list(ids))
+
+
+def lists_visible_to(*, viewer, owner_ids) -> dict[int, set[str]]:
+    """{owner id: the kinds of list `viewer` may see} in one query (no settings row: both public).
+
+    The one rule every surface asks: a private list is seen by its owner alone.
+    """
+    owner_ids = set(owner_ids)
+    visible = {owner_id: {ListKind.HAVE, ListKind.WANT} for owner_id in owner_ids}
+    for user_id, haves_public, wants_public in ListSettings.objects.filter(user_id__in=owner_ids).values_list(
+        "user_id", "haves_public", "wants_public"
+    ):
+        visible[user_id] = {
+            kind for kind, public in ((ListKind.HAVE, haves_public), (ListKind.WANT, wants_public)) if public
+        }
+    viewer_id = getattr(viewer, "pk", None)
+    if viewer_id in visible:
+        visible[viewer_id] = {ListKind.HAVE, ListKind.WANT}
+    return visible
+
+
+def private_list_owner_ids(*, kind: str) -> QuerySet:
+    """Ids of users whose `kind` list is private, for excluding them in other apps' queries."""
+    field = "haves_public" if kind == ListKind.HAVE else "wants_public"
+    return ListSettings.objects.filter(**{field: False}).values("user_id")
+
+
+def condition_satisfies(have_condition: str, want_condition: str) -> bool:
+    """A want names the worst condition accepted: 'LP' accepts NM and LP."""
+    return CONDITION_ORDER.index(have_condition) <= CONDITION_ORDER.index(want_condition)
+
+
+def wants_filled_by(*, owner_id: int, printings) -> QuerySet:
+    """The owner's wants that copies of these printings could fill, in id order (one query).
+
+    `printings` are objects with card_id, condition, finish and language. This and
+    `want_accepts` are the one definition of "a received card fills a want": a new kind of
+    want (any printing of a card) extends both.
+    """
+    match = Q(pk__in=[])
+    for printing in printings:
+        match |= Q(card_id=printing.card_id, finish=printing.finish, language=printing.language)
+    return WantItem.objects.filter(match, owner_id=owner_id).order_by("pk")
+
+
+def want_accepts(want, printing) -> bool:
+    """Same card, finish and language, in a condition at least as good as the want's worst."""
+    return (
+        want.card_id == printing.card_id
+        and want.finish == printing.finish
+        and want.language == printing.language
+        and condition_satisfies(printing.condition, want.condition)
+    )
 
 
 def list_items_queryset(*, owner, kind: str) -> QuerySet:

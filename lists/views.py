@@ -1,5 +1,7 @@
 """HTML views for have and want lists and imports. Thin: parse, check access, call one service."""
 
+import json
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -141,7 +143,16 @@ def item_row(request, kind: str, pk: int):
 def item_remove(request, kind: str, pk: int):
     kind = _kind(kind)
     item = selectors.access_list_item(user=request.user, kind=kind, pk=pk)
-    services.list_item_remove(owner=request.user, kind=kind, item_id=item.pk)
+    try:
+        services.list_item_remove(owner=request.user, kind=kind, item_id=item.pk)
+    except DomainError as error:
+        if request.htmx:
+            # The row stays; say why where the trader is looking (htmx swaps 4xx bodies only when told to).
+            response = HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
+            response["HX-Trigger"] = json.dumps({"bazaar:refused": {"message": error.message}})
+            return response
+        messages.error(request, error.message)
+        return redirect(_lists_url(kind))
     if request.htmx:
         totals = selectors.list_totals(owner=request.user, kind=kind)
         return render(request, "lists/partials/_totals.html", {"kind": kind, "totals": totals, "oob": True})

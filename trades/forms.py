@@ -36,9 +36,9 @@ class ProposalForm(forms.Form):
                 self.fields[name] = forms.IntegerField(
                     label=f"Quantity of {have.card.name}",
                     min_value=0,
-                    max_value=have.quantity,
+                    max_value=pickable.available,
                     required=False,
-                    initial=selected[prefix].get(have.pk, 0),
+                    initial=min(selected[prefix].get(have.pk, 0), pickable.available),
                     widget=forms.NumberInput(attrs={"class": "qty-input", "inputmode": "numeric"}),
                 )
                 pickable.field_name = name

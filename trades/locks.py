@@ -1,6 +1,8 @@
 """Row locks for proposals, trades and reputations.
 
-Lock order, when more than one: proposal, then trade, then reputations by user id.
+Lock order, when more than one: proposal, then trade, then the have rows a trade moves (by id,
+lists.services.reservations), then the want rows it fills (receivers by user id, rows by id),
+then reputations by user id. List edits lock only their own have rows (by id).
 """
 
 from .models import Trade, TradeProposal

@@ -30,6 +30,19 @@ def _ids(values) -> list[int]:
     return [int(v) for v in values if str(v).isdigit()]
 
 
+def _preselected(query) -> dict[str, dict[int, int]]:
+    """`offer_<id>=<quantity>` / `request_<id>=<quantity>` (a match's link), or `offer=<id>` for one copy."""
+    selected: dict[str, dict[int, int]] = {"offer": {}, "request": {}}
+    for prefix, picks in selected.items():
+        for have_id in _ids(query.getlist(prefix)):
+            picks[have_id] = 1
+        for name, value in query.items():
+            head, _, have_id = name.partition("_")
+            if head == prefix and have_id.isdigit() and value.isdigit():
+                picks[int(have_id)] = int(value)
+    return selected
+
+
 def _form_error(form, error: DomainError) -> None:
     form.add_error(error.field if error.field in form.fields else None, error.message)
 
@@ -76,11 +89,7 @@ def proposal_create(request, username: str):
                 messages.success(request, f"Proposal sent to {recipient.username}.")
                 return redirect("trades:proposal_detail", pk=proposal.pk)
         return _proposal_form_page(request, form=form, recipient=recipient, status=422)
-    selected = {
-        "offer": dict.fromkeys(_ids(request.GET.getlist("offer")), 1),
-        "request": dict.fromkeys(_ids(request.GET.getlist("request")), 1),
-    }
-    form = ProposalForm(items=items, selected=selected)
+    form = ProposalForm(items=items, selected=_preselected(request.GET))
     return _proposal_form_page(request, form=form, recipient=recipient)
 
 
@@ -160,7 +169,9 @@ def proposal_counter(request, pk: int):
     if not selectors.proposal_actions(proposal=original, user=request.user).can_counter:
         messages.error(request, "This proposal can no longer be countered.")
         return redirect("trades:proposal_detail", pk=pk)
-    items = selectors.proposal_pickable_items(proposer=request.user, recipient=original.proposer)
+    items = selectors.proposal_pickable_items(
+        proposer=request.user, recipient=original.proposer, offered=selectors.offered_printings(original)
+    )
     if request.method == "POST":
         form = ProposalForm(request.POST, items=items)
         if form.is_valid():

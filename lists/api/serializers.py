@@ -29,6 +29,8 @@ class ListItemSerializer(StrictJSONTypes, serializers.Serializer):
 
 
 class HaveItemSerializer(ListItemSerializer):
+    reserved = serializers.IntegerField(read_only=True, help_text="Copies promised in agreed trades.")
+    available = serializers.IntegerField(read_only=True, help_text="quantity − reserved: what proposals may use.")
     min_trade_value = serializers.DecimalField(
         max_digits=12, decimal_places=2, min_value=0, allow_null=True, required=False
     )

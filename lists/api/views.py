@@ -10,6 +10,7 @@ from cards.models import Card
 from core.api import error_body, flatten_errors
 from core.errors import DomainError
 from core.pagination import DefaultCursorPagination
+from core.schema import error_responses
 from lists.enums import ListKind
 from lists.selectors import access_list_item
 from lists.services import items as services
@@ -21,6 +22,12 @@ MAX_BULK_ITEMS = 5000
 
 class ListItemPagination(DefaultCursorPagination):
     ordering = "-id"
+
+
+RESERVED_NOTE = (
+    "409 `reserved` when the change would take the item below the copies promised in agreed trades "
+    "(`reserved`), or change the printing of reserved copies; nothing is written."
+)
 
 
 class ListItemViewSet(viewsets.GenericViewSet):
@@ -80,13 +87,15 @@ class ListItemViewSet(viewsets.GenericViewSet):
         responses={
             200: inline_serializer(
                 "BulkResult", {"written": serializers.IntegerField(), "replaced": serializers.BooleanField()}
-            )
+            ),
+            **error_responses(409),
         },
         summary="Add or update many items at once, all or nothing",
         description=f"Body: a JSON list of 1–{MAX_BULK_ITEMS} items, or {{'items': [...], 'replace': bool}}. "
         "Each printing is upserted (quantity and terms set, not added); `replace` removes the rest of "
         "the list. Any invalid item rejects the whole request, its errors keyed `items.<index>.<field>`; "
-        "nothing is written.",
+        "nothing is written. Haves: 409 `reserved` when an item (or, with `replace`, a missing item) "
+        "would fall below its copies promised in agreed trades.",
     )
     @action(detail=False, methods=["post"])
     def bulk(self, request):
@@ -142,7 +151,14 @@ def _bulk_request(item_component: str) -> dict:
     return {"application/json": {"oneOf": [items, envelope]}}
 
 
-@extend_schema_view(bulk=extend_schema(request=_bulk_request("HaveItemRequest")))
+@extend_schema_view(
+    bulk=extend_schema(request=_bulk_request("HaveItemRequest")),
+    update=extend_schema(responses={200: HaveItemSerializer, **error_responses(409)}, description=RESERVED_NOTE),
+    partial_update=extend_schema(
+        responses={200: HaveItemSerializer, **error_responses(409)}, description=RESERVED_NOTE
+    ),
+    destroy=extend_schema(responses={204: None, **error_responses(409)}, description=RESERVED_NOTE),
+)
 class HaveItemViewSet(ListItemViewSet):
     kind = ListKind.HAVE
     serializer_class = HaveItemSerializer

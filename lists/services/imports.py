@@ -24,7 +24,8 @@ from lists.enums import ImportStatus, ListKind
 from lists.importers import ImportFileError, ParsedRow, RowError, iter_rows, open_csv
 from lists.models import ListImport
 
-from .items import DEFAULT_CONDITION, list_items_upsert
+from .items import DEFAULT_CONDITION, list_items_check_reservations, list_items_upsert
+from .reservations import ReservedCopies
 
 logger = logging.getLogger(__name__)
 
@@ -313,6 +314,10 @@ def list_import_request_commit(*, owner, list_import_id: int, replace_existing: 
         raise InvalidTransition("This import is not waiting for review any more.")
     if not list_import.matched:
         raise DomainError("Nothing to import: no row matched a card.")
+    # Say it now rather than after the task: the commit would fail for the same reason.
+    list_items_check_reservations(
+        owner=owner, kind=list_import.kind, items=list_import.matched, replace=replace_existing
+    )
     list_import.status = ImportStatus.COMMITTING
     list_import.replace_existing = replace_existing
     list_import.processed_rows = 0
@@ -350,6 +355,11 @@ def list_import_commit(*, list_import_id: int) -> None:
             list_import.processed_rows = list_import.total_rows
             _forget_file(list_import)
             list_import.save(update_fields=["status", "committed_at", "processed_rows", "file", "updated_at"])
+    except ReservedCopies as error:
+        # Not a failure of the import: the trader's own agreed trades stand in its way; say which.
+        ListImport.objects.filter(pk=list_import_id, status=ImportStatus.COMMITTING).update(
+            status=ImportStatus.FAILED, error_message=error.message, updated_at=timezone.now()
+        )
     except Exception:
         logger.exception("list import %s failed to commit", list_import_id)
         ListImport.objects.filter(pk=list_import_id, status=ImportStatus.COMMITTING).update(

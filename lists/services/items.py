@@ -14,6 +14,8 @@ from lists.enums import Condition, ListKind
 from lists.models import HaveItem, ListSettings, WantItem
 from lists.selectors import list_model
 
+from .reservations import ReservedCopies, check_not_below_reserved
+
 MAX_QUANTITY = 9999
 PRINTING_FIELDS = ("card", "condition", "finish", "language")
 # Fields a caller may set per kind, besides the printing and the quantity.
@@ -101,6 +103,11 @@ def list_item_update(*, owner, kind: str, item_id: int, changes: dict) -> HaveIt
     unknown = set(changes) - allowed
     if unknown:
         raise DomainError(f"Cannot change {', '.join(sorted(unknown))}.")
+    if kind == ListKind.HAVE:
+        printing_changed = any(
+            field in changes and changes[field] != getattr(item, field) for field in ("condition", "finish", "language")
+        )
+        check_not_below_reserved(item=item, quantity=changes.get("quantity"), printing_changed=printing_changed)
     for field, value in changes.items():
         setattr(item, field, value)
     _check_quantity(item.quantity)
@@ -126,9 +133,71 @@ def list_item_update(*, owner, kind: str, item_id: int, changes: dict) -> HaveIt
 
 @transaction.atomic
 def list_item_remove(*, owner, kind: str, item_id: int) -> None:
-    deleted, _ = list_model(kind).objects.filter(pk=item_id, owner=owner).delete()
-    if not deleted:
+    """Remove a row; a have with copies promised in agreed trades stays (ReservedCopies)."""
+    item = (
+        list_model(kind)
+        .objects.select_for_update(of=("self",))
+        .select_related("card")
+        .filter(pk=item_id, owner=owner)
+        .first()
+    )
+    if item is None:
         raise Http404("No such item.")
+    if kind == ListKind.HAVE and item.reserved:
+        raise ReservedCopies(
+            f"{item.reserved} × {item.card.name} are promised in agreed trades; "
+            "it can be removed once those trades complete or are cancelled."
+        )
+    item.delete()
+
+
+def _merged_by_printing(kind: str, items: Iterable[dict]) -> dict[tuple, dict]:
+    """One entry per printing (card, condition, finish, language), duplicates' quantities summed."""
+    merged: dict[tuple, dict] = {}
+    for item in items:
+        key = (
+            int(item["card_id"]),
+            item.get("condition") or DEFAULT_CONDITION[kind],
+            item.get("finish") or "nonfoil",
+            item.get("language") or "en",
+        )
+        if key in merged:
+            merged[key]["quantity"] = min(MAX_QUANTITY, merged[key]["quantity"] + int(item["quantity"]))
+        else:
+            merged[key] = {**item, "quantity": min(MAX_QUANTITY, int(item["quantity"]))}
+    return merged
+
+
+def list_items_check_reservations(*, owner, kind: str, items: Iterable[dict], replace: bool) -> None:
+    """Refuse (ReservedCopies) now an upload that would break promised copies; the write checks again."""
+    if kind == ListKind.HAVE:
+        _check_reservations_kept(owner=owner, merged=_merged_by_printing(kind, items), replace=replace)
+
+
+def _check_reservations_kept(*, owner, merged: dict[tuple, dict], replace: bool) -> None:
+    """Lock the have rows an upsert rewrites (by id) and refuse if one would fall below its reserved copies.
+
+    With `replace`, every row of the list is rewritten or removed; otherwise only the printings
+    in the upload. Locking them first (the upsert would lock them anyway) means an accept
+    racing this upload either commits before (and is seen here) or waits until after.
+    """
+    rows = HaveItem.objects.select_for_update(of=("self",)).select_related("card").filter(owner=owner)
+    if not replace:
+        rows = rows.filter(card_id__in={key[0] for key in merged})
+    for row in rows.order_by("pk"):
+        if not row.reserved:
+            continue
+        entry = merged.get((row.card_id, row.condition, row.finish, row.language))
+        if entry is None and not replace:
+            continue
+        quantity = entry["quantity"] if entry else 0
+        if quantity < row.reserved:
+            raise ReservedCopies(
+                f"{row.reserved} × {row.card.name} ({row.get_condition_display()}, {row.get_finish_display()}, "
+                f"{row.get_language_display()}) are promised in agreed trades; this would leave "
+                f"{quantity}. Nothing was saved.",
+                field="items",
+            )
 
 
 @transaction.atomic
@@ -144,20 +213,22 @@ def list_items_upsert(
     """
     model = list_model(kind)
     update_fields = list(update_fields)
-    merged: dict[tuple, dict] = {}
-    for item in items:
-        key = (
-            int(item["card_id"]),
-            item.get("condition") or DEFAULT_CONDITION[kind],
-            item.get("finish") or "nonfoil",
-            item.get("language") or "en",
-        )
-        if key in merged:
-            merged[key]["quantity"] = min(MAX_QUANTITY, merged[key]["quantity"] + int(item["quantity"]))
-        else:
-            merged[key] = {**item, "quantity": min(MAX_QUANTITY, int(item["quantity"]))}
     if replace:
-        model.objects.filter(owner=owner).delete()
+        # Replacing describes the whole row: fields the upload leaves out go back to their defaults.
+        update_fields = list(dict.fromkeys([*update_fields, "note", *KIND_FIELDS[kind]]))
+    merged = _merged_by_printing(kind, items)
+    if kind == ListKind.HAVE:
+        _check_reservations_kept(owner=owner, merged=merged, replace=replace)
+    if replace:
+        # Remove only what the upload leaves out: rewritten rows keep their ids and reservations.
+        stale = [
+            pk
+            for pk, *key in model.objects.filter(owner=owner).values_list(
+                "pk", "card_id", "condition", "finish", "language"
+            )
+            if tuple(key) not in merged
+        ]
+        model.objects.filter(pk__in=stale).delete()
     extra_fields = list(KIND_FIELDS[kind])
     objects = []
     for (card_id, condition, finish, language), item in merged.items():

@@ -52,8 +52,10 @@ def test_keep_a_have_list_in_the_browser(page, settings, tmp_path):
     expect(page.locator("#have-totals")).to_contain_text("$10.00")
     expect(page.locator(f"#have-item-{item.pk} td.num").first).to_have_text("4")
 
-    page.once("dialog", lambda dialog: dialog.accept())
     page.locator(f"#have-item-{item.pk}").get_by_role("button", name="Remove").click()
+    dialog = page.get_by_role("dialog", name="Please confirm")
+    expect(dialog).to_contain_text("Remove Sol Ring from your list?")
+    dialog.get_by_role("button", name="Remove").click()
     expect(page.locator(f"#have-item-{item.pk}")).to_have_count(0)
     expect(page.locator("#have-totals")).to_contain_text("$0.00")
 

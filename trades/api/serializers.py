@@ -210,3 +210,5 @@ class MatchSerializer(serializers.Serializer):
     i_give = MatchLineSerializer(many=True)
     offer_ids = serializers.ListField(child=serializers.IntegerField())
     request_ids = serializers.ListField(child=serializers.IntegerField())
+    offer = PickSerializer(many=True, help_text="My have items and the matched quantities: POST them as `offer`.")
+    request = PickSerializer(many=True, help_text="Their have items and the matched quantities: POST as `request`.")

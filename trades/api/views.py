@@ -79,7 +79,13 @@ class ProposalViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         proposal = services.proposal_create(proposer=request.user, recipient=recipient, **payload.terms())
         return Response(self._detail(proposal.pk).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(request=None, responses={200: TradeSerializer, **ACTION_ERRORS})
+    @extend_schema(
+        request=None,
+        responses={200: TradeSerializer, **ACTION_ERRORS},
+        description="Accepting promises every copy the proposal moves. 409 `not_available` when a card is no "
+        "longer available in that quantity (promised in another agreed trade, or removed); 409 "
+        "`invalid_transition` when the proposal is no longer open.",
+    )
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
         self.get_object()

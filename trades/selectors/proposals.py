@@ -3,13 +3,13 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from core.money import quantize_money
 from lists.enums import ListKind
 from lists.models import HaveItem
-from lists.selectors import list_items_for
+from lists.selectors import list_items_for, lists_visible_to
 from trades.enums import PROPOSAL_OPEN_STATUSES, ProposalSide
 from trades.models import ProposalItem, TradeProposal
 
@@ -114,25 +114,54 @@ class PickableItem:
     have: HaveItem
     unit_value: Decimal
     selected_quantity: int = 0
+    available: int = 0  # the most a proposal may ask for: copies not promised (and, if private, offered)
 
 
 @dataclass
 class ProposalFormData:
     mine: list[PickableItem] = field(default_factory=list)
     theirs: list[PickableItem] = field(default_factory=list)
+    theirs_private: bool = False
 
 
-def proposal_pickable_items(*, proposer, recipient) -> ProposalFormData:
-    """Both have lists with current unit values: what a proposal can be made of."""
+def offered_printings(proposal: TradeProposal) -> dict[tuple, int]:
+    """What the proposer put on the table: {(card, condition, finish, language): quantity}."""
+    offered: dict[tuple, int] = {}
+    for item in proposal.items.all():
+        if item.side == ProposalSide.PROPOSER:
+            key = (item.card_id, item.condition, item.finish, item.language)
+            offered[key] = offered.get(key, 0) + item.quantity
+    return offered
+
+
+def proposal_pickable_items(*, proposer, recipient, offered: dict[tuple, int] | None = None) -> ProposalFormData:
+    """What a proposal can be made of: my available haves, and theirs as I may see them.
+
+    Their have list counts only if it is public; if it is private, only the printings they
+    offered in the proposal I am answering (`offered`: printing → quantity), up to that much.
+    Copies promised in agreed trades are not available. Two queries.
+    """
+    their_list_public = ListKind.HAVE in lists_visible_to(viewer=proposer, owner_ids=[recipient.pk])[recipient.pk]
+    offered = offered or {}
+    owners = [proposer.pk, recipient.pk]
     haves = list(
-        list_items_for(kind=ListKind.HAVE, owner_ids=[proposer.pk, recipient.pk])
+        list_items_for(kind=ListKind.HAVE, owner_ids=owners)
+        .filter(quantity__gt=F("reserved"))
         .select_related("card")
         .order_by("card__name", "card__set_code", "pk")
     )
     prices = current_prices(card_ids=[item.card_id for item in haves])
-    data = ProposalFormData()
+    data = ProposalFormData(theirs_private=not their_list_public)
     for item in haves:
-        pickable = PickableItem(have=item, unit_value=prices.get((item.card_id, item.finish), Decimal("0")))
+        available = item.available
+        if item.owner_id != proposer.pk and not their_list_public:
+            key = (item.card_id, item.condition, item.finish, item.language)
+            if key not in offered or available < offered[key]:
+                continue  # not offered, or no longer all there: showing less would tell what is left
+            available = offered[key]
+        pickable = PickableItem(
+            have=item, unit_value=prices.get((item.card_id, item.finish), Decimal("0")), available=available
+        )
         (data.mine if item.owner_id == proposer.pk else data.theirs).append(pickable)
     return data
 

@@ -16,6 +16,7 @@ from .reviews import review_create
 from .trades import (
     reputation_stats,
     reputation_sync,
+    trade_cancel,
     trade_complete,
     trade_confirm,
     trade_request_cancel,
@@ -40,6 +41,7 @@ __all__ = [
     "thread_group",
     "thread_mark_read",
     "thread_open",
+    "trade_cancel",
     "trade_complete",
     "trade_confirm",
     "trade_request_cancel",

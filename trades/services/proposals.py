@@ -16,17 +16,19 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from core.errors import Conflict, DomainError, InvalidTransition, NotAllowed, NotFound
+from core.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from core.money import DEFAULT_CURRENCY, quantize_money
 from lists.enums import ListKind
 from lists.models import HaveItem
-from lists.selectors import have_items_by_id, list_items_for
+from lists.selectors import have_items_by_id, lists_visible_to
+from lists.services.reservations import HaveMove, haves_reserve
 from notifications.enums import NotificationKind
 from notifications.services import notification_send
 from trades import locks
 from trades.enums import PROPOSAL_OPEN_STATUSES, PROPOSAL_TRANSITIONS, ProposalSide, ProposalStatus
 from trades.models import ProposalEvent, ProposalItem, TradeProposal
 from trades.selectors import current_prices
+from trades.selectors.proposals import offered_printings
 
 from .messaging import message_record, system_message_post, thread_open
 
@@ -117,7 +119,15 @@ def _validated_content(
     request: dict[int, int],
     cash_from_proposer,
     cash_from_recipient,
+    offered: dict[tuple, int] | None = None,
 ) -> tuple[list[_Line], Decimal, Decimal]:
+    """Check the terms against both have lists as the proposer may see them.
+
+    The recipient's items count only if their have list is public, or (in a counter) if they
+    offered that printing in the proposal being answered (`offered`: printing → quantity), up
+    to what they offered. Anything else is answered exactly like an id that does not exist, so
+    a private list's contents cannot be probed through proposals.
+    """
     if proposer.pk == recipient.pk:
         raise DomainError("You cannot propose a trade to yourself.", field="recipient")
     if not recipient.is_active:
@@ -133,6 +143,8 @@ def _validated_content(
         if int(quantity) < 1:
             raise DomainError("Quantities must be at least 1.", field=field)
     haves = have_items_by_id(ids=[*offer.keys(), *request.keys()])
+    their_list_public = ListKind.HAVE in lists_visible_to(viewer=proposer, owner_ids=[recipient.pk])[recipient.pk]
+    offered = offered or {}
     lines: list[_Line] = []
     for item_ids, owner, side, field, whose in (
         (offer, proposer, ProposalSide.PROPOSER, "offer", "your"),
@@ -140,11 +152,32 @@ def _validated_content(
     ):
         for have_id, quantity in item_ids.items():
             have = haves.get(int(have_id))
-            if have is None or have.owner_id != owner.pk:
+            limit = have.available if have is not None else 0
+            if have is not None and side == ProposalSide.RECIPIENT and not their_list_public:
+                key = (have.card_id, have.condition, have.finish, have.language)
+                if key in offered:
+                    # Known only through their offer: say what they offered, never what is left.
+                    if int(quantity) > offered[key]:
+                        raise DomainError(
+                            f"{recipient.username} offered only {offered[key]} × {have.card.name}.",
+                            field=field,
+                            code="not_available",
+                        )
+                    if int(quantity) > have.available:
+                        raise DomainError(
+                            f"{have.card.name} is no longer available on {whose} have list.",
+                            field=field,
+                            code="not_available",
+                        )
+                else:
+                    limit = None
+            if have is None or have.owner_id != owner.pk or limit is None:
                 raise DomainError(f"One of the cards is not on {whose} have list.", field=field)
-            if int(quantity) > have.quantity:
+            if int(quantity) > limit:
                 raise DomainError(
-                    f"Only {have.quantity} × {have.card.name} available on {whose} have list.", field=field
+                    f"Only {limit} × {have.card.name} available on {whose} have list.",
+                    field=field,
+                    code="not_available",
                 )
             lines.append(_Line(have=have, quantity=int(quantity), side=side))
     if not lines and cash_out == 0 and cash_in == 0:
@@ -275,25 +308,21 @@ def proposal_mark_viewed(*, proposal_id: int, actor) -> TradeProposal:
     return proposal
 
 
-def _items_still_available(proposal: TradeProposal) -> None:
-    """Both sides must still have every card on their have lists, or the agreement could not be kept."""
-    items = list(proposal.items.select_related("card"))
+def _proposal_moves(proposal: TradeProposal) -> list[HaveMove]:
+    """The have-list copies an accepted proposal moves, by giver."""
     owners = {ProposalSide.PROPOSER: proposal.proposer_id, ProposalSide.RECIPIENT: proposal.recipient_id}
-    stock = {
-        (have.owner_id, have.card_id, have.condition, have.finish, have.language): have.quantity
-        for have in list_items_for(
-            kind=ListKind.HAVE, owner_ids=owners.values(), card_ids=[item.card_id for item in items]
-        )
-    }
-    for item in items:
-        key = (owners[item.side], item.card_id, item.condition, item.finish, item.language)
-        if stock.get(key, 0) < item.quantity:
-            who = proposal.proposer if item.side == ProposalSide.PROPOSER else proposal.recipient
-            raise Conflict(
-                f"{item.quantity} × {item.card.name} is no longer on {who.username}'s have list. "
-                "Counter or decline instead.",
-                code="unavailable",
-            )
+    return [
+        HaveMove(owners[item.side], item.card_id, item.condition, item.finish, item.language, item.quantity)
+        for item in proposal.items.all()
+    ]
+
+
+def _reserve_items(proposal: TradeProposal) -> None:
+    """Under the proposal's lock: promise every copy it moves, or refuse the accept (409, nothing written).
+
+    The recipient is accepting: counts on the proposer's list are said only if it is public.
+    """
+    haves_reserve(moves=_proposal_moves(proposal), viewer=proposal.recipient)
 
 
 @transaction.atomic
@@ -306,7 +335,7 @@ def proposal_accept(*, proposal_id: int, actor):
         to_status=ProposalStatus.ACCEPTED,
         actor=actor,
         role=RECIPIENT,
-        guard=_items_still_available,
+        guard=_reserve_items,
         changes={"responded_at": timezone.now()},
     )
     if not changed:
@@ -402,6 +431,7 @@ def proposal_counter(
         request=request,
         cash_from_proposer=cash_from_proposer,
         cash_from_recipient=cash_from_recipient,
+        offered=offered_printings(original),
     )
     counter = _write_proposal(
         proposer=actor,

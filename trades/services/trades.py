@@ -17,8 +17,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from cards.models import Card
 from core.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from core.money import quantize_money
+from lists.services.reservations import HaveMove, haves_give, haves_release, wants_receive
 from notifications.enums import NotificationKind
 from notifications.services import notification_send
 from trades import locks
@@ -107,6 +109,56 @@ def _guard(trade: Trade, action: str) -> None:
     """Ask every app in settings.TRADE_GUARDS whether `action` may happen to this locked trade."""
     for path in settings.TRADE_GUARDS:
         import_string(path)(trade=trade, action=action)
+
+
+def _trade_moves(trade: Trade) -> list[HaveMove]:
+    """The have-list copies this trade moves, by giver (its items, read under the trade's lock)."""
+    return [
+        HaveMove(item.giver_id, item.card_id, item.condition, item.finish, item.language, item.quantity)
+        for item in TradeItem.objects.filter(trade=trade).order_by("pk")
+    ]
+
+
+def _release_reservations(trade: Trade, actor) -> None:
+    moves = _trade_moves(trade)
+    haves_release(moves=moves)
+    if moves:
+        TradeEvent.objects.create(
+            trade=trade, actor=actor, kind="reservation_released", note=_describe(moves, verb="released")
+        )
+
+
+def _describe(moves, *, verb: str) -> str:
+    names = dict(Card.objects.filter(pk__in={m.card_id for m in moves}).values_list("pk", "name"))
+    parts = [f"{m.quantity} × {names.get(m.card_id, m.card_id)}" for m in moves]
+    return f"{verb}: " + ", ".join(parts)[:480]
+
+
+def _lists_follow(trade: Trade, actor) -> None:
+    """Given cards leave the giver's haves; received cards fill the receiver's wants. One event per move."""
+    moves = _trade_moves(trade)
+    given = haves_give(moves=moves)
+    received = []
+    # Receivers in user-id order: two trades between the same traders lock their wants alike.
+    pairs = sorted(((trade.party_a_id, trade.party_b_id), (trade.party_b_id, trade.party_a_id)))
+    for receiver_id, giver_id in pairs:
+        received += wants_receive(owner_id=receiver_id, moves=[m for m in moves if m.owner_id == giver_id])
+    names = dict(Card.objects.filter(pk__in={m.card_id for m in given + received}).values_list("pk", "name"))
+    usernames = {trade.party_a_id: trade.party_a.username, trade.party_b_id: trade.party_b.username}
+    TradeEvent.objects.bulk_create(
+        [
+            TradeEvent(
+                trade=trade,
+                actor=actor,
+                kind="have_given" if move.kind == "have" else "want_filled",
+                note=(
+                    f"{usernames[move.owner_id]}'s {move.kind} list: {move.quantity} × {names.get(move.card_id)} "
+                    f"(item {move.item_id}) {move.before} → {move.after}" + (", removed" if move.removed else "")
+                )[:500],
+            )
+            for move in given + received
+        ]
+    )
 
 
 def reputation_stats(*, user_id: int) -> dict:
@@ -205,6 +257,7 @@ def trade_complete(*, trade_id: int, actor=None, cause: str) -> Trade:
         changes={"completed_at": timezone.now()},
     )
     proposal_mark_completed(proposal_id=trade.proposal_id, actor=actor)
+    _lists_follow(trade, actor)
     reputation_sync(user_ids=[trade.party_a_id, trade.party_b_id])
     system_message_post(thread=trade.thread, body=f"{cause} The trade is completed.", actor=actor)
     for user in (trade.party_a, trade.party_b):
@@ -240,14 +293,7 @@ def trade_request_cancel(*, trade_id: int, actor, reason: str = "") -> Trade:
     trade.save(update_fields=fields)
     TradeEvent.objects.create(trade=trade, actor=actor, kind="cancel_requested", note=reason)
     if trade.a_requested_cancel_at and trade.b_requested_cancel_at:
-        trade, _ = _transition(
-            trade_id=trade.pk, to_status=TradeStatus.CANCELLED, actor=actor, note=reason, changes={"cancelled_at": now}
-        )
-        reputation_sync(user_ids=[trade.party_a_id, trade.party_b_id])
-        system_message_post(
-            thread=trade.thread, body="Both parties agreed to cancel. The trade is cancelled.", actor=actor
-        )
-        return trade
+        return _cancel(trade, actor=actor, note=reason, body="Both parties agreed to cancel. The trade is cancelled.")
     system_message_post(
         thread=trade.thread,
         body=f"{actor.username} reported the trade as failed and asked to cancel it."
@@ -256,6 +302,40 @@ def trade_request_cancel(*, trade_id: int, actor, reason: str = "") -> Trade:
         actor=actor,
     )
     return trade
+
+
+def _cancel(trade: Trade, *, actor, note: str, body: str) -> Trade:
+    """Under the trade's lock: cancelled, promised copies released, reputations, a system message."""
+    trade, changed = _transition(
+        trade_id=trade.pk,
+        to_status=TradeStatus.CANCELLED,
+        actor=actor,
+        note=note,
+        changes={"cancelled_at": timezone.now()},
+    )
+    if changed:
+        _release_reservations(trade, actor)
+        reputation_sync(user_ids=[trade.party_a_id, trade.party_b_id])
+        system_message_post(thread=trade.thread, body=body, actor=actor)
+    return trade
+
+
+@transaction.atomic
+def trade_cancel(*, trade_id: int, actor=None, cause: str) -> Trade:
+    """Cancel an active trade at once (other apps: an escrow payment that expired unpaid, staff).
+
+    Releases the copies it promised. Cancelling a cancelled trade again is a no-op; a completed
+    trade cannot be cancelled. Mutual cancellation by the parties is `trade_request_cancel`.
+    Like `trade_complete`, it does not ask TRADE_GUARDS: those veto the parties' requests, and
+    the caller here is the app that decides.
+    """
+    cause = (cause or "").strip()
+    if not cause:
+        raise DomainError("Say why the trade is cancelled.", field="cause")
+    trade = _lock_trade(trade_id)
+    if trade.status == TradeStatus.CANCELLED:
+        return trade  # replay
+    return _cancel(trade, actor=actor, note=cause[:500], body=f"{cause} The trade is cancelled.")
 
 
 @transaction.atomic

@@ -98,6 +98,7 @@ def test_match_propose_counter_accept_confirm_review_tier(new_page):
     page_a.get_by_role("link", name=f"proposal #{counter.pk}").click()
     expect(page_a.get_by_test_id("cash-from-recipient")).to_have_text("$3.00")
     page_a.get_by_role("button", name="Accept").click()
+    page_a.get_by_role("dialog", name="Please confirm").get_by_role("button", name="Accept").click()
     expect(page_a.locator("h1")).to_contain_text("with trader_b")
     trade = Trade.objects.get(proposal=counter)
     assert (trade.party_a_id, trade.party_b_id, trade.cash_a_to_b) == (b.pk, a.pk, Decimal("0.00"))

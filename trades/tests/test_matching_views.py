@@ -43,7 +43,7 @@ def test_a_match_shows_reasons_and_a_prefilled_proposal_link(client):
     assert "Wants 1 of your haves worth $38.00" in body
     assert "9.9 km away" in body and "New tier" in body
     propose = reverse("trades:proposal_create", args=["bellevue_bob"])
-    assert f'href="{propose}?offer={my_have.pk}&amp;request={their_have.pk}"' in body
+    assert f'href="{propose}?offer_{my_have.pk}=1&amp;request_{their_have.pk}=1"' in body
     assert reverse("lists:public_lists", args=["bellevue_bob"]) in body
 
 
@@ -81,6 +81,8 @@ def test_matches_api():
         True,
     )
     assert (match["offer_ids"], match["request_ids"]) == ([my_have.pk], [their_have.pk])
+    assert match["offer"] == [{"have_item": my_have.pk, "quantity": 1}]
+    assert match["request"] == [{"have_item": their_have.pk, "quantity": 1}]
     assert match["they_give"][0]["have_id"] == their_have.pk
     assert match["reasons"][0] == {"code": "has_your_wants", "count": 1, "value": "42.00"}
 

@@ -107,3 +107,20 @@ def test_proposal_and_trade_pages_constant(client):
         _queries(client, reverse("trades:trade_detail", args=[trade.pk])),
     )
     assert few == many
+
+
+def test_proposal_form_constant(client):
+    from trades.tests.factories import priced_have
+
+    me, other = UserFactory(), UserFactory()
+    client.force_login(me)
+
+    def add(count):
+        for _ in range(count):
+            priced_have(owner=me)
+            priced_have(owner=other)
+
+    add(3)
+    few = _queries(client, reverse("trades:proposal_create", args=[other.username]))
+    add(20)
+    assert _queries(client, reverse("trades:proposal_create", args=[other.username])) == few

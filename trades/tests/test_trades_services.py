@@ -54,6 +54,8 @@ def test_both_confirmations_complete_trade_proposal_and_reputation(trade):
         ("confirmed", "", ""),
         ("confirmed", "", ""),
         ("status", "active", "completed"),
+        ("have_given", "", ""),
+        ("have_given", "", ""),
     ]
     for user in (trade.party_a, trade.party_b):
         reputation = _reputation(user)

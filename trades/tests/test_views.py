@@ -1,5 +1,6 @@
 import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -282,3 +283,53 @@ def test_public_profile_shows_reviews_received(client, trade):
     assert reverse("trades:proposal_create", args=[trade.party_a.username]) in page
     mine = client.get(reverse("accounts:profile", args=[trade.party_b.username])).content.decode()
     assert "Propose a trade" not in mine
+
+
+# --- Matched quantities, confirmation dialogs ----------------------------------------------------
+
+
+def test_form_prefills_the_matched_quantities_capped_at_what_is_available(client, pair):
+    proposer, recipient, mine, theirs = pair  # 3 copies each
+    client.force_login(proposer)
+    url = reverse("trades:proposal_create", args=[recipient.username])
+
+    page = client.get(url, {f"offer_{mine.pk}": "2", f"request_{theirs.pk}": "7"}).content.decode()
+
+    assert f'name="offer_{mine.pk}" id="id_offer_{mine.pk}" value="2"' in page
+    assert f'name="request_{theirs.pk}" id="id_request_{theirs.pk}" value="3"' in page
+
+
+INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+EVENT_ATTRIBUTE = re.compile(r"<[^>]+\s(on[a-z]+|hx-on[:-][a-z:-]*)=", re.IGNORECASE)
+
+
+def test_accept_decline_withdraw_ask_in_a_dialog_from_a_static_script(client, proposal):
+    client.force_login(proposal.recipient)
+    answer = client.get(reverse("trades:proposal_detail", args=[proposal.pk])).content.decode()
+    client.force_login(proposal.proposer)
+    sent = client.get(reverse("trades:proposal_detail", args=[proposal.pk])).content.decode()
+
+    assert 'data-confirm="Accept this proposal?' in answer and 'data-confirm-action="Accept"' in answer
+    assert 'data-confirm="Decline this proposal?' in answer
+    assert 'data-confirm="Withdraw this proposal?' in sent
+    for body in (answer, sent):
+        assert '<script src="/static/js/confirm.js" defer></script>' in body
+        assert not INLINE_SCRIPT.search(body) and not EVENT_ATTRIBUTE.search(body)
+        assert "window.confirm" not in body and "hx-confirm" not in body
+
+
+def test_trade_cancel_asks_in_a_dialog(client, trade):
+    client.force_login(trade.party_a)
+    body = client.get(reverse("trades:trade_detail", args=[trade.pk])).content.decode()
+
+    assert f'data-confirm="Ask {trade.party_b.username} to cancel this trade?' in body
+    assert not INLINE_SCRIPT.search(body) and not EVENT_ATTRIBUTE.search(body)
+
+
+def test_the_dialog_script_is_served_and_uses_no_window_confirm(client):
+    from django.contrib.staticfiles import finders
+
+    source = Path(finders.find("js/confirm.js")).read_text(encoding="utf-8")
+
+    assert "showModal()" in source and "htmx:confirm" in source
+    assert not re.search(r"\bconfirm\s*\(", source)  # never the browser's blocking confirm box
