@@ -21,9 +21,8 @@ MAX_MATCHES = 200
 
 
 def offerable_quantity(have) -> int:
-    """What the trader may offer of a have: its available quantity once reservations exist."""
-    available = getattr(have, "available_quantity", None)
-    return have.quantity if available is None else available
+    """What the trader may offer of a have: its quantity less what open trades reserve."""
+    return have.available
 
 
 def buylist_for(*, store: LGSProfile, card_id: int | None = None):
@@ -188,7 +187,7 @@ def store_matches(*, store: LGSProfile) -> list[Match]:
         )
     }
     for have in list_items_for(kind=ListKind.HAVE, owner_ids=ids).only(
-        "owner_id", "card_id", "condition", "finish", "quantity"
+        "owner_id", "card_id", "condition", "finish", "quantity", "reserved"
     ):
         cash = entries.get((have.card_id, have.condition, have.finish))
         quantity = offerable_quantity(have)

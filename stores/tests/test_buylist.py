@@ -210,6 +210,18 @@ def test_quote_prices_the_callers_haves_line_by_line(store):
     assert quote["credit_total"] == "18.75"
 
 
+def test_quote_offers_only_the_available_quantity(store):
+    card = CardFactory()
+    CardPriceFactory(card=card, price=Decimal("10.00"))
+    buylist_rules_save(store=store, data={"card_rules": {"hot": [card.pk], "dark": [], "fixed": {}}})
+    trader = near_trader()
+    HaveItemFactory(owner=trader, card=card, quantity=3, reserved=2)
+    fully_reserved = CardFactory()
+    HaveItemFactory(owner=trader, card=fully_reserved, quantity=1, reserved=1)
+    lines = quote_for(store=store, user=trader).lines
+    assert [(line.card_id, line.quantity) for line in lines] == [(card.pk, 1)]
+
+
 def test_sending_a_quote_opens_a_thread_with_a_snapshot(store):
     card = CardFactory()
     CardPriceFactory(card=card, price=Decimal("10.00"))
