@@ -180,6 +180,6 @@ def test_matches_page_and_report_and_block(client, setup, django_assert_max_num_
 
 def test_the_opt_in_says_it_shares_both_lists_with_verified_stores(client):
     client.force_login(UserFactory())
-    page = client.get("/accounts/settings/").content.decode()
+    page = client.get("/settings/").content.decode()
     assert "Match me with local stores" in page
     assert "Shares both your want list and your have list (even private ones) with verified stores" in page
