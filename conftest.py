@@ -38,10 +38,14 @@ def pytest_configure(config):
 
 @pytest.fixture(autouse=True)
 def _clear_cache():
-    """Rate limits and cached pages must not leak between tests."""
-    from django.core.cache import cache
+    """Rate limits and cached pages must not leak between tests. Only the suite's own keys
+    (CACHE_KEY_PREFIX) are deleted: Redis may be shared with a running demo (never FLUSHDB)."""
+    from core.cache import clear_own_keys
 
-    cache.clear()
+    from cards.name_index import forget_name_index
+
+    clear_own_keys()
+    forget_name_index()  # this process's search index of card names belongs to the last test's catalog
     yield
 
 
@@ -60,11 +64,14 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture
-def asgi_live_server(transactional_db):
-    """The real ASGI app (HTTP + websockets) on a free port, against the test database."""
+def asgi_live_server(transactional_db, settings):
+    """The real ASGI app (HTTP + websockets) on a free port, against the test database.
+    Its own address is a trusted origin, so its pages' websockets pass the exact Origin check."""
     from core.asgi_server import ThreadedAsgiServer
 
-    server = ThreadedAsgiServer().start()
+    server = ThreadedAsgiServer()
+    settings.CSRF_TRUSTED_ORIGINS = [*settings.CSRF_TRUSTED_ORIGINS, server.url]
+    server.start()
     yield server
     server.stop()
 
@@ -84,25 +91,49 @@ def chromium():
         browser.close()
 
 
+def _is_csp_violation(text: str) -> bool:
+    # Chromium reports every blocked script, style, image, connection or eval on the console.
+    return "Content Security Policy" in text or "Content-Security-Policy" in text
+
+
 @pytest.fixture
-def new_page(chromium, asgi_live_server):
+def csp_violations():
+    """Console reports of Content-Security-Policy violations in this test's pages. Every browser
+    journey fails if one happens (see new_page); a test that provokes one on purpose clears it."""
+    return []
+
+
+@pytest.fixture
+def new_page(chromium, asgi_live_server, csp_violations):
     """Factory for pages in separate browser contexts (one per person in a journey)."""
     contexts = []
+
+    def collect(message):
+        if _is_csp_violation(message.text):
+            csp_violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
 
     def make():
         context = chromium.new_context(base_url=asgi_live_server.url)
         context.set_default_timeout(15_000)
+        context.on("console", collect)
         contexts.append(context)
         return context.new_page()
 
     yield make
     for context in contexts:
         context.close()
+    assert not csp_violations, "Content-Security-Policy violations:\n" + "\n".join(csp_violations)
 
 
 @pytest.fixture
 def page(new_page):
     return new_page()
+
+
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path_factory):
+    """Uploads a test stores land in this run's temporary directory, never in the checkout."""
+    settings.MEDIA_ROOT = str(tmp_path_factory.getbasetemp() / "private-media")
 
 
 @pytest.fixture(autouse=True)

@@ -44,9 +44,9 @@ def prepare(pool: int) -> list[int]:
     from cards.models import Card, CardPrice
 
     call_command("migrate", verbosity=0)
-    from django.core.cache import cache
+    from core.cache import clear_own_keys
 
-    cache.clear()
+    clear_own_keys()
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE cards_pricesnapshot, cards_cardprice, cards_card RESTART IDENTITY CASCADE")
     cards = Card.objects.bulk_create(

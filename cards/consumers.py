@@ -5,7 +5,8 @@ import json
 from urllib.parse import parse_qs
 
 from asgiref.sync import sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
+
+from core.websocket import SessionBoundConsumer
 
 from .live import price_group, register_consumer_loop, watchers_add, watchers_remove
 
@@ -30,7 +31,7 @@ def parse_card_ids(values, *, limit: int) -> list[int]:
     return ids
 
 
-class PriceConsumer(AsyncWebsocketConsumer):
+class PriceConsumer(SessionBoundConsumer):
     """/ws/prices/?cards=1,2,3 then optional {"subscribe": [ids]} / {"unsubscribe": [ids]} messages.
 
     Card prices are public, so any visitor may subscribe to any card; the cap keeps one

@@ -19,6 +19,7 @@ from django.db import connection, transaction
 
 from .enums import Finish, PriceSource, Rarity
 from .models import Card, CardPrice, PriceSnapshot
+from .name_index import name_index_changed
 from .services import PriceObservation, price_snapshots_record
 
 NAMESPACE = uuid.UUID("6b1d7f0e-3c51-4c55-9f3a-8a0d2c1b7e42")
@@ -218,6 +219,7 @@ def seed(stdout=None) -> None:
                 today_prices.append(PriceObservation(card_id, finish, PriceSource.DEMO.value, path[-1], "USD", today))
         _insert_history(history)
         recorded = price_snapshots_record(observations=today_prices, publish=False)
+    name_index_changed()
     if stdout:
         stdout.write(
             f"cards: {len(specs)} GENERATED demo cards in {len(SETS)} made-up sets, "

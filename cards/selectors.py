@@ -15,6 +15,8 @@ from core.pagination import MAX_PAGE_NUMBER
 
 from .enums import Finish, Rarity
 from .models import Card, CardPrice, PriceSnapshot
+from .name_index import WORD as NAME_WORD
+from .name_index import name_index, name_words
 
 AUTOCOMPLETE_LIMIT = 10
 SEARCH_LIMIT_MAX = 200
@@ -40,35 +42,20 @@ def card_search_queryset(
     min_price: Decimal | None = None,
     max_price: Decimal | None = None,
 ) -> QuerySet[Card]:
-    """All printings matching the filters, best matches first, current prices prefetched.
+    """All printings matching the filters, exact name first, then names starting with the query, current
+    prices prefetched.
 
-    On PostgreSQL a name matches if it contains the query or is word-similar to it
-    (pg_trgm `%>`, served by the GIN trigram index on UPPER(name)), so "lightnig bolt" finds Lightning
-    Bolt. SQLite (the embedded demo) has no trigrams: every word must appear in the name.
+    A name matches if it contains every word of the query. A word no card name contains is
+    replaced by the catalog words one edit away (a letter dropped, added, changed, or two
+    swapped: "crimon drkae" finds Crimson Drake), from this process's in-memory index of name
+    words (cards/name_index.py; docs/decisions/0015). A word with no such neighbour falls back
+    to pg_trgm word similarity on PostgreSQL (served by the GIN trigram index on UPPER(name))
+    and to the closest catalog word by difflib on SQLite (the embedded demo).
     A price filter matches a card if any finish's current price is in range.
     """
     cards = Card.objects.all()
     query = " ".join((query or "").split())
-    if query:
-        if _uses_trigram():
-            from django.contrib.postgres.lookups import TrigramWordSimilar
-            from django.contrib.postgres.search import TrigramWordSimilarity
-            from django.db.models.functions import Upper
-
-            # Both predicates work on UPPER(name) so one trigram index serves them (trigrams are
-            # case-insensitive, so word similarity is unchanged); see cards/0006.
-            upper_name = Upper("name")
-            cards = cards.filter(Q(name__icontains=query) | Q(TrigramWordSimilar(upper_name, query)))
-            cards = cards.annotate(
-                is_prefix=Q(name__istartswith=query),
-                similarity=TrigramWordSimilarity(query, upper_name),
-            ).order_by("-is_prefix", "-similarity", "name", "set_code", "collector_number")
-        else:
-            for word in _spelled_like_the_catalog(query.split()):
-                cards = cards.filter(name__icontains=word)
-            cards = cards.order_by("name", "set_code", "collector_number")
-    else:
-        cards = cards.order_by("name", "set_code", "collector_number")
+    cards = _name_matches(cards, query) if query else cards.order_by("name", "set_code", "collector_number")
     if set_code:
         cards = cards.filter(set_code=set_code.lower())
     if rarity:
@@ -83,23 +70,69 @@ def card_search_queryset(
     return cards.prefetch_related(_prefetch_current_prices())
 
 
-def _spelled_like_the_catalog(words: list[str]) -> list[str]:
-    """Without trigrams (SQLite demo), fix each word no card name contains to the closest catalog word.
+def _name_matches(cards: QuerySet[Card], query: str) -> QuerySet[Card]:
+    words = name_words(query)
+    index = name_index() if words else None
+    alternatives: dict[str, list[str]] = {}
+    unmatched = []
+    for position, word in enumerate(words):
+        if word in alternatives or word in unmatched:
+            continue
+        if index.known(word):
+            alternatives[word] = [word]
+            # A fragment of a catalog word before the last query word (the one being typed) may be
+            # a typo of a short word ("Drake ol the Vale"): also accept its corrections.
+            if position < len(words) - 1 and word not in index.frequency:
+                alternatives[word] += index.corrections(word)
+        elif fixes := index.corrections(word):
+            alternatives[word] = fixes
+        else:
+            unmatched.append(word)
+    # The query as typed with each corrected word replaced by its likeliest correction.
+    corrected = NAME_WORD.sub(lambda m: alternatives.get(m.group(0).lower(), [m.group(0)])[0], query)
+    ranking = {
+        "is_exact": Q(name__iexact=corrected) | Q(name__iexact=query),
+        "is_prefix": Q(name__istartswith=corrected),
+    }
+    if not words:  # punctuation only
+        return (
+            cards.filter(name__icontains=query)
+            .annotate(**ranking)
+            .order_by("-is_exact", "name", "set_code", "collector_number")
+        )
+    for fixes in alternatives.values():
+        either = Q()
+        for fix in fixes:
+            either |= Q(name__icontains=fix)
+        cards = cards.filter(either)
+    if not unmatched:
+        return cards.annotate(**ranking).order_by("-is_exact", "-is_prefix", "name", "set_code", "collector_number")
+    if _uses_trigram():
+        from django.contrib.postgres.lookups import TrigramWordSimilar
+        from django.contrib.postgres.search import TrigramWordSimilarity
+        from django.db.models.functions import Upper
 
-    difflib over the distinct words of the names: fine for a demo catalog of a few thousand
-    cards, and only paid when a word matches nothing.
-    """
+        # Both predicates work on UPPER(name) so one trigram index serves them (trigrams are
+        # case-insensitive, so word similarity is unchanged); see cards/0006.
+        upper_name = Upper("name")
+        rest = " ".join(unmatched)
+        cards = cards.filter(TrigramWordSimilar(upper_name, rest))
+        return cards.annotate(**ranking, similarity=TrigramWordSimilarity(rest, upper_name)).order_by(
+            "-is_exact", "-is_prefix", "-similarity", "name", "set_code", "collector_number"
+        )
+    for word in _spelled_like_the_catalog(unmatched, index):
+        cards = cards.filter(name__icontains=word)
+    return cards.annotate(**ranking).order_by("-is_exact", "-is_prefix", "name", "set_code", "collector_number")
+
+
+def _spelled_like_the_catalog(words: list[str], index) -> list[str]:
+    """Without trigrams (SQLite demo), words more than one edit from every catalog word: the closest by difflib."""
     import difflib
 
-    fixed, vocabulary = [], None
+    vocabulary = sorted(index.frequency)
+    fixed = []
     for word in words:
-        if Card.objects.filter(name__icontains=word).exists():
-            fixed.append(word)
-            continue
-        if vocabulary is None:
-            names = Card.objects.values_list("name", flat=True).distinct()[:50_000]
-            vocabulary = sorted({part.lower() for name in names for part in name.split()})
-        close = difflib.get_close_matches(word.lower(), vocabulary, n=1, cutoff=0.7)
+        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.7)
         fixed.append(close[0] if close else word)
     return fixed
 

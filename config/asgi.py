@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP to Django, /ws/ to Channels consumers (Origin-checked, session auth)."""
+"""ASGI entry point: HTTP to Django, /ws/ to Channels consumers (exact Origin check, session auth)."""
 
 import os
 
@@ -9,13 +9,14 @@ django_asgi_app = get_asgi_application()
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from config.routing import websocket_urlpatterns  # noqa: E402
+from core.asgi_limits import RequestBodyLimit  # noqa: E402
+from core.websocket import ExactOriginValidator  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+        "http": RequestBodyLimit(django_asgi_app),
+        "websocket": ExactOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,16 @@ SECRET_KEY = env("SECRET_KEY", default="insecure-development-key-change-me-01234
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env("SITE_URL", default="http://localhost:8000")
+# Client identity: how many reverse proxies under our control sit in front of the app. 0 (the
+# default, `make demo`) = none: X-Forwarded-* headers are ignored everywhere and the client is
+# the socket's peer. N = the client is the N-th address from the right of X-Forwarded-For
+# (each proxy appends the peer it saw). One number feeds DRF's throttles (NUM_PROXIES),
+# allauth's rate limits (ALLAUTH_TRUSTED_PROXY_COUNT), gunicorn (config/gunicorn.py) and
+# uvicorn (core/asgi_server.py): FORWARDED_ALLOW_IPS is whom those two take the headers from
+# ("*" by default behind proxies: then only the proxies may reach the app's ports).
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+FORWARDED_ALLOW_IPS = (env("FORWARDED_ALLOW_IPS", default="") or "*") if TRUSTED_PROXY_COUNT > 0 else ""
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 
 INSTALLED_APPS = [
     "daphne",
@@ -48,19 +59,23 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_celery_beat",
     "channels",
+    "csp",
     "core",
     "accounts",
     "cards",
     "lists",
     "trades",
     "notifications",
+    "signals",
     "stores",
     "django_filters",
-    "signals",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Outside the middleware that answers early (the API's 413), so those answers get it too.
+    "core.middleware.SecurityHeadersMiddleware",
     "core.middleware.ApiBodySizeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -142,6 +157,9 @@ else:
 # Embedded default: a memory broker shared by the web process and the worker/beat threads
 # that `manage.py run_demo` starts. With REDIS_URL, worker and beat are separate processes.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL or "memory://")
+# Prefix for every broker key (kombu's global_keyprefix), so two processes sharing one Redis
+# database (a test worker beside a running demo) never see each other's queues.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"global_keyprefix": env("CELERY_BROKER_KEY_PREFIX", default="")}
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
@@ -166,6 +184,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "trades.tasks.expire_due_proposals",
         "schedule": BEAT_FAST_SECONDS or crontab(minute="*/10"),
     },
+    # Lists: unfinished imports older than LIST_IMPORT_RETENTION_HOURS are discarded, files deleted.
+    "lists.purge_stale_list_imports": {
+        "task": "lists.purge_stale_list_imports",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute=20),
+    },
     # Cards (market data): daily price imports from SCRYFALL_BULK_URL / MTGJSON_PRICES_URL;
     # with no URL set they log a warning and do nothing.
     "cards.import_scryfall_bulk": {
@@ -175,6 +198,16 @@ CELERY_BEAT_SCHEDULE = {
     "cards.import_mtgjson_prices": {
         "task": "cards.tasks.import_mtgjson_prices",
         "schedule": crontab(minute=0, hour=11),
+    },
+    # Signals: evaluate those whose target date has arrived (hourly, so none waits long past
+    # its day; the daily pass is the one at 00:05), rebuild the leaderboard; system momentum signals daily.
+    "signals.evaluate_signals": {
+        "task": "signals.tasks.evaluate_signals",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute=5),
+    },
+    "signals.generate_system_signals": {
+        "task": "signals.tasks.generate_system_signals",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute=30, hour=6),
     },
     # Stores: claim stores whose scheduled URL sync is due (docs/decisions/0013); reprice
     # auto-adjusted stores in batches after price imports (never per tick).
@@ -189,16 +222,6 @@ CELERY_BEAT_SCHEDULE = {
     "stores.reprice_auto_adjusted_stores": {
         "task": "stores.tasks.reprice_auto_adjusted_stores",
         "schedule": BEAT_FAST_SECONDS or crontab(minute="*/15"),
-    },
-    # Signals: evaluate those whose target date has arrived (hourly, so none waits long past
-    # its day; the daily pass is the one at 00:05), rebuild the leaderboard; system momentum signals daily.
-    "signals.evaluate_signals": {
-        "task": "signals.tasks.evaluate_signals",
-        "schedule": BEAT_FAST_SECONDS or crontab(minute=5),
-    },
-    "signals.generate_system_signals": {
-        "task": "signals.tasks.generate_system_signals",
-        "schedule": BEAT_FAST_SECONDS or crontab(minute=30, hour=6),
     },
 }
 
@@ -286,6 +309,8 @@ REST_FRAMEWORK = {
         "rest_framework.throttling.AnonRateThrottle",
         "rest_framework.throttling.UserRateThrottle",
     ],
+    # The client a throttle counts is the one TRUSTED_PROXY_COUNT says (never a client-sent header).
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "DEFAULT_THROTTLE_RATES": {
         "anon": env("API_THROTTLE_ANON", default="60/min"),
         "user": env("API_THROTTLE_USER", default="600/min"),
@@ -316,6 +341,33 @@ SPECTACULAR_SETTINGS = {
 }
 API_TOKEN_PREFIX = "bz"
 
+# --- Browser security headers --------------------------------------------------------------
+# Content-Security-Policy (django-csp): scripts and styles only from our own static files —
+# no inline <script>, no on*= / hx-on attributes, no style="" (docs/decisions/0014). Card
+# images come from the catalog's image host; data: is for the TOTP QR code and Swagger's icons.
+CARD_IMAGE_HOSTS = env.list("CARD_IMAGE_HOSTS", default=["https://cards.scryfall.io"])
+_site_url = SITE_URL.rstrip("/")
+_websocket_origin = _site_url.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *CARD_IMAGE_HOSTS],
+        "font-src": [SELF],
+        # 'self' covers same-origin ws(s): in current browsers; the explicit origin is for older ones.
+        "connect-src": [SELF, _websocket_origin],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Browser features Bazaar never uses stay off; geolocation only for "Use my location" in settings.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(self), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+
 # --- i18n, static ------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -328,10 +380,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
-MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "media"))
+# Uploads are private in every environment: kept under MEDIA_ROOT, which no URL serves (no
+# MEDIA_URL, no /media/ route), by a default storage that has no URL at all. A file a user
+# may fetch goes through an access-checked view (core.storage, core.files).
+MEDIA_ROOT = env("MEDIA_ROOT", default=str(BASE_DIR / "private-media"))
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "core.storage.PrivateFileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if IS_PRODUCTION
@@ -339,6 +393,14 @@ STORAGES = {
     },
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# List imports (lists.services.imports): a file is refused above 20 MB (413) or 200,000 rows
+# (400), and a trader keeps at most 10 unfinished imports (409). An upload's file is deleted
+# when it is committed or discarded; an import left unfinished for a day is discarded and its
+# file deleted by the hourly beat job.
+LIST_IMPORT_MAX_BYTES = 20 * 1024 * 1024
+LIST_IMPORT_MAX_ROWS = 200_000
+LIST_IMPORTS_KEPT_MAX = 10
+LIST_IMPORT_RETENTION_HOURS = 24
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -405,6 +467,11 @@ BUYLIST_DEMAND_C_MOMENTUM = Decimal("0.5")  # times the 7-day price change as a 
 BUYLIST_DEMAND_MIN_TRADERS = 3  # fewer wanting traders count as none (never identifies a trader)
 STORE_MATCH_MESSAGES_PER_HOUR = 20
 
+# Under ASGI (the demo, /ws/ in production) no request body may exceed this: the largest
+# upload (a store inventory file) plus its form; core.asgi_limits refuses it before Django
+# buffers it. Each upload view still applies its own, smaller cap.
+REQUEST_BODY_MAX_BYTES = max(LIST_IMPORT_MAX_BYTES, STORE_SYNC_MAX_BYTES) + 1024 * 1024
+
 # --- Production ----------------------------------------------------------------------------
 if IS_PRODUCTION:
     # Refuse to start without real secrets and hosts.
@@ -413,7 +480,8 @@ if IS_PRODUCTION:
     if not ALLOWED_HOSTS or "insecure" in SECRET_KEY or len(SECRET_KEY) < 50:
         raise environ.ImproperlyConfigured("Production needs SECRET_KEY (50+ chars) and ALLOWED_HOSTS.")
     DEBUG = False
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # Only a trusted proxy's X-Forwarded-Proto says the request came over HTTPS.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if TRUSTED_PROXY_COUNT > 0 else None
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True

@@ -29,6 +29,20 @@ class NotAllowed(DomainError):
     code = "not_allowed"
 
 
+class PayloadTooLarge(DomainError):
+    """What was sent is bigger than the product accepts (a file over its size cap)."""
+
+    status_code = 413
+    code = "too_large"
+
+
+class LimitReached(DomainError):
+    """The user already has as many of these as the product keeps (finish or remove one first)."""
+
+    status_code = 409
+    code = "limit_reached"
+
+
 class NotFound(DomainError):
     """The object is not there for this user (same answer as for one that does not exist)."""
 

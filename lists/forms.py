@@ -76,7 +76,8 @@ class ListSettingsForm(forms.Form):
 class ListImportForm(forms.Form):
     kind = forms.ChoiceField(choices=ListKind.choices, label="Import into", widget=forms.RadioSelect)
     file = forms.FileField(
-        label="CSV file", help_text="A Deckbox, Moxfield or ManaBox collection export (CSV, UTF-8, up to 20 MB)."
+        label="CSV file",
+        help_text="A Deckbox, Moxfield or ManaBox collection export (CSV, UTF-8, up to 20 MB and 200,000 rows).",
     )
     replace_existing = forms.BooleanField(
         required=False, label="Replace the whole list (remove cards that are not in the file)"

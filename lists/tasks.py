@@ -1,4 +1,4 @@
-"""Celery tasks for lists: ids in, one service call each; both services are idempotent."""
+"""Celery tasks for lists: ids in, one service call each; every service is idempotent."""
 
 from celery import shared_task
 
@@ -18,3 +18,10 @@ def commit_list_import(list_import_id: int) -> None:
     from lists.services.imports import list_import_commit
 
     list_import_commit(list_import_id=list_import_id)
+
+
+@shared_task(name="lists.purge_stale_list_imports", time_limit=10 * 60, soft_time_limit=9 * 60)
+def purge_stale_list_imports() -> int:
+    from lists.services.imports import list_imports_purge_stale
+
+    return list_imports_purge_stale()

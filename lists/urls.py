@@ -9,6 +9,7 @@ urlpatterns = [
     path("lists/settings/", lists.settings_update, name="list_settings"),
     path("lists/import/", lists.import_upload, name="list_import_upload"),
     path("lists/import/<int:pk>/", lists.import_detail, name="list_import"),
+    path("lists/import/<int:pk>/file/", lists.import_file, name="list_import_file"),
     path("lists/import/<int:pk>/commit/", lists.import_commit, name="list_import_commit"),
     path("lists/import/<int:pk>/discard/", lists.import_discard, name="list_import_discard"),
     path("lists/<str:kind>/add/", lists.item_add, name="list_item_add"),

@@ -2,6 +2,7 @@
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
@@ -9,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from core.errors import DomainError
+from core.errors import DomainError, LimitReached, PayloadTooLarge
+from core.files import private_file_response
 from lists import selectors
 from lists.enums import ImportStatus, ListKind
 from lists.forms import (
@@ -203,11 +205,31 @@ def public_lists(request, username: str):
     return render(request, "lists/public.html", context)
 
 
+# Multipart framing and the small fields around the file; anything bigger is refused unread.
+UPLOAD_BODY_OVERHEAD = 64 * 1024
+
+
+def _declared_body_size(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 @login_required
 def import_upload(request):
-    form = ListImportForm(
-        request.POST or None, request.FILES or None, initial={"kind": request.GET.get("kind", "have")}
-    )
+    initial = {"kind": request.GET.get("kind", "have")}
+    if (
+        request.method == "POST"
+        and _declared_body_size(request) > settings.LIST_IMPORT_MAX_BYTES + UPLOAD_BODY_OVERHEAD
+    ):
+        # Refuse before reading the body: the caps below would only see it once stored.
+        form = ListImportForm({"kind": initial["kind"]})  # the body is not read, so only the kind
+        form.full_clean()
+        form.errors["file"] = form.error_class([import_services.too_large_message()])
+        return render(request, "lists/import_upload.html", {"form": form}, status=413)
+    form = ListImportForm(request.POST or None, request.FILES or None, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
         try:
             list_import = import_services.list_import_start(
@@ -216,12 +238,23 @@ def import_upload(request):
                 uploaded_file=form.cleaned_data["file"],
                 replace_existing=form.cleaned_data["replace_existing"],
             )
+        except (PayloadTooLarge, LimitReached, import_services.TooManyRows) as error:
+            form.add_error("file", error.message)
+            status = error.status_code  # 413 / 409 / 400: the caps answer as themselves
         except DomainError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
             return redirect("lists:list_import", pk=list_import.pk)
-    status = 422 if form.errors else 200
+    if form.errors and status == 200:
+        status = 422
     return render(request, "lists/import_upload.html", {"form": form}, status=status)
+
+
+@login_required
+def import_file(request, pk: int):
+    """The uploaded file, to its owner only, while the import keeps it."""
+    list_import = selectors.access_list_import(user=request.user, pk=pk)
+    return private_file_response(list_import.file, filename=list_import.original_filename, content_type="text/csv")
 
 
 @login_required

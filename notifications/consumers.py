@@ -1,11 +1,10 @@
 """Live nav badges: each signed-in tab joins its user's group and receives out-of-band swaps."""
 
-from channels.generic.websocket import AsyncWebsocketConsumer
-
 from core.realtime import user_group
+from core.websocket import SessionBoundConsumer
 
 
-class NotificationConsumer(AsyncWebsocketConsumer):
+class NotificationConsumer(SessionBoundConsumer):
     async def connect(self):
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:

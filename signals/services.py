@@ -380,6 +380,8 @@ def signal_unfollow(*, signal_id: int, user) -> bool:
 def _active_creator(username: str):
     from django.http import Http404
 
+    if not isinstance(username, str) or "\x00" in username or len(username) > 150:
+        raise Http404("No such trader.")  # PostgreSQL text cannot hold NUL; no username is longer
     creator = get_user_model().objects.filter(username=username, is_active=True).first()
     if creator is None:
         raise Http404("No such trader.")

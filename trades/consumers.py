@@ -5,14 +5,14 @@ closed before it joins the thread's group.
 """
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.http import Http404
 
+from core.websocket import SessionBoundConsumer
 from trades.selectors import access_thread
 from trades.services.messaging import thread_group, thread_mark_read
 
 
-class ThreadConsumer(AsyncWebsocketConsumer):
+class ThreadConsumer(SessionBoundConsumer):
     async def connect(self):
         self.group_name = None
         user = self.scope.get("user")

@@ -23,6 +23,7 @@ from django.db import connection, transaction
 
 from ..bulk import commit_without_flush_wait
 from ..enums import PriceSource
+from ..name_index import name_index_changed
 from ..services import (
     CardData,
     PriceObservation,
@@ -323,6 +324,8 @@ def scryfall_import(
     finally:
         if owned:
             stream.close()
+        if report.cards_created or report.cards_updated:
+            name_index_changed()  # search's typo index picks up new names
     logger.info("scryfall import: %s", report.as_dict())
     return report
 

@@ -190,8 +190,10 @@ async def test_a_connection_cannot_join_more_than_the_cap():
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_foreign_origin_is_refused():
+async def test_foreign_origin_is_refused(settings):
     from config.asgi import application
+
+    settings.SITE_URL = "http://localhost"
 
     socket = WebsocketCommunicator(application, "/ws/prices/?cards=1", headers=[(b"origin", b"https://evil.example")])
     connected, _ = await socket.connect()

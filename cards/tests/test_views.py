@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cards.name_index import name_index
 from cards.tests.factories import CardFactory, CardPriceFactory, PriceSnapshotFactory
 
 pytestmark = pytest.mark.django_db
@@ -21,6 +22,7 @@ def priced_cards(count, **card_fields):
 
 
 def count_queries(client, url):
+    name_index()  # search's name index is built once per catalog change (test_search_typos.py), not per request
     with CaptureQueriesContext(connection) as context:
         response = client.get(url)
     assert response.status_code == 200

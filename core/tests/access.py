@@ -22,6 +22,7 @@ from __future__ import annotations
 import importlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -76,8 +77,10 @@ class ResolvedRoute:
 
 
 def _project_apps() -> list:
-    base = str(settings.BASE_DIR)
-    return [config for config in apps.get_app_configs() if str(config.path).startswith(base)]
+    # The project's own apps sit directly under BASE_DIR; a virtualenv inside the checkout
+    # (make's .venv) holds third-party apps under it too, deeper down.
+    base = Path(settings.BASE_DIR).resolve()
+    return [config for config in apps.get_app_configs() if Path(config.path).resolve().parent == base]
 
 
 def _callback_module(pattern: URLPattern) -> str:

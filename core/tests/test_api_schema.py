@@ -93,6 +93,7 @@ def test_declared_errors_join_the_implied_ones():
 
 # Decimals that are not amounts of money: scores, averages, percentages, coordinates.
 NOT_MONEY = {"reputation_score", "review_average", "change_24h_pct", "change_7d_pct", "latitude", "longitude"}
+NOT_MONEY |= {"hit_rate", "wilson_lower_bound", "mean_profit_pct"}  # signals leaderboard: rates and percentages
 NOT_MONEY |= {"trade_in_bonus_pct", "price_adjustment_pct"}  # stores: percentages
 
 

@@ -13,6 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect as ws_connect
 
 from core.asgi_server import free_port
 
@@ -33,6 +35,14 @@ def _answers(url: str) -> bool:
         with urllib.request.urlopen(url, timeout=2) as response:
             return response.status == 200
     except OSError:
+        return False
+
+
+def _socket_opens(port: int, *, origin: str) -> bool:
+    try:
+        with ws_connect(f"ws://127.0.0.1:{port}/ws/prices/?cards=1", origin=origin, proxy=None, open_timeout=5):
+            return True
+    except InvalidStatus:
         return False
 
 
@@ -65,6 +75,10 @@ def test_run_demo_serves_pages_and_runs_periodic_jobs_in_process(embedded_env, t
         try:
             assert _wait_for(lambda: _answers(f"http://127.0.0.1:{port}/healthz"), 60), log_path.read_text()
             assert _answers(f"http://127.0.0.1:{port}/")
+            # Its websockets accept the address it prints (and its loopback twin), nothing else.
+            assert _socket_opens(port, origin=f"http://127.0.0.1:{port}")
+            assert _socket_opens(port, origin=f"http://localhost:{port}")
+            assert not _socket_opens(port, origin=f"http://127.0.0.1:{port + 1}")
             task_ran = "Task accounts.tasks.recompute_all_reputations"
             assert _wait_for(lambda: task_ran in log_path.read_text() and "succeeded" in log_path.read_text(), 60), (
                 log_path.read_text()

@@ -7,10 +7,19 @@ is stored); reading 50,000 rows and writing them run in Celery tasks
 
 from __future__ import annotations
 
+import contextlib
+import csv
 import logging
+import os
+import posixpath
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import IO
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q
@@ -19,7 +28,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from cards.models import Card
-from core.errors import DomainError, InvalidTransition
+from core.errors import DomainError, InvalidTransition, LimitReached, PayloadTooLarge
 from lists.enums import ImportStatus, ListKind
 from lists.importers import ImportFileError, ParsedRow, RowError, iter_rows, open_csv
 from lists.models import ListImport
@@ -29,8 +38,11 @@ from .reservations import ReservedCopies
 
 logger = logging.getLogger(__name__)
 
-MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 CHUNK_ROWS = 1000
+# Imports still holding an upload (and its preview); committed and discarded ones are history.
+KEPT_STATUSES = (ImportStatus.PARSING, ImportStatus.PREVIEW, ImportStatus.COMMITTING, ImportStatus.FAILED)
+UPLOAD_DIRECTORY = "list-imports"
+EXPIRED_MESSAGE = "Not reviewed within a day, so it was discarded; upload the file again to import it."
 PARSE_FAILED_MESSAGE = "The file could not be read to the end; nothing was changed. Please try again."
 COMMIT_FAILED_MESSAGE = "The import could not be saved, so nothing was changed. Please try again."
 
@@ -53,18 +65,60 @@ def _ref(values: tuple) -> CardRef:
     return CardRef(card_id, name, set_code.lower(), number, lang, tuple(finishes or ()))
 
 
+class TooManyRows(DomainError):
+    code = "too_many_rows"
+
+
+def too_large_message() -> str:
+    return f"The file is larger than {settings.LIST_IMPORT_MAX_BYTES // (1024 * 1024)} MB."
+
+
+def too_many_rows_message() -> str:
+    return f"The file has more than {settings.LIST_IMPORT_MAX_ROWS:,} rows; split it into smaller files."
+
+
+def _count_records_beyond(stream: IO[str], limit: int) -> int:
+    """Data records in the CSV (blank ones too, as the parser numbers them), counting no
+    further than limit + 1: a million-row file costs no more than one just over the cap."""
+    reader = csv.reader(stream)
+    count = -1  # the header
+    try:
+        for _ in reader:
+            count += 1
+            if count > limit:
+                break
+    except csv.Error:
+        pass  # the parser reports the malformed row with its number
+    return max(count, 0)
+
+
 @transaction.atomic
 def list_import_start(*, owner, kind: str, uploaded_file: UploadedFile, replace_existing: bool = False) -> ListImport:
-    """Refuse a structurally bad file now (nothing stored); otherwise store it and parse in a task."""
+    """Refuse a structurally bad file now (nothing stored); otherwise store it and parse in a task.
+
+    Caps (settings.LIST_IMPORT_*): size 413, rows 400, unfinished imports per trader 409.
+    """
     if kind not in ListKind.values:
         raise DomainError("Choose the have list or the want list.", field="kind")
-    if uploaded_file.size and uploaded_file.size > MAX_UPLOAD_BYTES:
-        raise DomainError("The file is larger than 20 MB.", field="file")
+    if uploaded_file.size and uploaded_file.size > settings.LIST_IMPORT_MAX_BYTES:
+        raise PayloadTooLarge(too_large_message(), field="file")
+    # Lock the trader's row so two uploads at once cannot both pass the kept-imports cap.
+    get_user_model().objects.select_for_update().filter(pk=owner.pk).first()
+    kept = ListImport.objects.filter(owner=owner, status__in=KEPT_STATUSES).count()
+    if kept >= settings.LIST_IMPORTS_KEPT_MAX:
+        raise LimitReached(
+            f"You already have {kept} imports waiting; import or discard one of them first "
+            f"(unfinished imports are discarded after {settings.LIST_IMPORT_RETENTION_HOURS} hours).",
+            field="file",
+            code="too_many_imports",
+        )
     uploaded_file.seek(0)
     try:
-        file_format, _ = open_csv(uploaded_file)
+        file_format, stream = open_csv(uploaded_file)
     except ImportFileError as error:
         raise DomainError(str(error), field="file", code="bad_file") from None
+    if _count_records_beyond(stream, settings.LIST_IMPORT_MAX_ROWS) > settings.LIST_IMPORT_MAX_ROWS:
+        raise TooManyRows(too_many_rows_message(), field="file")
     uploaded_file.seek(0)
     list_import = ListImport.objects.create(
         owner=owner,
@@ -103,7 +157,11 @@ def _parse(list_import: ListImport) -> None:
     try:
         with list_import.file.open("rb") as raw:
             file_format, stream = open_csv(raw)
-        rows = list(iter_rows(stream, file_format))
+        rows = []
+        for row in iter_rows(stream, file_format):
+            if row.row - 1 > settings.LIST_IMPORT_MAX_ROWS:  # row numbers count the header
+                raise ImportFileError(too_many_rows_message())
+            rows.append(row)
     except ImportFileError as error:
         ListImport.objects.filter(pk=list_import.pk, status=ImportStatus.PARSING).update(
             status=ImportStatus.FAILED, error_message=str(error), updated_at=timezone.now()
@@ -387,3 +445,49 @@ def list_import_discard(*, owner, list_import_id: int) -> ListImport:
     _forget_file(list_import)
     list_import.save(update_fields=["status", "matched", "file", "updated_at"])
     return list_import
+
+
+def list_imports_purge_stale(*, now: datetime | None = None) -> int:
+    """The beat job: an import left unfinished longer than LIST_IMPORT_RETENTION_HOURS is
+    discarded, and every upload older than that is deleted (also files no row points to any
+    more, e.g. of a deleted account). Returns how many imports it discarded or emptied.
+    Safe to run twice and beside anything else: each row is claimed under a lock."""
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.LIST_IMPORT_RETENTION_HOURS)
+    stale = ListImport.objects.filter(created_at__lt=cutoff).filter(
+        Q(status__in=(ImportStatus.PARSING, ImportStatus.PREVIEW, ImportStatus.FAILED)) | ~Q(file="")
+    )
+    purged = 0
+    for pk in stale.values_list("pk", flat=True):
+        with transaction.atomic():
+            list_import = ListImport.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if list_import is None:
+                continue
+            fields = ["file", "updated_at"]
+            if list_import.status in (ImportStatus.PARSING, ImportStatus.PREVIEW, ImportStatus.FAILED):
+                list_import.status = ImportStatus.DISCARDED
+                list_import.matched = []
+                list_import.error_message = EXPIRED_MESSAGE
+                fields += ["status", "matched", "error_message"]
+            _forget_file(list_import)
+            list_import.save(update_fields=fields)
+            purged += 1
+    _delete_old_files(UPLOAD_DIRECTORY, cutoff=cutoff)
+    return purged
+
+
+def _delete_old_files(directory: str, *, cutoff: datetime) -> None:
+    if not default_storage.exists(directory):
+        return
+    folders, files = default_storage.listdir(directory)
+    for name in files:
+        path = posixpath.join(directory, name)
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+        except FileNotFoundError:
+            continue  # deleted meanwhile (a commit or discard)
+    for folder in folders:
+        _delete_old_files(posixpath.join(directory, folder), cutoff=cutoff)
+        # Not empty (newer uploads), already gone, or a storage without folders: leave it.
+        with contextlib.suppress(OSError, NotImplementedError):
+            os.rmdir(default_storage.path(posixpath.join(directory, folder)))

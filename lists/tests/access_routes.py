@@ -1,5 +1,8 @@
 """Lists' routes that name an object, for the resolver-wide access test (docs/api.md)."""
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+
 from accounts.tests.factories import UserFactory
 from core.tests.access import OWNER, PUBLIC, AccessRoute, Target
 from lists.enums import ImportStatus
@@ -32,6 +35,16 @@ def _import():
     return Target(kwargs={"pk": list_import.pk}, owners=[owner])
 
 
+def _import_with_file():
+    """An import whose upload is really stored: the file route serves it to the owner."""
+    owner = UserFactory()
+    name = default_storage.save("list-imports/access/haves.csv", ContentFile(b"Count,Name\n1,Sol Ring\n"))
+    list_import = ListImport.objects.create(
+        owner=owner, kind="have", file=name, original_filename="haves.csv", status=ImportStatus.PREVIEW
+    )
+    return Target(kwargs={"pk": list_import.pk}, owners=[owner])
+
+
 def _public_lists():
     owner = UserFactory()
     HaveItemFactory(owner=owner)
@@ -50,6 +63,7 @@ ROUTES = [
     AccessRoute("lists:list_import", _import, OWNER),
     AccessRoute("lists:list_import_commit", _import, OWNER),
     AccessRoute("lists:list_import_discard", _import, OWNER),
+    AccessRoute("lists:list_import_file", _import_with_file, OWNER),
     AccessRoute("lists:public_lists", _public_lists, PUBLIC),
     AccessRoute("lists:public_lists", _private_lists, OWNER, variant="private"),
     AccessRoute("api-haves-detail", _have_api, OWNER, payload=ITEM_PAYLOAD),

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
+from notifications.enums import NotificationKind
 from notifications.models import Notification, NotificationPreference
 from notifications.routing import websocket_urlpatterns
 from notifications.services import (
@@ -105,7 +106,7 @@ def test_preferences_page(client):
     prefs = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email_enabled"))
     assert prefs["review_received"] is True
     assert prefs["proposal_received"] is False
-    assert len(prefs) == 9  # one row per notification kind
+    assert len(prefs) == len(NotificationKind.values)  # one row per notification kind
 
 
 @pytest.mark.django_db

@@ -3,6 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cards.enums import Finish
 from signals.enums import LeaderboardPeriod, SignalAction, SignalVisibility
 from signals.services import RATIONALE_MAX, RATIONALE_MIN, TARGET_DAYS_MAX, TARGET_DAYS_MIN
 
@@ -57,7 +58,7 @@ class SignalCreateSerializer(serializers.Serializer):
     """Documents the body; the service validates it (so every rule has one home)."""
 
     card = serializers.IntegerField(help_text="card id")
-    finish = serializers.ChoiceField(choices=["nonfoil", "foil", "etched"], default="nonfoil")
+    finish = serializers.ChoiceField(choices=Finish.choices, default=Finish.NONFOIL)
     action = serializers.ChoiceField(choices=SignalAction.values)
     target_price = serializers.DecimalField(
         max_digits=12,
@@ -126,9 +127,3 @@ class LeaderboardSerializer(serializers.Serializer):
     period = serializers.ChoiceField(choices=LeaderboardPeriod.values)
     computed_at = serializers.DateTimeField(allow_null=True)
     results = StandingSerializer(many=True)
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField()
-    code = serializers.CharField()
-    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)

@@ -2,11 +2,13 @@
 service, and answer; what the caller may not see is 404, what they may see but not do is 403."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import ErrorSerializer
 from core.pagination import DefaultCursorPagination
 from signals import selectors, services
 from signals.enums import LeaderboardPeriod, SignalAction
@@ -15,7 +17,6 @@ from signals.selectors import SORT_ORDERING, SORTS, STATUS_FILTERS, TIER_FILTERS
 from .errors import SignalsErrorsMixin
 from .serializers import (
     CreatorFollowSerializer,
-    ErrorSerializer,
     FollowRequestSerializer,
     FollowSerializer,
     LeaderboardSerializer,
@@ -37,6 +38,12 @@ class SignalCursorPagination(DefaultCursorPagination):
         return SORT_ORDERING[view.sort]
 
 
+class SignalPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = SignalSerializer(many=True)
+
+
 LIST_PARAMETERS = [
     OpenApiParameter("action", str, enum=SignalAction.values),
     OpenApiParameter("card", int, description="card id"),
@@ -50,6 +57,12 @@ LIST_PARAMETERS = [
     OpenApiParameter("cursor", str),
     OpenApiParameter("page_size", int, description="1–200, default 25"),
 ]
+
+
+def _object_body(request) -> dict:
+    if not isinstance(request.data, dict):
+        raise ValidationError({"non_field_errors": ["Send a JSON object."]})
+    return request.data
 
 
 def _signal_data(*, user, pk: int) -> dict:
@@ -74,7 +87,7 @@ class SignalListView(_SignalListBase):
     @extend_schema(
         operation_id="signals_list",
         parameters=LIST_PARAMETERS,
-        responses={200: SignalSerializer(many=True), 400: ERROR, 401: UNAUTHENTICATED},
+        responses={200: SignalPageSerializer, 400: ERROR, 401: UNAUTHENTICATED},
         description="Signals you may see: public ones, followers-only ones of creators you follow, and yours.",
     )
     def get(self, request):
@@ -92,7 +105,7 @@ class SignalListView(_SignalListBase):
         },
     )
     def post(self, request):
-        data = request.data
+        data = _object_body(request)
         signal = services.signal_create(
             creator=request.user,
             card_id=data.get("card"),
@@ -112,7 +125,7 @@ class MySignalListView(_SignalListBase):
     @extend_schema(
         operation_id="signals_mine",
         parameters=LIST_PARAMETERS,
-        responses={200: SignalSerializer(many=True), 400: ERROR, 401: UNAUTHENTICATED},
+        responses={200: SignalPageSerializer, 400: ERROR, 401: UNAUTHENTICATED},
         description="Your own signals, hidden ones included.",
     )
     def get(self, request):
@@ -140,7 +153,7 @@ class SignalDetailView(SignalsErrorsMixin, APIView):
         },
     )
     def patch(self, request, pk: int):
-        changes = dict(request.data.items()) if hasattr(request.data, "items") else {}
+        changes = dict(_object_body(request).items())
         services.signal_update(signal_id=pk, actor=request.user, changes=changes)
         return Response(_signal_data(user=request.user, pk=pk))
 
@@ -176,7 +189,7 @@ class SignalFollowView(SignalsErrorsMixin, APIView):
         },
     )
     def post(self, request, pk: int):
-        payload = FollowRequestSerializer(data=request.data)
+        payload = FollowRequestSerializer(data=_object_body(request))
         payload.is_valid(raise_exception=True)
         follow, created = services.signal_follow(
             signal_id=pk, user=request.user, acted_on=payload.validated_data.get("acted_on")

@@ -31,4 +31,12 @@
     if (list) list.remove();
     picker.dispatchEvent(new CustomEvent("card-picked", { bubbles: true, detail: { id: option.dataset.cardId, label: option.dataset.cardLabel } }));
   });
+
+  // Typing after a pick un-picks: the hidden id would no longer match the text shown.
+  document.addEventListener("input", (event) => {
+    const input = event.target.closest && event.target.closest("[data-card-picker-input]");
+    const picker = input && input.closest("[data-card-picker]");
+    const value = picker && picker.querySelector("[data-card-picker-value]");
+    if (value) value.value = "";
+  });
 })();

@@ -49,6 +49,7 @@ class Command(BaseCommand):
                     self._start_feed_thread(feed_interval)
             else:
                 self._start_child_processes(no_feed=no_feed, feed_interval=feed_interval)
+            self._trust_own_origin(host, port)
             server = ThreadedAsgiServer(host=host, port=port, log_level="info").start(timeout=60)
             mode = "embedded (SQLite, memory broker, in-process channel layer)" if embedded else "Redis + PostgreSQL"
             self.stdout.write(self.style.SUCCESS(f"\nBazaar is running at http://{host}:{port}/  [{mode}]"))
@@ -56,6 +57,16 @@ class Command(BaseCommand):
             self._wait_for_interrupt(server)
         finally:
             self._shutdown()
+
+    def _trust_own_origin(self, host: str, port: int) -> None:
+        """Websockets pass only an exact Origin (SITE_URL or CSRF_TRUSTED_ORIGINS): the address
+        this command prints, and its loopback twin, are where the demo is opened. Listening on
+        another interface? Set SITE_URL to the address browsers use."""
+        loopback = {"127.0.0.1", "localhost"}
+        hosts = loopback if host in loopback else {host}
+        wildcard_binds = {"0.0.0.0", "::"}  # noqa: S104 (not a bind: these are never an Origin's host)
+        origins = [f"http://{name}:{port}" for name in sorted(hosts - wildcard_binds)]
+        settings.CSRF_TRUSTED_ORIGINS = [*settings.CSRF_TRUSTED_ORIGINS, *origins]
 
     # --- embedded --------------------------------------------------------------------------
     def _start_embedded_celery(self) -> None:

@@ -4,7 +4,7 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand
 
-SEED_ORDER = ["accounts", "cards", "lists", "trades", "notifications", "stores", "signals"]
+SEED_ORDER = ["accounts", "cards", "lists", "trades", "notifications", "signals", "stores"]
 
 
 class Command(BaseCommand):
