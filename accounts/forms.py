@@ -45,8 +45,11 @@ class SettingsForm(forms.Form):
         help_text=f"How far you are willing to travel to trade in person (1-{MAX_TRADE_RADIUS_KM} km).",
     )
     match_with_stores = forms.BooleanField(
-        label="Let verified local stores see that I am a nearby match",
+        label="Match me with local stores",
         required=False,
+        help_text="Shares both your want list and your have list (even private ones) with verified stores "
+        "whose area includes your location, so they can see what they stock for you and offer for your cards, "
+        "and message you. Your private lists also count toward nearby stores' buylist demand (never by name).",
     )
 
 

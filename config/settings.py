@@ -225,6 +225,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "stores.tasks.sync_due_stores",
         "schedule": BEAT_FAST_SECONDS or crontab(minute="*/5"),
     },
+    "stores.recompute_all_buylists": {
+        "task": "stores.tasks.recompute_all_buylists",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute=15, hour=4),
+    },
     "stores.reprice_auto_adjusted_stores": {
         "task": "stores.tasks.reprice_auto_adjusted_stores",
         "schedule": BEAT_FAST_SECONDS or crontab(minute="*/15"),
@@ -507,6 +511,12 @@ ESCROW_PAYMENT_HOURS = env.int("ESCROW_PAYMENT_HOURS", default=48)  # unpaid esc
 # Inventory sync files (uploads and URL fetches): size and time caps.
 STORE_SYNC_MAX_BYTES = env.int("STORE_SYNC_MAX_BYTES", default=100 * 1024 * 1024)
 STORE_SYNC_FETCH_TIMEOUT_SECONDS = env.int("STORE_SYNC_FETCH_TIMEOUT_SECONDS", default=120)
+# Smart buylist demand factor (docs/stores.md): clamp(1 + a·local + b·signal + c·momentum, 0.8, 1.5).
+BUYLIST_DEMAND_A_LOCAL = Decimal("0.05")  # per trader nearby wanting the card (counted only from 3 up)
+BUYLIST_DEMAND_B_SIGNAL = Decimal("0.01")  # per follower of an active BUY signal on the card
+BUYLIST_DEMAND_C_MOMENTUM = Decimal("0.5")  # times the 7-day price change as a fraction
+BUYLIST_DEMAND_MIN_TRADERS = 3  # fewer wanting traders count as none (never identifies a trader)
+STORE_MATCH_MESSAGES_PER_HOUR = 20
 
 # Under ASGI (the demo, /ws/ in production) no request body may exceed this: the largest
 # upload (a store inventory file) plus its form; core.asgi_limits refuses it before Django

@@ -8,7 +8,15 @@ from django.utils.html import format_html
 from core.errors import DomainError
 
 from .forms import ReasonForm
-from .models import InventorySyncRun, LGSProfile, SetNameAlias, StoreInventoryItem, StoreStatusEvent
+from .models import (
+    BuylistRules,
+    InventorySyncRun,
+    LGSProfile,
+    SetNameAlias,
+    StoreInventoryItem,
+    StoreMessageReport,
+    StoreStatusEvent,
+)
 from .services.verification import store_reject, store_verify
 
 
@@ -144,3 +152,31 @@ class InventorySyncRunAdmin(admin.ModelAdmin):
 class SetNameAliasAdmin(admin.ModelAdmin):
     list_display = ["alias", "set_code"]
     search_fields = ["alias", "set_code"]
+
+
+@admin.register(StoreMessageReport)
+class StoreMessageReportAdmin(admin.ModelAdmin):
+    """Traders' reports of store messages: read the message, act on the store, mark resolved."""
+
+    list_display = ("created_at", "store_name", "reporter", "reason", "resolved")
+    list_filter = ("resolved",)
+    list_editable = ("resolved",)
+    readonly_fields = ("message", "reporter", "reason", "created_at", "message_body")
+    list_select_related = ("message__thread__store", "reporter")
+
+    @admin.display(description="store")
+    def store_name(self, report):
+        return report.message.thread.store.store_name
+
+    @admin.display(description="message")
+    def message_body(self, report):
+        return report.message.body
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(BuylistRules)
+class BuylistRulesAdmin(admin.ModelAdmin):
+    list_display = ("store", "buy_pct", "max_qty_per_card", "hotlist_bonus_pct", "computed_at")
+    raw_id_fields = ("store",)

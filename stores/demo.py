@@ -180,9 +180,43 @@ def seed(stdout) -> None:
                 sync_interval_minutes=24 * 60,
                 next_sync_at=timezone.now() + timedelta(days=1),
             )
+    buylists = _seed_buylists(demo_trader)
     pending = LGSProfile.objects.filter(status=StoreStatus.PENDING).count()
     stdout.write(
         f"  stores: {len(DEMO_STORES) - 1} verified demo stores (Seattle, Bellevue, Portland, Austin, Brooklyn; "
         f"{made} new), {pending} pending for staff review; owners store_seattle@bazaar.test etc. / {_password()}; "
         "finder at /stores/?near=98101\n"
     )
+    stdout.write(
+        f"  stores: smart buylists for {buylists} stores (Seattle's hotlist holds demo_trader's haves: "
+        "/stores/near-me/ and the quote on its page); local matches at /dashboard/store/matches/\n"
+    )
+
+
+def _seed_buylists(demo_trader) -> int:
+    """Rules for every verified buylist store (made once), then a fresh computation of each."""
+    from .models import BuylistRules
+    from .services.buylist import buylist_recompute, buylist_rules_save
+
+    stores = list(
+        LGSProfile.objects.filter(
+            status=StoreStatus.VERIFIED, offers_buylist=True, user__username__in=[row[0] for row in DEMO_STORES]
+        )
+    )
+    for store in stores:
+        if BuylistRules.objects.filter(store=store).exists():
+            buylist_recompute(store_id=store.pk)
+            continue
+        hot = []
+        if store.user.username == "store_seattle" and demo_trader is not None:
+            hot = list(list_items_for(kind=ListKind.HAVE, owner=demo_trader).values_list("card_id", flat=True)[:8])
+        buylist_rules_save(
+            store=store,
+            data={
+                "buy_pct": Decimal("55"),
+                "max_qty_per_card": 8,
+                "hotlist_bonus_pct": Decimal("15"),
+                "card_rules": {"hot": sorted(set(hot)), "dark": [], "fixed": {}},
+            },
+        )
+    return len(stores)

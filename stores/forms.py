@@ -223,3 +223,111 @@ class ReasonForm(forms.Form):
     reason = forms.CharField(
         label="Reason (the owner reads this)", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000
     )
+
+
+class BuylistRulesForm(forms.Form):
+    """The smart buylist's rules. Card lists name cards by id (shown on each card's page), one a line."""
+
+    buy_pct = forms.DecimalField(
+        label="Buy % of market (near mint, cash)", min_value=1, max_value=100, decimal_places=2
+    )
+    max_qty_per_card = forms.IntegerField(label="Max copies per card", min_value=1, max_value=1000)
+    hotlist_bonus_pct = forms.DecimalField(label="Hotlist bonus (+%)", min_value=0, max_value=100, decimal_places=2)
+    mult_NM = forms.DecimalField(label="NM", min_value=0, max_value=1, decimal_places=2)
+    mult_LP = forms.DecimalField(label="LP", min_value=0, max_value=1, decimal_places=2)
+    mult_MP = forms.DecimalField(label="MP", min_value=0, max_value=1, decimal_places=2)
+    mult_HP = forms.DecimalField(label="HP", min_value=0, max_value=1, decimal_places=2)
+    mult_DMG = forms.DecimalField(label="DMG", min_value=0, max_value=1, decimal_places=2)
+    hotlist = forms.CharField(
+        label="Hotlist (card ids, one a line)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    darklist = forms.CharField(
+        label="Darklist (card ids, one a line)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    fixed = forms.CharField(
+        label='Fixed prices ("card id price", one a line)', required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    CONDITIONS = ("NM", "LP", "MP", "HP", "DMG")
+
+    @classmethod
+    def initial_for(cls, rules, card_rules: dict) -> dict:
+        initial = {
+            "buy_pct": rules.buy_pct,
+            "max_qty_per_card": rules.max_qty_per_card,
+            "hotlist_bonus_pct": rules.hotlist_bonus_pct,
+            "hotlist": "\n".join(str(pk) for pk in card_rules["hot"]),
+            "darklist": "\n".join(str(pk) for pk in card_rules["dark"]),
+            "fixed": "\n".join(f"{pk} {price}" for pk, price in card_rules["fixed"].items()),
+        }
+        for condition in cls.CONDITIONS:
+            initial[f"mult_{condition}"] = rules.condition_multipliers.get(condition, "0")
+        return initial
+
+    def _card_ids(self, name: str) -> list[int]:
+        from cards.models import Card
+
+        ids = []
+        for line in self.cleaned_data.get(name, "").split():
+            if not line.isdigit():
+                raise forms.ValidationError({name: f"“{line[:20]}” is not a card id."})
+            ids.append(int(line))
+        known = set(Card.objects.filter(pk__in=ids).values_list("pk", flat=True))
+        unknown = [pk for pk in ids if pk not in known]
+        if unknown:
+            raise forms.ValidationError({name: f"No card with id {unknown[0]}."})
+        return list(dict.fromkeys(ids))
+
+    def clean(self):
+        from decimal import Decimal, InvalidOperation
+
+        from cards.models import Card
+
+        cleaned = super().clean()
+        if self.errors:
+            return cleaned
+        fixed = {}
+        for line in cleaned.get("fixed", "").splitlines():
+            if not line.strip():
+                continue
+            parts = line.split()
+            try:
+                if len(parts) != 2 or not parts[0].isdigit():
+                    raise InvalidOperation
+                price = Decimal(parts[1])
+                if price < 0 or price > Decimal("999999"):
+                    raise InvalidOperation
+            except InvalidOperation:
+                raise forms.ValidationError(
+                    {"fixed": f"“{line[:30]}”: write a card id and a price, e.g. 123 4.50."}
+                ) from None
+            fixed[int(parts[0])] = price.quantize(Decimal("0.01"))
+        missing = set(fixed) - set(Card.objects.filter(pk__in=list(fixed)).values_list("pk", flat=True))
+        if missing:
+            raise forms.ValidationError({"fixed": f"No card with id {min(missing)}."})
+        cleaned["card_rules"] = {"hot": self._card_ids("hotlist"), "dark": self._card_ids("darklist"), "fixed": fixed}
+        return cleaned
+
+    def service_data(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "buy_pct": data["buy_pct"],
+            "max_qty_per_card": data["max_qty_per_card"],
+            "hotlist_bonus_pct": data["hotlist_bonus_pct"],
+            "condition_multipliers": {c: str(data[f"mult_{c}"]) for c in self.CONDITIONS},
+            "card_rules": data["card_rules"],
+        }
+
+
+class StoreMessageForm(forms.Form):
+    body = forms.CharField(label="Message", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class QuoteSendForm(forms.Form):
+    body = forms.CharField(
+        label="Note to the store (optional)", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class ReportForm(forms.Form):
+    reason = forms.CharField(label="What is wrong with this message?", max_length=500)

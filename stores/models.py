@@ -288,3 +288,140 @@ class SetNameAlias(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alias} → {self.set_code}"
+
+
+DEFAULT_CONDITION_MULTIPLIERS = {"NM": "1.00", "LP": "0.85", "MP": "0.70", "HP": "0.50", "DMG": "0.30"}
+DEFAULT_MAX_QTY_PER_CARD = 8
+
+
+def default_condition_multipliers() -> dict:
+    return dict(DEFAULT_CONDITION_MULTIPLIERS)
+
+
+class BuylistRules(TimeStampedModel):
+    """A store's smart buylist rules (docs/stores.md, "Smart buylist"). One row per store."""
+
+    store = models.OneToOneField(LGSProfile, on_delete=models.CASCADE, primary_key=True, related_name="buylist_rules")
+    buy_pct = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("50"),
+        validators=[MinValueValidator(Decimal("1")), MaxValueValidator(Decimal("100"))],
+        help_text="Percent of market paid in cash for a near-mint copy.",
+    )
+    condition_multipliers = models.JSONField(default=default_condition_multipliers)
+    max_qty_per_card = models.PositiveIntegerField(
+        default=DEFAULT_MAX_QTY_PER_CARD, validators=[MinValueValidator(1), MaxValueValidator(1000)]
+    )
+    hotlist_bonus_pct = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("10"),
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    computed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "buylist rules"
+        constraints = [
+            models.CheckConstraint(condition=Q(buy_pct__gte=1) & Q(buy_pct__lte=100), name="buylist_buy_pct_range"),
+            models.CheckConstraint(condition=Q(max_qty_per_card__gte=1), name="buylist_max_qty_min"),
+        ]
+
+
+class BuylistCardRuleKind(models.TextChoices):
+    HOT = "hot", "Hotlist"
+    DARK = "dark", "Darklist"
+    FIXED = "fixed", "Fixed price"
+
+
+class BuylistCardRule(models.Model):
+    """One card on a store's hotlist, darklist or fixed-price list (one kind per card)."""
+
+    store = models.ForeignKey(LGSProfile, on_delete=models.CASCADE, related_name="buylist_card_rules")
+    card = models.ForeignKey("cards.Card", on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=5, choices=BuylistCardRuleKind.choices)
+    fixed_price = MoneyField(null=True, blank=True)
+    currency = CurrencyField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "card"], name="buylist_card_rule_unique"),
+            models.CheckConstraint(condition=Q(kind__in=BuylistCardRuleKind.values), name="buylist_card_rule_kind"),
+            models.CheckConstraint(
+                condition=~Q(kind="fixed") | (Q(fixed_price__isnull=False) & Q(fixed_price__gte=0)),
+                name="buylist_fixed_has_price",
+            ),
+        ]
+
+
+class BuylistEntry(models.Model):
+    """The precomputed buylist: what the store pays for one card, condition and finish."""
+
+    store = models.ForeignKey(LGSProfile, on_delete=models.CASCADE, related_name="buylist_entries")
+    card = models.ForeignKey("cards.Card", on_delete=models.CASCADE, related_name="+")
+    condition = models.CharField(max_length=3, choices=Condition.choices)
+    finish = models.CharField(max_length=10, choices=Finish.choices)
+    cash_price = MoneyField()
+    credit_price = MoneyField()
+    currency = CurrencyField()
+    breakdown = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["store", "card", "condition", "finish"], name="buylist_entry_unique"),
+            models.CheckConstraint(condition=Q(cash_price__gte=0), name="buylist_entry_cash_gte_0"),
+        ]
+
+
+class StoreThread(TimeStampedModel):
+    """A conversation between a store (its owner) and one trader (decision 0014)."""
+
+    store = models.ForeignKey(LGSProfile, on_delete=models.CASCADE, related_name="threads")
+    trader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_threads")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["store", "trader"], name="store_thread_unique")]
+        ordering = ["-updated_at", "-id"]
+
+
+class StoreMessageKind(models.TextChoices):
+    MESSAGE = "message", "Message"
+    QUOTE = "quote", "Quote"
+
+
+class StoreMessage(models.Model):
+    thread = models.ForeignKey(StoreThread, on_delete=models.CASCADE, related_name="messages")
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=7, choices=StoreMessageKind.choices, default=StoreMessageKind.MESSAGE)
+    body = models.TextField(max_length=2000, blank=True)
+    quote = models.JSONField(null=True, blank=True, help_text="The quote as sent: lines and totals.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["sender", "created_at"], name="store_message_sender_idx")]
+
+
+class StoreBlock(models.Model):
+    """A trader blocked a store: it no longer sees them as a match nor messages them."""
+
+    trader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="blocked_stores")
+    store = models.ForeignKey(LGSProfile, on_delete=models.CASCADE, related_name="blocked_by")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trader", "store"], name="store_block_unique")]
+
+
+class StoreMessageReport(models.Model):
+    """A trader reported a store's message to staff (reviewed in admin)."""
+
+    message = models.ForeignKey(StoreMessage, on_delete=models.CASCADE, related_name="reports")
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.CharField(max_length=500)
+    resolved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "reporter"], name="store_report_once")]

@@ -8,24 +8,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db.models import Exists, FloatField, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum, Value
-from django.db.models.functions import ASin, Cast, Coalesce, Cos, Least, Power, Radians, Sin, Sqrt
+from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet, Sum, Value
+from django.db.models.functions import ASin, Cast, Cos, Least, Power, Radians, Sin, Sqrt
 from django.http import Http404
 from django.utils import timezone
 
 from core.errors import DomainError
 
 from .enums import WEEKDAYS, StoreStatus
-from .models import MAX_SERVICE_RADIUS_KM, InventorySyncRun, LGSProfile, StoreInventoryItem
+from .models import MAX_SERVICE_RADIUS_KM, BuylistEntry, InventorySyncRun, LGSProfile, StoreInventoryItem
 
 DEFAULT_FINDER_RADIUS_KM = 40
 MAX_FINDER_RESULTS = 100
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE = 111.045
-# Until the smart buylist (part 2) exists, "buys card X" means: the store runs a buylist and
-# holds fewer than this many copies of the card (all conditions), the taper point part 2 uses
-# as its default maximum per card.
-BUYLIST_DEFAULT_MAX_QUANTITY = 8
 
 
 # --- access ----------------------------------------------------------------------------------
@@ -47,6 +43,14 @@ def access_owned_store(*, user, pk: int, queryset: QuerySet | None = None) -> LG
     """A store the user may manage (owner or staff); everyone else gets 404, as if it did not exist."""
     store = (queryset if queryset is not None else LGSProfile.objects.all()).filter(pk=pk).first()
     if store is None or not _is_owner_or_staff(user, store):
+        raise Http404("No such store.")
+    return store
+
+
+def access_matching_store(*, user, pk: int) -> LGSProfile:
+    """A store's local matches are its owner's alone (not staff's): traders share lists with the store."""
+    store = LGSProfile.objects.filter(pk=pk).first()
+    if store is None or not user.is_authenticated or user.pk != store.pk:
         raise Http404("No such store.")
     return store
 
@@ -213,16 +217,9 @@ def stores_near(
             Exists(StoreInventoryItem.objects.filter(store=OuterRef("pk"), card_id=filters.stocks, quantity__gt=0))
         )
     if filters.buys:
-        held = (
-            StoreInventoryItem.objects.filter(store=OuterRef("pk"), card_id=filters.buys)
-            .values("store")
-            .annotate(total=Sum("quantity"))
-            .values("total")
-        )
-        stores = (
-            stores.filter(offers_buylist=True)
-            .annotate(held=Coalesce(Subquery(held, output_field=IntegerField()), Value(0)))
-            .filter(held__lt=BUYLIST_DEFAULT_MAX_QUANTITY)
+        # "Buys card X": the store's precomputed smart buylist pays something for it.
+        stores = stores.filter(
+            Exists(BuylistEntry.objects.filter(store=OuterRef("pk"), card_id=filters.buys)), offers_buylist=True
         )
     ordered = (
         stores.annotate(distance=_distance_km(lat, lng)).filter(distance__lte=radius_km).order_by("distance", "pk")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import buylist_views, views
 
 app_name = "stores"
 urlpatterns = [
@@ -15,4 +15,21 @@ urlpatterns = [
     path("dashboard/store/sync/", views.dashboard_sync, name="dashboard_sync"),
     path("dashboard/store/sync/mapping/", views.dashboard_mapping, name="dashboard_mapping"),
     path("dashboard/store/sync/runs/<int:run_id>/", views.dashboard_sync_run, name="dashboard_sync_run"),
+    path("dashboard/store/buylist/", buylist_views.dashboard_buylist, name="dashboard_buylist"),
+    path("dashboard/store/matches/", buylist_views.dashboard_matches, name="dashboard_matches"),
+    path(
+        "dashboard/store/matches/<str:username>/message/",
+        buylist_views.dashboard_match_message,
+        name="dashboard_match_message",
+    ),
+    path("stores/<int:pk>/quote/", buylist_views.store_quote, name="quote"),
+    path("stores/<int:pk>/block/", buylist_views.block_store, name="block"),
+    path("stores/near-me/", buylist_views.near_me, name="near_me"),
+    path("stores/threads/", buylist_views.thread_list, name="threads"),
+    path("stores/threads/<int:pk>/", buylist_views.thread_detail, name="thread"),
+    path(
+        "stores/threads/<int:pk>/messages/<int:message_id>/report/",
+        buylist_views.message_report_view,
+        name="message_report",
+    ),
 ]

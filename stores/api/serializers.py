@@ -1,7 +1,7 @@
 from rest_framework import serializers
 
 from cards.enums import Finish
-from stores.enums import Condition, Language, SyncMode, SyncProvider
+from stores.enums import Condition, Language, SyncMode, SyncProvider, SyncRunStatus
 from stores.models import MAX_ITEM_QUANTITY, MAX_SERVICE_RADIUS_KM, InventorySyncRun, LGSProfile, StoreInventoryItem
 from stores.selectors import store_is_open
 from stores.services.inventory import MAX_ITEMS_PER_CALL
@@ -51,6 +51,14 @@ class StoreSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="pk", read_only=True, help_text="The owner's user id.")
     owner = serializers.CharField(source="user.username", read_only=True)
     open_now = serializers.SerializerMethodField()
+    # Blank when not set: documented as such (a blank string is not a URI nor one of the choices).
+    store_website = serializers.CharField(read_only=True, help_text="An http(s) URL, or blank")
+    inventory_sync_provider = serializers.ChoiceField(
+        choices=[*SyncProvider.choices, ("", "Not set")], read_only=True, help_text="Blank until set"
+    )
+    sync_status = serializers.ChoiceField(
+        choices=[*SyncRunStatus.choices, ("", "Never synced")], read_only=True, help_text="Blank before the first sync"
+    )
 
     class Meta:
         model = LGSProfile
@@ -98,7 +106,7 @@ class FinderParamsSerializer(serializers.Serializer):
         required=False,
         min_value=1,
         max_value=MAX_ID,
-        help_text="A card id the store buys: it runs a buylist and holds fewer than 8 copies",
+        help_text="A card id the store buys: its smart buylist pays something for it",
     )
 
 

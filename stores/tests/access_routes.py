@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from core.tests.access import OWNER, PUBLIC, AccessRoute, Target
+from core.tests.access import OWNER, PARTY, PUBLIC, SIGNED_IN, AccessRoute, Target
 from stores.enums import SyncSource
 from stores.models import InventorySyncRun
 
@@ -37,6 +37,53 @@ def _run():
     return Target(kwargs={"pk": store.pk, "run_id": run.pk}, owners=[store.user])
 
 
+def _pending_store():
+    store = StoreFactory(status="pending", offers_buylist=True)
+    return Target(kwargs={"pk": store.pk}, owners=[store.user])
+
+
+def _buylist_store():
+    store = StoreFactory(offers_buylist=True)
+    return Target(kwargs={"pk": store.pk}, owners=[store.user])
+
+
+def _match():
+    from accounts.tests.factories import UserFactory
+    from lists.tests.factories import WantItemFactory
+
+    store = StoreFactory(offers_buylist=True)
+    item = StoreInventoryItemFactory(store=store, quantity=2, price=Decimal("3.00"))
+    trader = UserFactory(latitude=Decimal("47.62"), longitude=Decimal("-122.34"), match_with_stores=True)
+    WantItemFactory(owner=trader, card=item.card)
+    return Target(kwargs={"pk": store.pk, "username": trader.username}, owners=[store.user])
+
+
+def _dashboard_match():
+    target = _match()
+    return Target(kwargs={"username": target.kwargs["username"]}, owners=target.owners)
+
+
+def _thread():
+    from accounts.tests.factories import UserFactory
+    from stores.models import StoreMessage, StoreThread
+
+    store = StoreFactory()
+    trader = UserFactory()
+    thread = StoreThread.objects.create(store=store, trader=trader)
+    message = StoreMessage.objects.create(thread=thread, sender=store.user, body="Hello")
+    return thread, message
+
+
+def _thread_target():
+    thread, _message = _thread()
+    return Target(kwargs={"pk": thread.pk}, owners=[thread.trader, thread.store.user])
+
+
+def _report_target():
+    thread, message = _thread()
+    return Target(kwargs={"pk": thread.pk, "message_id": message.pk}, owners=[thread.trader])
+
+
 ROUTES = [
     # Verified stores are public; pending and rejected ones are 404 to all but owner and staff
     # (stores/tests/test_access.py covers those, anonymous callers included).
@@ -48,5 +95,19 @@ ROUTES = [
     AccessRoute("api-store-inventory", _verified_store, PUBLIC, payload={"items": []}),
     AccessRoute("api-store-syncs", _store_for_syncs, OWNER),
     AccessRoute("api-store-sync-detail", _run, OWNER),
+    # Smart buylist: public for a verified store; a quote is the caller's own haves.
+    AccessRoute("api-store-buylist", _verified_store, PUBLIC),
+    AccessRoute("api-store-quote", _verified_store, SIGNED_IN),
+    AccessRoute("stores:quote", _verified_store, SIGNED_IN, outsider_writes=("post",)),
+    # Sending a quote and blocking take POST only, from any signed-in trader, to a verified store:
+    # registered with a pending store, which only its owner (and staff) can reach.
+    AccessRoute("api-store-quote-send", _pending_store, OWNER, payload={"body": ""}),
+    AccessRoute("stores:block", _pending_store, OWNER),
+    # Local matches are the store owner's alone (not staff's); a conversation is its two parties'.
+    AccessRoute("api-store-matches", _buylist_store, OWNER),
+    AccessRoute("api-store-match-message", _match, OWNER, payload={"body": "We stock your wants"}),
+    AccessRoute("stores:dashboard_match_message", _dashboard_match, OWNER, payload={"body": "Hello"}),
+    AccessRoute("stores:thread", _thread_target, PARTY, payload={"body": "Hi"}),
+    AccessRoute("stores:message_report", _report_target, OWNER, payload={"reason": "Spam"}),
 ]
 NOT_OBJECT_ROUTES = {}

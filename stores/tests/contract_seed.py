@@ -33,3 +33,18 @@ def seed(*, user, other):
     InventorySyncRun.objects.create(
         store=mine, provider="tcgplayer", source=SyncSource.API, status=SyncRunStatus.SUCCEEDED, created_count=3
     )
+    # The smart buylist: the store buys both traders' haves (fixed prices), and `other` is a nearby,
+    # opted-in match, so quotes, the buylist and matches answer with rows.
+    from lists.models import HaveItem
+    from stores.services.buylist import buylist_rules_save
+
+    type(other).objects.filter(pk=other.pk).update(
+        latitude=Decimal("47.62"), longitude=Decimal("-122.34"), match_with_stores=True
+    )
+    type(user).objects.filter(pk=user.pk).update(latitude=Decimal("47.60"), longitude=Decimal("-122.32"))
+    LGSProfile.objects.filter(pk=mine.pk).update(offers_buylist=True, trade_in_bonus_pct=Decimal("20"))
+    mine.refresh_from_db()
+    hot = sorted(set(HaveItem.objects.filter(owner__in=[user, other]).values_list("card_id", flat=True)))
+    fixed = {card_id: Decimal("2.00") for card_id in hot}
+    buylist_rules_save(store=mine, data={"card_rules": {"hot": [], "dark": [], "fixed": fixed}})
+    return {"stores": [mine.pk]}

@@ -43,6 +43,16 @@ ROUTE_CASES = {
     "api/v1/stores/<int:pk>/inventory/": "test_api_inventory_writes_are_404_for_others",
     "api/v1/stores/<int:pk>/inventory/syncs/": "test_api_syncs_are_404_for_others",
     "api/v1/stores/<int:pk>/inventory/syncs/<int:run_id>/": "test_api_syncs_are_404_for_others",
+    "api/v1/stores/<int:pk>/buylist/": "test_buylist_quote_and_block_of_a_pending_store_are_404",
+    "api/v1/stores/<int:pk>/quote/": "test_buylist_quote_and_block_of_a_pending_store_are_404",
+    "api/v1/stores/<int:pk>/quote/send/": "test_buylist_quote_and_block_of_a_pending_store_are_404",
+    "stores/<int:pk>/quote/": "test_buylist_quote_and_block_of_a_pending_store_are_404",
+    "stores/<int:pk>/block/": "test_buylist_quote_and_block_of_a_pending_store_are_404",
+    "api/v1/stores/<int:pk>/matches/": "test_matches_are_the_owners_alone",
+    "api/v1/stores/<int:pk>/matches/<str:username>/message/": "test_matches_are_the_owners_alone",
+    "dashboard/store/matches/<str:username>/message/": "test_matches_are_the_owners_alone",
+    "stores/threads/<int:pk>/": "test_conversations_are_their_parties_alone",
+    "stores/threads/<int:pk>/messages/<int:message_id>/report/": "test_conversations_are_their_parties_alone",
 }
 
 
@@ -187,3 +197,58 @@ def test_scoped_token_of_one_store_cannot_reach_another():
     assert api.get(f"/api/v1/stores/{theirs.pk}/inventory/syncs/{run.pk}/").status_code == 404
     assert api.get(f"/api/v1/stores/{mine.pk}/inventory/syncs/{run.pk}/").status_code == 404
     assert api.get(f"/api/v1/stores/{mine.pk}/inventory/syncs/").status_code == 200
+
+
+def test_buylist_quote_and_block_of_a_pending_store_are_404(client):
+    from stores.models import StoreBlock, StoreThread
+
+    store = StoreFactory(status=StoreStatus.PENDING, offers_buylist=True)
+    api = APIClient()
+    api.force_authenticate(UserFactory())
+    assert api.get(f"/api/v1/stores/{store.pk}/buylist/").status_code == 404
+    assert api.get(f"/api/v1/stores/{store.pk}/quote/").status_code == 404
+    assert api.post(f"/api/v1/stores/{store.pk}/quote/send/", {}, format="json").status_code == 404
+    client.force_login(UserFactory())
+    assert client.get(f"/stores/{store.pk}/quote/").status_code == 404
+    assert client.post(f"/stores/{store.pk}/block/").status_code == 404
+    assert APIClient().get(f"/api/v1/stores/{store.pk}/quote/").status_code in (401, 403)
+    assert not StoreThread.objects.exists() and not StoreBlock.objects.exists()
+
+
+def test_matches_are_the_owners_alone(client):
+    from stores.models import StoreMessage
+
+    store = StoreFactory(offers_buylist=True)
+    item = StoreInventoryItemFactory(store=store, quantity=1, price=Decimal("1.00"))
+    trader = UserFactory(latitude=Decimal("47.62"), longitude=Decimal("-122.34"), match_with_stores=True)
+    from lists.tests.factories import WantItemFactory
+
+    WantItemFactory(owner=trader, card=item.card)
+    other_store = StoreFactory()
+    for user in (UserFactory(), UserFactory(is_staff=True), other_store.user):
+        api = APIClient()
+        api.force_authenticate(user)
+        assert api.get(f"/api/v1/stores/{store.pk}/matches/").status_code == 404
+        url = f"/api/v1/stores/{store.pk}/matches/{trader.username}/message/"
+        assert api.post(url, {"body": "Hi"}, format="json").status_code == 404
+    client.force_login(other_store.user)  # the dashboard route acts for your own store: not a match of it
+    client.post(f"/dashboard/store/matches/{trader.username}/message/", {"body": "Hi"})
+    assert not StoreMessage.objects.exists()
+
+
+def test_conversations_are_their_parties_alone(client):
+    from stores.models import StoreMessage, StoreMessageReport, StoreThread
+
+    store = StoreFactory()
+    trader = UserFactory()
+    thread = StoreThread.objects.create(store=store, trader=trader)
+    message = StoreMessage.objects.create(thread=thread, sender=store.user, body="Hello")
+    for user in (UserFactory(), UserFactory(is_staff=True)):
+        client.force_login(user)
+        assert client.get(f"/stores/threads/{thread.pk}/").status_code == 404
+        assert client.post(f"/stores/threads/{thread.pk}/", {"body": "x"}).status_code == 404
+        report_url = f"/stores/threads/{thread.pk}/messages/{message.pk}/report/"
+        assert client.post(report_url, {"reason": "x"}).status_code == 404
+    client.force_login(store.user)  # the store cannot report its own conversation's messages
+    assert client.post(f"/stores/threads/{thread.pk}/messages/{message.pk}/report/", {"reason": "x"}).status_code == 404
+    assert StoreMessage.objects.count() == 1 and not StoreMessageReport.objects.exists()

@@ -41,3 +41,12 @@ def test_seed_is_idempotent_and_the_seattle_store_stocks_demo_traders_wants():
     seattle = LGSProfile.objects.get(user__username="store_seattle")
     assert wanted_in_stock_counts(user=demo_trader, store_ids=[seattle.pk])[seattle.pk] >= 1
     assert "finder at /stores/?near=98101" in out.getvalue()
+
+    # Smart buylists: Seattle buys demo_trader's haves (its hotlist) and sees them as a match.
+    from stores.matches import quote_for, store_matches
+    from stores.models import BuylistEntry, BuylistRules
+
+    assert BuylistRules.objects.count() == 4  # the verified stores that run a buylist
+    assert BuylistEntry.objects.filter(store=seattle).exists()
+    assert quote_for(store=seattle, user=demo_trader).lines
+    assert "demo_trader" in [match.username for match in store_matches(store=seattle)]

@@ -14,6 +14,7 @@ from stores.enums import StoreStatus, SyncRunStatus
 from stores.geo import parse_near
 from stores.models import InventorySyncRun, LGSProfile, StoreStatusEvent
 from stores.selectors import FinderFilters, store_is_open, stores_near
+from stores.services.buylist import buylist_recompute
 from stores.services.pricing import store_prices_reprice, stores_reprice_due
 from stores.services.profiles import StoreExists, store_register, store_update, validate_hours
 from stores.services.syncs import sync_due_claim, sync_settings_update
@@ -258,6 +259,9 @@ def test_finder_filters_features_open_now_stocks_and_buys():
     StoreInventoryItemFactory(store=always, card=card, quantity=2)
     StoreInventoryItemFactory(store=never, card=card, quantity=0)
     StoreInventoryItemFactory(store=full, card=card, quantity=8)
+    CardPriceFactory(card=card, finish="nonfoil", price=Decimal("4.00"))
+    for store in (always, never, full):
+        buylist_recompute(store_id=store.pk)
 
     def names(**filters):
         found = stores_near(lat=SEATTLE[0], lng=SEATTLE[1], radius_km=40, filters=FinderFilters(**filters))
@@ -268,7 +272,8 @@ def test_finder_filters_features_open_now_stocks_and_buys():
     assert names(events=True) == ["Never open"]
     assert names(open_now=True) == ["Always open"]
     assert names(stocks=card.pk) == ["Always open", "Full of it"]  # quantity 0 is not stock
-    assert names(buys=card.pk) == ["Always open"]  # holds 8 already: the default maximum
+    # The smart buylist: "Full of it" holds 8, the default maximum, so its taper is 0.
+    assert names(buys=card.pk) == ["Always open"]
 
 
 # --- pricing --------------------------------------------------------------------------------

@@ -8,10 +8,11 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
-from cards.tests.factories import CardFactory
+from cards.tests.factories import CardFactory, CardPriceFactory
 from lists.models import WantItem
 from stores.enums import StoreStatus, SyncRunStatus, SyncSource
 from stores.models import InventorySyncRun, LGSProfile, StoreInventoryItem, StoreStatusEvent
+from stores.services.buylist import buylist_recompute, buylist_rules_save
 from stores.tasks import send_store_status_email
 
 from .conftest import upload
@@ -125,12 +126,17 @@ def test_finder_page_by_zip_with_want_list_counts(client, django_assert_max_num_
 def test_finder_page_stocks_and_buys_a_card(client):
     card = CardFactory(name="The One Ring")
     stocked = StoreFactory(store_name="Has The Ring", offers_buylist=True)
-    StoreFactory(store_name="Buys The Ring", offers_buylist=True)
+    buyer = StoreFactory(store_name="Buys The Ring", offers_buylist=True)
     StoreInventoryItemFactory(store=stocked, card=card, quantity=9)
+    CardPriceFactory(card=card, price=Decimal("50.00"))
+    buylist_rules_save(store=buyer, data={"card_rules": {"hot": [card.pk], "dark": [], "fixed": {}}})
+    buylist_recompute(store_id=stocked.pk)
     page = client.get(reverse("stores:finder"), {"near": "98101", "stocks": card.pk}).content.decode()
     assert "Has The Ring" in page and "Buys The Ring" not in page and "Only stores that have" in page
     page = client.get(reverse("stores:finder"), {"near": "98101", "buys": card.pk}).content.decode()
-    assert "Buys The Ring" in page and "Has The Ring" not in page  # holds 9: the default maximum is 8
+    assert (
+        "Buys The Ring" in page and "Has The Ring" not in page
+    )  # holds 9: its buylist tapers to 0 at the default maximum of 8
     assert client.get(reverse("stores:finder"), {"near": "98101", "stocks": "999999999"}).status_code == 400
     assert client.get(reverse("stores:finder"), {"near": "98101", "buys": "x"}).status_code == 400
 
