@@ -78,7 +78,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "core.csp.CSPMiddleware",
     # Outside the middleware that answers early (the API's 413), so those answers get it too.
     "core.middleware.SecurityHeadersMiddleware",
     "core.middleware.ApiBodySizeMiddleware",
@@ -380,6 +380,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+# Sources known only at run time, added per request by core.csp.CSPMiddleware:
+# f(request) -> {directive: [source, ...]}.
+CSP_EXTRA_SOURCES: list[str] = [
+    "escrow.stripe_api.csp_sources",  # Stripe's hosted onboarding and Checkout pages (form-action)
+]
 # Browser features Bazaar never uses stay off; geolocation only for "Use my location" in settings.
 PERMISSIONS_POLICY = (
     "accelerometer=(), camera=(), geolocation=(self), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"

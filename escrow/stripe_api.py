@@ -42,6 +42,22 @@ def configure() -> None:
     stripe.default_http_client = stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS)
 
 
+# Stripe's hosted pages that our forms post through to (Account Links, Checkout): a form whose
+# POST answers with a redirect there must be allowed by the page's CSP form-action.
+STRIPE_HOSTED_ORIGINS = ["https://connect.stripe.com", "https://checkout.stripe.com"]
+
+
+def csp_sources(request) -> dict[str, list[str]]:
+    """CSP_EXTRA_SOURCES entry: the origin of Stripe's hosted pages, or the emulator's."""
+    from urllib.parse import urlsplit
+
+    base = settings.STRIPE_API_BASE.strip()
+    if not base:
+        return {"form-action": STRIPE_HOSTED_ORIGINS}
+    parts = urlsplit(base)
+    return {"form-action": [f"{parts.scheme}://{parts.netloc}"]}
+
+
 def _call(function, /, *args, **kwargs):
     kwargs.setdefault("api_key", settings.STRIPE_SECRET_KEY)
     try:
