@@ -70,7 +70,7 @@ def test_publish_follow_act_evaluate_leaderboard(new_page):
     maker.get_by_role("link", name="Signals").first.click()
     maker.get_by_role("link", name="New signal").click()
     maker.get_by_label("Card").fill("Journey")
-    maker.get_by_role("button", name="Journey Drake").click()
+    maker.get_by_role("option", name="Journey Drake").click()
     maker.get_by_label("Buy").check()
     maker.get_by_label("Target price (USD)").fill("14.00")
     maker.get_by_label("Target date").fill((timezone.now().date() + timedelta(days=30)).isoformat())
