@@ -36,9 +36,9 @@ demo: install
 ## make test: the whole suite on PostgreSQL and Redis; browser journeys and the API contract
 ## (schemathesis against the live server, docs/api.md) in their own processes
 test: install-dev
-	$(BIN)/pytest -m "not browser and not contract"
-	$(BIN)/pytest -m contract
-	$(BIN)/pytest -m browser
+	$(BIN)/pytest -m "not browser and not contract" --create-db --reuse-db
+	$(BIN)/pytest -m contract --reuse-db
+	$(BIN)/pytest -m browser --reuse-db
 
 test-unit: install-dev
 	$(BIN)/pytest -m "not browser and not contract"
