@@ -48,7 +48,7 @@ def card_search_queryset(
     A name matches if it contains every word of the query. A word no card name contains is
     replaced by the catalog words one edit away (a letter dropped, added, changed, or two
     swapped: "crimon drkae" finds Crimson Drake), from this process's in-memory index of name
-    words (cards/name_index.py; docs/decisions/0015). A word with no such neighbour falls back
+    words (cards/name_index.py; docs/decisions/0020). A word with no such neighbour falls back
     to pg_trgm word similarity on PostgreSQL (served by the GIN trigram index on UPPER(name))
     and to the closest catalog word by difflib on SQLite (the embedded demo).
     A price filter matches a card if any finish's current price is in range.

@@ -375,7 +375,7 @@ class BuylistEntry(models.Model):
 
 
 class StoreThread(TimeStampedModel):
-    """A conversation between a store (its owner) and one trader (decision 0014)."""
+    """A conversation between a store (its owner) and one trader (decision 0019)."""
 
     store = models.ForeignKey(LGSProfile, on_delete=models.CASCADE, related_name="threads")
     trader = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="store_threads")

@@ -1,4 +1,4 @@
-"""Store ↔ trader conversations (decision 0014): quotes sent, store messages to matches, replies,
+"""Store ↔ trader conversations (decision 0019): quotes sent, store messages to matches, replies,
 blocks and reports."""
 
 from __future__ import annotations
