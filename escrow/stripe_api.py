@@ -48,9 +48,16 @@ STRIPE_HOSTED_ORIGINS = ["https://connect.stripe.com", "https://checkout.stripe.
 
 
 def csp_sources(request) -> dict[str, list[str]]:
-    """CSP_EXTRA_SOURCES entry: the origin of Stripe's hosted pages, or the emulator's."""
+    """CSP_EXTRA_SOURCES entry: the origin of Stripe's hosted pages, or the emulator's.
+
+    Only signed-in pages carry forms that lead there (payout onboarding, paying an escrow);
+    every other page keeps form-action 'self' alone.
+    """
     from urllib.parse import urlsplit
 
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
     base = settings.STRIPE_API_BASE.strip()
     if not base:
         return {"form-action": STRIPE_HOSTED_ORIGINS}

@@ -128,7 +128,8 @@ def worker(django_db_setup, django_db_blocker, smtp_server, tmp_path_factory):
         "--loglevel", "INFO",
     ]  # fmt: skip
     process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-    producer = Celery("bazaar-test-producer", broker=settings.CELERY_BROKER_URL)
+    # Not the current app: shared tasks elsewhere in the suite must keep using config.celery (eager).
+    producer = Celery("bazaar-test-producer", broker=settings.CELERY_BROKER_URL, set_as_current=False)
     producer.conf.broker_transport_options = {"global_keyprefix": f"{name}:"}
     try:
         ready = _wait_for(lambda: "ready." in log_path.read_text() or process.poll() is not None, WORKER_START_TIMEOUT)

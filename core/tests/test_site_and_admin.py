@@ -86,7 +86,8 @@ def staff_client(client):
 @pytest.mark.django_db
 def test_admin_has_one_accounts_section_and_a_favicon(staff_client):
     html = staff_client.get("/admin/").content.decode()
-    assert html.count(">Accounts<") == 1
+    # One "Accounts" application section (dj-stripe's mirror has a model called Accounts too).
+    assert html.count('title="Models in the Accounts application"') == 1
     assert "Sign-in email addresses" in html
     assert "List settings<" in html and "settingss" not in html
     assert 'rel="icon" href="/static/img/favicon.svg"' in html
@@ -116,9 +117,11 @@ def test_snapshot_admin_never_counts_the_whole_table(staff_client):
 def test_landing_page_and_api_describe_only_what_is_built(client):
     html = client.get("/").content.decode().lower()
     schema = client.get("/api/schema/").content.decode().lower()
-    for unbuilt in ("escrow", "signals", "dispute"):
+    # Disputes arrive with escrow's second part; signals, stores and escrow payments exist.
+    for unbuilt in ("dispute",):
         assert unbuilt not in html
         assert unbuilt not in schema.split("paths:")[0]
+    assert "signals" in html
 
 
 def test_500_page_stands_alone(rf):
