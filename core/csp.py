@@ -7,11 +7,10 @@ and the test suite starts its Stripe emulator on a free port), so apps list func
 what they return. core asks the registry and never imports the apps.
 """
 
-from django.conf import settings
-from django.utils.module_loading import import_string
-
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from csp.middleware import PolicyParts
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 
 class CSPMiddleware(BaseCSPMiddleware):
