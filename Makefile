@@ -38,7 +38,7 @@ demo: install
 test: install-dev
 	$(BIN)/pytest -m "not browser and not contract" --create-db --reuse-db
 	$(BIN)/pytest -m contract --reuse-db
-	$(BIN)/pytest -m browser --reuse-db --reruns 2 --only-rerun "AssertionError|TimeoutError|Error"
+	$(BIN)/pytest -m browser --reuse-db --reruns 2
 
 test-unit: install-dev
 	$(BIN)/pytest -m "not browser and not contract"
