@@ -29,13 +29,18 @@ def signed_pct(value) -> str:
 @register.simple_tag
 def live_price(card_id, finish, price, currency):
     """The same span as cards/partials/_price.html (no direction, not OOB), for per-row use on hot pages."""
-    shown = format_money(price, currency) if price is not None and price != "" else "—"
+    if price is None or price == "":
+        return format_html(
+            '<span id="price-{}-{}" class="price" data-live-card="{}">—</span>', card_id, finish or "nonfoil", card_id
+        )
     return format_html(
-        '<span id="price-{}-{}" class="price" data-live-card="{}">{}</span>',
+        '<span id="price-{}-{}" class="price" data-live-card="{}" data-price="{}" data-currency="{}">{}</span>',
         card_id,
         finish or "nonfoil",
         card_id,
-        shown,
+        price,
+        currency,
+        format_money(price, currency),
     )
 
 
