@@ -69,7 +69,7 @@ def test_publish_follow_act_evaluate_leaderboard(new_page):
     # The creator publishes a public BUY through the form, picking the card from the autocomplete.
     maker.get_by_role("link", name="Signals").first.click()
     maker.get_by_role("link", name="New signal").click()
-    maker.get_by_label("Card").fill("Journey")
+    maker.get_by_role("combobox", name="Card").fill("Journey")
     maker.get_by_role("option", name="Journey Drake").click()
     maker.get_by_label("Buy").check()
     maker.get_by_label("Target price (USD)").fill("14.00")
