@@ -33,24 +33,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
 
-HEADER = [
-    "TCGplayer Id",
-    "Product Line",
-    "Set Name",
-    "Product Name",
-    "Title",
-    "Number",
-    "Rarity",
-    "Condition",
-    "TCG Market Price",
-    "TCG Direct Low",
-    "TCG Low Price With Shipping",
-    "TCG Low Price",
-    "Total Quantity",
-    "Add to Quantity",
-    "TCG Marketplace Price",
-    "Photo URL",
-]
 SETS = 40
 CONDITIONS = ["Near Mint", "Near Mint", "Lightly Played", "Near Mint Foil", "Moderately Played"]
 
@@ -63,6 +45,7 @@ def setup(rows: int, path: Path) -> None:
     from django.db import connection
 
     from cards.models import Card
+    from stores.demo import HEADER  # the TCGplayer seller export's header, as the demo writes it
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
