@@ -13,7 +13,7 @@ class Card(TimeStampedModel):
     scryfall_id = models.UUIDField(unique=True)
     # Not indexed: nothing looks cards up by these yet, and imports pay for every index.
     created_at = models.DateTimeField(auto_now_add=True)
-    oracle_id = models.UUIDField(null=True, blank=True)
+    oracle_id = models.UUIDField(null=True, blank=True)  # indexed: any-printing wants match through it
     mtgjson_uuid = models.UUIDField(null=True, blank=True, unique=True)
     name = models.CharField(max_length=300, db_index=True)
     lang = models.CharField(max_length=5, default="en")
@@ -26,9 +26,19 @@ class Card(TimeStampedModel):
     image_url = models.URLField(max_length=500, blank=True)
     is_reserved = models.BooleanField(default=False)
     released_at = models.DateField(null=True, blank=True)
+    layout = models.CharField(max_length=30, db_default="normal", help_text="Scryfall layout (normal, token, emblem…)")
+    digital_only = models.BooleanField(db_default=False, help_text="Exists only on Arena/MTGO.")
+    tradable = models.BooleanField(
+        db_default=True,
+        help_text="A paper card one can trade: not digital-only and not a token, emblem, art card or similar. "
+        "Only tradable cards are offered by pickers, imports and matching.",
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["set_code", "collector_number"], name="card_set_number_idx")]
+        indexes = [
+            models.Index(fields=["set_code", "collector_number"], name="card_set_number_idx"),
+            models.Index(fields=["oracle_id"], name="card_oracle_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.set_code.upper()} {self.collector_number})"

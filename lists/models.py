@@ -64,6 +64,10 @@ class WantItem(ListItemBase):
 
     condition = models.CharField(max_length=3, choices=Condition.choices, default=Condition.LIGHTLY_PLAYED)
     max_price = MoneyField(null=True, blank=True, help_text="Will not value it above this.")
+    any_printing = models.BooleanField(
+        db_default=False,
+        help_text="Any printing of this card (same oracle id) satisfies it; `card` is the printing shown.",
+    )
 
     class Meta:
         constraints = [
