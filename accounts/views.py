@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.errors import DomainError
 
@@ -11,6 +11,7 @@ from .selectors import api_token_list, profile_get, profile_panels, settings_pan
 from .services import api_token_create, api_token_revoke, reputation_get, user_update_settings
 
 
+@require_safe
 def profile(request, username: str):
     profile_user = profile_get(username=username)
     reputation = getattr(profile_user, "reputation", None) or reputation_get(user=profile_user)

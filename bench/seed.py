@@ -6,7 +6,8 @@
 
 Catalog: bench/cards_pages.py's 30,000 cards / 7.24 M snapshots (INSERT … SELECT over
 generate_series, ~6 min on a quiet machine; skipped when the catalog is there). Traders: one
-trader `bench_me` (Seattle, 30 km radius) with 200 haves and 200 wants; 1,000 traders within
+trader `bench_me` (Seattle, 30 km radius) with 200 haves and 200 wants; `bench_big` with 38,000
+haves (every card near mint, then 8,000 of them lightly played; no location); 1,000 traders within
 30 km holding 30 haves and 30 wants each (drawn from the same 2,000 popular cards, so matches
 exist); 60 proposals between `bench_me` and them (4 items each, one thread each) and one
 thread with 200 messages. Rows go in with COPY (psycopg's copy protocol), ~5 s.
@@ -24,6 +25,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 ME = "bench_me"
+BIG = "bench_big"  # a collector with a long have list (no location: not in anyone's matches)
+BIG_LIST = 38_000
 TRADERS = 1000
 LAT, LON = 47.6062, -122.3321
 POPULAR = 2000
@@ -112,8 +115,19 @@ def seed_traders(traders: int = TRADERS) -> None:
             wants += [
                 (now, now, user.pk, pk, rng.randint(1, 3), "LP", "nonfoil", "en", "") for pk in rng.sample(card_ids, 30)
             ]
+        big = User.objects.create(username=BIG, email=f"{BIG}@bench.test", password=password)
+        all_cards = list(Card.objects.order_by("pk").values_list("pk", flat=True))
+        haves += [
+            (now, now, big.pk, pk, 1 + n % 4, "NM" if n < len(all_cards) else "LP", "nonfoil", "en", "")
+            for n, pk in enumerate((all_cards * 2)[:BIG_LIST])
+        ]
         with connection.cursor() as cursor:
-            _copy(cursor, "lists_haveitem", [*columns, "trade_for_wants_only"], [(*row, False) for row in haves])
+            _copy(
+                cursor,
+                "lists_haveitem",
+                [*columns, "trade_for_wants_only", "reserved"],
+                [(*row, False, 0) for row in haves],
+            )
             _copy(cursor, "lists_wantitem", columns, wants)
             # Proposals: half sent by me, half received, each in its own thread with both participants.
             for i, other in enumerate(others[:PROPOSALS]):
@@ -167,7 +181,8 @@ def seed_traders(traders: int = TRADERS) -> None:
                     )
             cursor.execute("ANALYZE")
     print(
-        f"seeded {ME} (200/200), {traders} traders with 30/30 items, {PROPOSALS} proposals, a {MESSAGES}-message thread"
+        f"seeded {ME} (200/200), {BIG} ({BIG_LIST} haves), {traders} traders with 30/30 items, "
+        f"{PROPOSALS} proposals, a {MESSAGES}-message thread"
     )
 
 

@@ -33,7 +33,7 @@ from .importers.progress import TerminalProgress
 from .importers.scryfall import parse_card, start_of_day
 from .models import Card, CardPrice, PriceSnapshot
 from .name_index import name_index_changed
-from .services import PriceObservation, cards_upsert, price_snapshots_record
+from .services import PriceObservation, cards_upsert, price_snapshots_record, prices_imported
 
 DATA_FILE = Path(__file__).parent / "demo_data" / "scryfall_demo_cards.json.gz"
 CARD_LIMIT: int | None = None  # tests seed fewer cards (the staples always come)
@@ -163,6 +163,7 @@ def seed_demo_catalog(stdout=None) -> None:
         _insert_history(history)
         recorded = price_snapshots_record(observations=today_prices, publish=False)
     name_index_changed()
+    prices_imported()
     if stdout:
         sets = len({card.set_code for card in cards})
         stdout.write(

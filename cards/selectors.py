@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
@@ -315,3 +317,15 @@ def rarity_choices() -> list[tuple[str, str]]:
 
 def finish_choices() -> list[tuple[str, str]]:
     return list(Finish.choices)
+
+
+PRICES_VERSION_KEY = "cards:prices-version"
+
+
+def prices_version() -> str:
+    """Changes after every price import (cards.services.prices_imported): a cache key part."""
+    version = cache.get(PRICES_VERSION_KEY)
+    if version is None:
+        cache.add(PRICES_VERSION_KEY, uuid.uuid4().hex, None)
+        version = cache.get(PRICES_VERSION_KEY)
+    return version

@@ -8,12 +8,14 @@ already recorded is ignored, so re-imports change nothing), moves the current pr
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.core.cache import cache
 from django.db import transaction
 
 from core.money import quantize_money
@@ -22,6 +24,7 @@ from . import bulk
 from .enums import MARKET_SOURCES, Finish, Rarity
 from .live import PriceTick, publish_price_ticks
 from .models import Card, CardPrice, PriceSnapshot
+from .selectors import PRICES_VERSION_KEY
 
 # "24 h ago" is the latest market price at or before captured_at - 23 h: daily feeds arrive a
 # few minutes early or late, and a strict 24 h cut would compare against the day before.
@@ -335,3 +338,11 @@ def normalise_finish(value: str) -> str | None:
 def normalise_rarity(value: str) -> str | None:
     value = (value or "").lower()
     return value if value in _RARITY_VALUES else None
+
+
+def prices_imported() -> None:
+    """A price import finished: figures cached until the next one (list totals) are recomputed.
+
+    Live ticks do not call this; pages that show a cached figure update it from the ticks.
+    """
+    cache.set(PRICES_VERSION_KEY, uuid.uuid4().hex, None)

@@ -1,5 +1,6 @@
 from django.shortcuts import render
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from core.pagination import page_number_from
 
@@ -39,6 +40,7 @@ def card_search(request):
     return render(request, template, context, status=status)
 
 
+@require_safe
 def card_detail(request, pk: int):
     card = selectors.card_get(pk=pk)
     chart_range = request.GET.get("range", DEFAULT_CHART_RANGE)

@@ -3,7 +3,9 @@
 from django import forms
 from django.contrib import admin
 
+from .enums import ListKind
 from .models import HaveItem, ListImport, ListSettings, WantItem
+from .services.changes import list_changed_on_commit
 
 
 class ListItemAdmin(admin.ModelAdmin):
@@ -14,6 +16,24 @@ class ListItemAdmin(admin.ModelAdmin):
     raw_id_fields = ["owner", "card"]
     readonly_fields = ["created_at", "updated_at"]
     ordering = ["-updated_at"]
+    kind = ""
+
+    # Support's edits change the list too: its cached totals follow (lists.services.changes).
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        list_changed_on_commit(owner_id=obj.owner_id, kind=self.kind)
+        if change and "owner" in form.changed_data:
+            list_changed_on_commit(owner_id=form.initial["owner"], kind=self.kind)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        list_changed_on_commit(owner_id=obj.owner_id, kind=self.kind)
+
+    def delete_queryset(self, request, queryset):
+        owner_ids = set(queryset.values_list("owner_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for owner_id in owner_ids:
+            list_changed_on_commit(owner_id=owner_id, kind=self.kind)
 
 
 class HaveItemAdminForm(forms.ModelForm):
@@ -50,6 +70,7 @@ class HaveItemAdminForm(forms.ModelForm):
 @admin.register(HaveItem)
 class HaveItemAdmin(ListItemAdmin):
     form = HaveItemAdminForm
+    kind = ListKind.HAVE
     list_display = [*ListItemAdmin.list_display, "reserved", "min_trade_value", "trade_for_wants_only"]
     readonly_fields = [*ListItemAdmin.readonly_fields, "reserved"]
 
@@ -59,6 +80,7 @@ class HaveItemAdmin(ListItemAdmin):
 
 @admin.register(WantItem)
 class WantItemAdmin(ListItemAdmin):
+    kind = ListKind.WANT
     list_display = [*ListItemAdmin.list_display, "max_price"]
 
 

@@ -26,6 +26,9 @@ class ListItemBase(TimeStampedModel):
     finish = models.CharField(max_length=10, choices=Finish.choices, default=Finish.NONFOIL)
     language = models.CharField(max_length=3, choices=Language.choices, default=Language.ENGLISH)
     note = models.CharField(max_length=200, blank=True)
+    # The card's name, kept by database triggers (migration 0005, docs/decisions/0036) so a page
+    # of a long list is a range of the (owner, card_name) index instead of a sort of the list.
+    card_name = models.CharField(max_length=300, db_default="", editable=False)
 
     class Meta:
         abstract = True
@@ -48,7 +51,10 @@ class HaveItem(ListItemBase):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="have_item_quantity_positive"),
             models.CheckConstraint(condition=Q(reserved__lte=models.F("quantity")), name="have_item_reserved_held"),
         ]
-        indexes = [models.Index(fields=["card", "owner"], name="have_item_card_owner_idx")]
+        indexes = [
+            models.Index(fields=["card", "owner"], name="have_item_card_owner_idx"),
+            models.Index(fields=["owner", "card_name", "id"], name="have_item_owner_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"have {self.quantity}× {self.card_id} ({self.owner_id})"
@@ -76,7 +82,10 @@ class WantItem(ListItemBase):
             ),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="want_item_quantity_positive"),
         ]
-        indexes = [models.Index(fields=["card", "owner"], name="want_item_card_owner_idx")]
+        indexes = [
+            models.Index(fields=["card", "owner"], name="want_item_card_owner_idx"),
+            models.Index(fields=["owner", "card_name", "id"], name="want_item_owner_name_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"want {self.quantity}× {self.card_id} ({self.owner_id})"

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.paginator import Page
-from django.db.models import Count, DecimalField, ExpressionWrapper, F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.core.cache import cache
+from django.db.models import (
+    Count,
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.http import Http404
 
 from accounts.models import User
-from cards.models import CardPrice
-from cards.selectors import card_prices_current
+from cards.selectors import PRICES_VERSION_KEY, card_prices_current, prices_version
 from core.money import DEFAULT_CURRENCY, quantize_money
-from core.pagination import page_of
+from core.pagination import page_number_from
 from lists.enums import CONDITION_ORDER, ImportStatus, ListKind
 from lists.models import HaveItem, ListImport, ListSettings, WantItem
 
@@ -127,22 +138,109 @@ def want_accepts(want, printing) -> bool:
 
 
 def list_items_queryset(*, owner, kind: str) -> QuerySet:
-    return (
+    """The list in page order: card name (a column of the row, kept by triggers), set, id."""
+    return list_model(kind).objects.filter(owner=owner).select_related("card").order_by(*LIST_ORDER)
+
+
+LIST_ORDER = ("card_name", "card__set_code", "pk")
+
+
+@dataclass
+class ListPage:
+    """One page of a list. Pages link by keyset (`after`/`before` a row id): no COUNT(*) and no
+    OFFSET; the page count comes from the list's cached totals."""
+
+    object_list: list
+    number: int
+    num_pages: int
+    has_next: bool
+    has_previous: bool
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def after(self) -> int | None:
+        return self.object_list[-1].pk if self.object_list else None
+
+    @property
+    def before(self) -> int | None:
+        return self.object_list[0].pk if self.object_list else None
+
+
+def _keyset_anchor(*, owner, kind: str, raw) -> tuple[str, str, int]:
+    """(card name, set code, id) of the row a page link starts from; a row not on this list is a 404."""
+    text = str(raw).strip()
+    if not text.isdigit() or len(text) > 18:
+        raise Http404("No such page.")
+    anchor = (
         list_model(kind)
-        .objects.filter(owner=owner)
-        .select_related("card")
-        .order_by("card__name", "card__set_code", "pk")
+        .objects.filter(owner=owner, pk=int(text))
+        .values_list("card_name", "card__set_code", "pk")
+        .first()
+    )
+    if anchor is None:
+        raise Http404("No such page.")
+    return anchor
+
+
+def _past(anchor: tuple[str, str, int], *, forward: bool) -> Q:
+    """Rows after (or before) the anchor in LIST_ORDER, as an index range on (owner, card_name)."""
+    name, set_code, pk = anchor
+    gt = "gt" if forward else "lt"
+    return Q(**{f"card_name__{gt}e": name}) & (
+        Q(**{f"card_name__{gt}": name})
+        | Q(card_name=name, **{f"card__set_code__{gt}": set_code})
+        | Q(card_name=name, card__set_code=set_code, **{f"pk__{gt}": pk})
     )
 
 
-def list_items_page(*, owner, kind: str, page_number: str | int | None) -> Page:
+def list_items_page(
+    *, owner, kind: str, page_number=None, after=None, before=None, total: int | None = None
+) -> ListPage:
     """One page of a list with each row's current unit price and line value attached.
 
-    Two queries for any page size: the rows (card joined) and their prices.
+    Two queries for any page and any list length: the rows (a range of the owner's name index,
+    card joined) and their prices; a page link's row adds one lookup by id. `total` (the
+    list's row count, from its cached totals) gives the page count; `?page=` alone (typed or
+    bookmarked) is served by OFFSET, a page past the end showing the last one.
     """
-    page = page_of(list_items_queryset(owner=owner, kind=kind), per_page=LIST_PAGE_SIZE, page_number=page_number)
-    attach_prices(page.object_list)
-    return page
+    total = list_totals(owner=owner, kind=kind).items if total is None else total
+    num_pages = max(1, -(-total // LIST_PAGE_SIZE))
+    number = min(page_number_from(page_number), num_pages)
+    rows = list_items_queryset(owner=owner, kind=kind)
+    if after not in (None, ""):
+        anchor = _keyset_anchor(owner=owner, kind=kind, raw=after)
+        found = list(rows.filter(_past(anchor, forward=True))[: LIST_PAGE_SIZE + 1])
+        items, has_next, has_previous = found[:LIST_PAGE_SIZE], len(found) > LIST_PAGE_SIZE, True
+        number = max(2, number)
+    elif before not in (None, ""):
+        anchor = _keyset_anchor(owner=owner, kind=kind, raw=before)
+        backwards = rows.reverse().filter(_past(anchor, forward=False))
+        found = list(backwards[: LIST_PAGE_SIZE + 1])
+        items, has_next, has_previous = found[:LIST_PAGE_SIZE][::-1], True, len(found) > LIST_PAGE_SIZE
+        number = number if has_previous else 1
+    else:
+        start = (number - 1) * LIST_PAGE_SIZE
+        found = list(rows[start : start + LIST_PAGE_SIZE + 1])
+        items, has_next, has_previous = found[:LIST_PAGE_SIZE], len(found) > LIST_PAGE_SIZE, number > 1
+    attach_prices(items)
+    return ListPage(
+        object_list=items,
+        number=number,
+        num_pages=max(num_pages, number),
+        has_next=has_next,
+        has_previous=has_previous,
+    )
 
 
 def attach_prices(items) -> None:
@@ -154,24 +252,57 @@ def attach_prices(items) -> None:
         item.line_value = quantize_money(price.price * item.quantity) if price else None
 
 
+def list_version_key(*, owner_id: int, kind: str) -> str:
+    return f"lists:version:{kind}:{owner_id}"
+
+
+def _totals_key(*, owner_id: int, kind: str) -> str:
+    return f"lists:totals:{kind}:{owner_id}"
+
+
+# A backstop only: totals are recomputed after every list change and every price import.
+TOTALS_CACHE_SECONDS = 24 * 60 * 60
+
+
 def list_totals(*, owner, kind: str) -> ListTotals:
-    """Rows, copies and value at current prices of the whole list, in one query."""
-    price = Subquery(
-        CardPrice.objects.filter(card_id=OuterRef("card_id"), finish=OuterRef("finish")).values("price")[:1]
-    )
+    """Rows, copies and value at current prices of the whole list.
+
+    Cached until the list changes (lists.services.changes) or prices are imported
+    (cards.services.prices_imported); one cache round trip when cached, else one indexed
+    aggregate (the owner's rows joined to their current price).
+    """
+    list_key, totals_key = list_version_key(owner_id=owner.pk, kind=kind), _totals_key(owner_id=owner.pk, kind=kind)
+    found = cache.get_many([PRICES_VERSION_KEY, list_key, totals_key])
+    prices, version = found.get(PRICES_VERSION_KEY), found.get(list_key)
+    if prices is None:
+        prices = prices_version()
+    if version is None:
+        cache.add(list_key, uuid.uuid4().hex, None)
+        version = cache.get(list_key)
+    stored = found.get(totals_key)
+    if stored is not None and stored[0] == (prices, version):
+        return stored[1]
+    totals = _list_totals_query(owner=owner, kind=kind)
+    cache.set(totals_key, ((prices, version), totals), TOTALS_CACHE_SECONDS)
+    return totals
+
+
+def _list_totals_query(*, owner, kind: str) -> ListTotals:
+    """One aggregate over the owner's rows joined once to their current price (no per-row subquery)."""
+    current = FilteredRelation("card__current_prices", condition=Q(card__current_prices__finish=F("finish")))
     row = (
         list_model(kind)
         .objects.filter(owner=owner)
-        .annotate(unit_price=price)
+        .annotate(current=current)
         .aggregate(
             items=Count("pk"),
             copies=Sum("quantity"),
             value=Sum(
                 ExpressionWrapper(
-                    F("quantity") * F("unit_price"), output_field=DecimalField(max_digits=14, decimal_places=2)
+                    F("quantity") * F("current__price"), output_field=DecimalField(max_digits=14, decimal_places=2)
                 )
             ),
-            unpriced=Count("pk", filter=Q(unit_price__isnull=True)),
+            unpriced=Count("pk", filter=Q(current__price__isnull=True)),
         )
     )
     return ListTotals(

@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.errors import DomainError, LimitReached, PayloadTooLarge
 from core.files import private_file_response
@@ -41,12 +41,23 @@ def _lists_url(kind: str) -> str:
     return f"{reverse('lists:lists')}?tab={kind}"
 
 
-def _panel_context(*, user, kind: str, page_number=None, form=None) -> dict:
+def _list_page(request, *, owner, kind: str) -> dict:
+    """The panel's totals and page: ?page=, or a keyset link's ?after= / ?before= (a row id)."""
+    totals = selectors.list_totals(owner=owner, kind=kind)
+    page = selectors.list_items_page(
+        owner=owner,
+        kind=kind,
+        page_number=request.GET.get("page"),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        total=totals.items,
+    )
+    return {"kind": kind, "kind_label": ListKind(kind).label, "page": page, "totals": totals}
+
+
+def _panel_context(request, *, kind: str, form=None) -> dict:
     return {
-        "kind": kind,
-        "kind_label": ListKind(kind).label,
-        "page": selectors.list_items_page(owner=user, kind=kind, page_number=page_number),
-        "totals": selectors.list_totals(owner=user, kind=kind),
+        **_list_page(request, owner=request.user, kind=kind),
         "form": form or ListItemAddForm(kind=kind, auto_id=f"{kind}-add-%s"),
         "is_owner": True,
     }
@@ -56,7 +67,7 @@ def _panel_context(*, user, kind: str, page_number=None, form=None) -> dict:
 def my_lists(request):
     kind = request.GET.get("tab", ListKind.HAVE)
     kind = kind if kind in ListKind.values else ListKind.HAVE
-    context = _panel_context(user=request.user, kind=kind, page_number=request.GET.get("page"))
+    context = _panel_context(request, kind=kind)
     settings_row = selectors.list_settings_of(user=request.user)
     context |= {
         "settings_form": ListSettingsForm(
@@ -87,8 +98,8 @@ def item_add(request, kind: str):
             if not request.htmx:
                 messages.success(request, f"{item.card.name} is on your {ListKind(kind).label.lower()}.")
                 return redirect(_lists_url(kind))
-            return render(request, "lists/partials/_list_panel.html", _panel_context(user=request.user, kind=kind))
-    context = _panel_context(user=request.user, kind=kind, form=form)
+            return render(request, "lists/partials/_list_panel.html", _panel_context(request, kind=kind))
+    context = _panel_context(request, kind=kind, form=form)
     template = "lists/partials/_list_panel.html" if request.htmx else "lists/item_add.html"
     return render(request, template, context, status=422)
 
@@ -127,7 +138,7 @@ def item_edit(request, kind: str, pk: int):
 
 def _row_response(request, *, kind: str, item, with_totals: bool = False) -> HttpResponse:
     selectors.attach_prices([item])
-    context = {"kind": kind, "item": item, "is_owner": True}
+    context = {"kind": kind, "items": [item], "is_owner": True}
     if with_totals:
         context |= {"totals": selectors.list_totals(owner=request.user, kind=kind), "oob": True}
     return render(request, "lists/partials/_row_response.html", context)
@@ -186,6 +197,7 @@ def export_csv(request, kind: str):
     return response
 
 
+@require_safe
 def public_lists(request, username: str):
     owner, kinds = selectors.public_lists_owner(viewer=request.user, username=username)
     kind = request.GET.get("tab", kinds[0])
@@ -194,12 +206,9 @@ def public_lists(request, username: str):
     if kind not in kinds:
         raise Http404("This list is private.")
     context = {
+        **_list_page(request, owner=owner, kind=kind),
         "owner": owner,
         "kinds": [(value, ListKind(value).label) for value in kinds],
-        "kind": kind,
-        "kind_label": ListKind(kind).label,
-        "page": selectors.list_items_page(owner=owner, kind=kind, page_number=request.GET.get("page")),
-        "totals": selectors.list_totals(owner=owner, kind=kind),
         "is_owner": request.user.is_authenticated and request.user.pk == owner.pk,
     }
     return render(request, "lists/public.html", context)

@@ -16,6 +16,11 @@ def notification_list(*, user, unread_only: bool = False) -> QuerySet[Notificati
     return notifications
 
 
+def notifications_unread_about(*, user, kind: str, url: str) -> QuerySet[Notification]:
+    """The user's unread notifications of one kind pointing at one page (e.g. a conversation)."""
+    return Notification.objects.filter(recipient=user, kind=kind, url=url, read_at__isnull=True)
+
+
 def notification_unread_count(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
 
@@ -45,6 +50,19 @@ def nav_badge_counts(*, user) -> dict[str, int]:
     return counts
 
 
+def nav_badge_counts_for_request(*, user) -> dict[str, int]:
+    """`nav_badge_counts` once per request: the nav and the home page's panels share one reading.
+
+    Kept on `request.user`, which lives for one request (views' writes happen before the page
+    renders, so the reading is fresh); code outside a request calls `nav_badge_counts`.
+    """
+    counts = getattr(user, "_nav_badge_counts", None)
+    if counts is None:
+        counts = nav_badge_counts(user=user)
+        user._nav_badge_counts = counts
+    return counts
+
+
 def email_preferences_for(*, user) -> list[dict]:
     """One row per kind with the effective setting (no stored row = email on)."""
     stored = dict(NotificationPreference.objects.filter(user=user).values_list("kind", "email_enabled"))
@@ -71,5 +89,5 @@ def dashboard_panel(*, user) -> dict | None:
     return {
         "template": "notifications/partials/_dashboard_panel.html",
         "notifications": unread,
-        "unread_count": notification_unread_count(user=user),
+        "unread_count": nav_badge_counts_for_request(user=user)["notifications"],
     }

@@ -8,7 +8,7 @@ from core.realtime import send_to_group_now, user_group
 
 from .enums import NotificationKind
 from .models import Notification, NotificationPreference
-from .selectors import email_enabled_for, nav_badge_counts
+from .selectors import email_enabled_for, nav_badge_counts, notifications_unread_about
 
 
 def _push_badges_now(user_id: int) -> None:
@@ -76,9 +76,7 @@ def notification_send(
 @transaction.atomic
 def notifications_mark_read_for(*, user, kind: str, url: str) -> int:
     """The user has seen what these notifications point at (e.g. opened the conversation)."""
-    count = Notification.objects.filter(recipient=user, kind=kind, url=url, read_at__isnull=True).update(
-        read_at=timezone.now()
-    )
+    count = notifications_unread_about(user=user, kind=kind, url=url).update(read_at=timezone.now())
     if count:
         badges_push_on_commit(user_id=user.pk)
     return count

@@ -8,10 +8,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from cards.selectors import paginate_without_count
 from core.errors import DomainError
-from core.pagination import page_of
+from core.pagination import page_number_from, page_of
 from trades import selectors, services
-from trades.enums import ProposalSide, TradeStatus
+from trades.enums import ProposalSide, ProposalStatus, TradeStatus
 from trades.forms import (
     CASH_I_ADD,
     CASH_I_ASK,
@@ -97,18 +98,20 @@ def proposal_create(request, username: str):
 @login_required
 def proposal_detail(request, pk: int):
     proposal = selectors.access_proposal(user=request.user, pk=pk)
-    if proposal.recipient_id == request.user.pk:
+    if proposal.recipient_id == request.user.pk and proposal.status == ProposalStatus.PENDING:
+        # The one write a GET makes: the recipient's first open (docs/decisions/0035).
         proposal.status = services.proposal_mark_viewed(proposal_id=proposal.pk, actor=request.user).status
     services.thread_mark_read(thread_id=proposal.thread_id, user=request.user)
+    chain = selectors.proposal_chain(proposal=proposal)
     context = {
         "proposal": proposal,
         "totals": selectors.proposal_side_totals(proposal=proposal),
         "values_now": selectors.proposal_current_values(proposal=proposal),
         "actions": selectors.proposal_actions(proposal=proposal, user=request.user),
-        "chain": selectors.proposal_chain(proposal=proposal),
+        "chain": chain,
         "decline_form": DeclineForm(),
         "message_form": MessageForm(),
-        **selectors.thread_context(thread=proposal.thread, user=request.user),
+        **selectors.thread_context(thread=proposal.thread, user=request.user, proposals=chain),
     }
     return render(request, "trades/proposal_detail.html", context)
 
@@ -222,7 +225,8 @@ def trade_index(request):
         box = request.GET.get("box") if request.GET.get("box") in PROPOSAL_BOXES else "all"
         status = request.GET.get("status") if request.GET.get("status") in PROPOSAL_STATUSES else "all"
         rows = selectors.proposal_list(user=request.user, box=box, status=status)
-    page = page_of(rows, per_page=PAGE_SIZE, page_number=request.GET.get("page"))
+    # No COUNT(*) of my proposals: one row more than the page says whether there is a next one.
+    page = paginate_without_count(rows, page=page_number_from(request.GET.get("page")), per_page=PAGE_SIZE)
     context = {
         "tab": tab,
         "box": box,
@@ -230,8 +234,7 @@ def trade_index(request):
         "page": page,
         "boxes": PROPOSAL_BOXES,
         "statuses": TRADE_STATUSES if tab == "trades" else PROPOSAL_STATUSES,
-        "needs_action": selectors.proposal_open_needing_action_count(user=request.user),
-        "active_trades": selectors.trade_active_count(user=request.user),
+        **selectors.trades_index_counts(user=request.user),
     }
     template = "trades/partials/_index_rows.html" if request.htmx else "trades/index.html"
     return render(request, template, context)

@@ -20,7 +20,14 @@ from django.db import transaction
 
 from ..enums import PriceSource
 from ..models import Card
-from ..services import BATCH_SIZE, PriceObservation, cards_link_mtgjson, normalise_finish, price_snapshots_record
+from ..services import (
+    BATCH_SIZE,
+    PriceObservation,
+    cards_link_mtgjson,
+    normalise_finish,
+    price_snapshots_record,
+    prices_imported,
+)
 from .report import ImportReport, file_position, first_json_char, open_binary
 
 logger = logging.getLogger(__name__)
@@ -230,5 +237,7 @@ def mtgjson_prices_import(
             write(batch)
     if report.records_seen == 0 and not report.file_errors:
         report.file_errors.append("no data member with price entries found")
+    if report.prices_changed:
+        prices_imported()  # figures cached until the next price import (list totals)
     logger.info("mtgjson import: %s", report.as_dict())
     return report

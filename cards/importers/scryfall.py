@@ -31,6 +31,7 @@ from ..services import (
     normalise_finish,
     normalise_rarity,
     price_snapshots_record,
+    prices_imported,
 )
 from .report import ImportReport, file_position, first_json_char, open_binary
 
@@ -334,6 +335,8 @@ def scryfall_import(
             stream.close()
         if report.cards_created or report.cards_updated:
             name_index_changed()  # search's typo index picks up new names
+        if report.prices_changed:
+            prices_imported()  # figures cached until the next price import (list totals)
     logger.info("scryfall import: %s", report.as_dict())
     return report
 

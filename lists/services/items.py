@@ -14,6 +14,7 @@ from lists.enums import Condition, ListKind
 from lists.models import HaveItem, ListSettings, WantItem
 from lists.selectors import list_model
 
+from .changes import list_changed_on_commit
 from .reservations import ReservedCopies, check_not_below_reserved
 
 MAX_QUANTITY = 9999
@@ -78,6 +79,7 @@ def list_item_add(
         .filter(owner=owner, card=card, condition=condition, finish=finish, language=language)
         .first()
     )
+    list_changed_on_commit(owner_id=owner.pk, kind=kind)
     if existing is None:
         return model.objects.create(
             owner=owner, card=card, condition=condition, finish=finish, language=language, quantity=quantity, **extra
@@ -128,6 +130,7 @@ def list_item_update(*, owner, kind: str, item_id: int, changes: dict) -> HaveIt
             field="condition",
         )
     item.save(update_fields=[*changes, "updated_at"])
+    list_changed_on_commit(owner_id=owner.pk, kind=kind)
     return item
 
 
@@ -149,6 +152,7 @@ def list_item_remove(*, owner, kind: str, item_id: int) -> None:
             "it can be removed once those trades complete or are cancelled."
         )
     item.delete()
+    list_changed_on_commit(owner_id=owner.pk, kind=kind)
 
 
 def _merged_by_printing(kind: str, items: Iterable[dict]) -> dict[tuple, dict]:
@@ -243,6 +247,7 @@ def list_items_upsert(
                 **{field: item[field] for field in extra_fields if field in item},
             )
         )
+    list_changed_on_commit(owner_id=owner.pk, kind=kind)
     model.objects.bulk_create(
         objects,
         batch_size=1000,

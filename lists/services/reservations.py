@@ -21,6 +21,8 @@ from lists.enums import CONDITION_ORDER, ListKind
 from lists.models import HaveItem, WantItem
 from lists.selectors import lists_visible_to, want_accepts, wants_filled_by
 
+from .changes import list_changed_on_commit
+
 
 class NotAvailable(Conflict):
     """More copies asked for than are left once agreed trades are counted (409)."""
@@ -161,6 +163,7 @@ def haves_give(*, moves: list[HaveMove]) -> list[ListMove]:
             row.delete()
         else:
             row.save(update_fields=["quantity", "reserved", "updated_at"])
+        list_changed_on_commit(owner_id=row.owner_id, kind=ListKind.HAVE)
         done.append(ListMove("have", row.owner_id, item_id, row.card_id, taken, before, before - taken))
     return done
 
@@ -193,6 +196,7 @@ def wants_receive(*, owner_id: int, moves: list[HaveMove]) -> list[ListMove]:
     for want in wants:
         if left[want.pk] == want.quantity:
             continue
+        list_changed_on_commit(owner_id=owner_id, kind=ListKind.WANT)
         if left[want.pk] == 0:
             WantItem.objects.filter(pk=want.pk).delete()
         else:

@@ -21,7 +21,6 @@ from .proposals import (
     proposal_chain,
     proposal_current_values,
     proposal_list,
-    proposal_open_needing_action_count,
     proposal_pickable_items,
     proposal_side_totals,
     with_line_values,
@@ -38,10 +37,10 @@ from .threads import (
 from .trades import (
     access_trade,
     profile_panel,
-    trade_active_count,
     trade_list,
     trade_panels,
     trade_view_for,
+    trades_index_counts,
 )
 
 
@@ -92,7 +91,6 @@ __all__ = [
     "proposal_chain",
     "proposal_current_values",
     "proposal_list",
-    "proposal_open_needing_action_count",
     "proposal_pickable_items",
     "proposal_side_totals",
     "thread_context",
@@ -100,9 +98,9 @@ __all__ = [
     "thread_list",
     "thread_messages",
     "thread_unread_count",
-    "trade_active_count",
     "trade_list",
     "trade_panels",
     "trade_view_for",
+    "trades_index_counts",
     "with_line_values",
 ]

@@ -12,6 +12,7 @@ from lists.models import HaveItem
 from lists.selectors import list_items_for, lists_visible_to
 from trades.enums import PROPOSAL_OPEN_STATUSES, ProposalSide
 from trades.models import ProposalItem, TradeProposal
+from trades.selectors.threads import thread_proposals
 
 
 def current_prices(*, card_ids) -> dict[tuple[int, str], Decimal]:
@@ -34,7 +35,9 @@ def access_proposal(*, user, pk: int) -> TradeProposal:
         raise Http404("No such proposal.")
     try:
         return (
-            TradeProposal.objects.select_related("proposer__reputation", "recipient__reputation", "countered_from")
+            TradeProposal.objects.select_related(
+                "proposer__reputation", "recipient__reputation", "countered_from", "thread"
+            )
             .prefetch_related(_items_prefetch())
             .get(_party_filter(user), pk=pk)
         )
@@ -98,15 +101,7 @@ def proposal_list(*, user, box: str = "all", status: str = "all") -> QuerySet[Tr
 
 def proposal_chain(*, proposal: TradeProposal) -> list[TradeProposal]:
     """Every proposal of the negotiation (oldest first): they share the thread."""
-    return list(
-        TradeProposal.objects.filter(thread_id=proposal.thread_id)
-        .select_related("proposer", "recipient")
-        .order_by("created_at", "pk")
-    )
-
-
-def proposal_open_needing_action_count(*, user) -> int:
-    return TradeProposal.objects.filter(recipient=user, status__in=PROPOSAL_OPEN_STATUSES).count()
+    return thread_proposals(thread_id=proposal.thread_id)
 
 
 @dataclass

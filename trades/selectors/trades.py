@@ -3,13 +3,14 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Func, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from trades.enums import TradeStatus
-from trades.models import Trade, TradeItem, TradeReview
+from accounts.models import User
+from trades.enums import PROPOSAL_OPEN_STATUSES, TradeStatus
+from trades.models import Trade, TradeItem, TradeProposal, TradeReview
 from trades.selectors.proposals import with_line_values
 
 
@@ -40,8 +41,22 @@ def trade_list(*, user, status: str = "all") -> QuerySet[Trade]:
     )
 
 
-def trade_active_count(*, user) -> int:
-    return Trade.objects.filter(Q(party_a=user) | Q(party_b=user), status=TradeStatus.ACTIVE).count()
+def trades_index_counts(*, user) -> dict[str, int]:
+    """The trades page's header, in one query: proposals waiting for my answer, my active trades."""
+
+    def count(queryset) -> Subquery:
+        return Subquery(queryset.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n"))
+
+    me = OuterRef("pk")
+    return (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            needs_action=count(TradeProposal.objects.filter(recipient=me, status__in=PROPOSAL_OPEN_STATUSES)),
+            active_trades=count(Trade.objects.filter(Q(party_a=me) | Q(party_b=me), status=TradeStatus.ACTIVE)),
+        )
+        .values("needs_action", "active_trades")
+        .get()
+    )
 
 
 def review_window_days() -> int:

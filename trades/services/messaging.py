@@ -1,7 +1,7 @@
 """Threads and messages: one conversation per negotiation, pushed live to both parties."""
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -9,9 +9,11 @@ from django.utils import timezone
 from core.errors import DomainError, NotAllowed
 from core.realtime import broadcast_on_commit
 from notifications.enums import NotificationKind
+from notifications.selectors import notifications_unread_about
 from notifications.services import badges_push_on_commit, notification_send, notifications_mark_read_for
 from trades.models import Message, Thread, ThreadParticipant
 from trades.presence import thread_is_open_by
+from trades.selectors.threads import with_sent_labels
 
 MAX_MESSAGE_LENGTH = 5000
 
@@ -41,7 +43,9 @@ def thread_open(*, users: list) -> Thread:
 
 def _publish(message: Message, *, reader_id: int | None) -> None:
     """Append the message live for everyone with the thread open, and refresh the others' badges."""
-    html = render_to_string("trades/partials/_message_oob.html", {"message": message})
+    html = render_to_string(
+        "trades/partials/_message_oob.html", {"message": message, "thread_messages": with_sent_labels([message])}
+    )
     broadcast_on_commit(thread_group(message.thread_id), {"type": "thread.message", "html": html})
     others = ThreadParticipant.objects.filter(thread_id=message.thread_id)
     if reader_id:
@@ -109,15 +113,38 @@ def message_send(*, thread: Thread, sender, body: str) -> Message:
 
 @transaction.atomic
 def thread_mark_read(*, thread_id: int, user) -> bool:
-    """Everything in the thread up to now is read by `user`. Returns whether anything changed."""
-    now = timezone.now()
-    updated = (
-        ThreadParticipant.objects.filter(thread_id=thread_id, user=user)
-        .exclude(last_read_at__gte=F("thread__last_message_at"))
-        .update(last_read_at=now)
-    )
+    """Everything in the thread up to now is read by `user`. Returns whether anything changed.
+
+    Opening a conversation that is already read writes nothing: one read finds out whether the
+    membership or the thread's message notifications are unread, and only those are updated.
+    """
     url = reverse("trades:thread_detail", args=[thread_id])
-    cleared = notifications_mark_read_for(user=user, kind=NotificationKind.MESSAGE_RECEIVED, url=url)
+    unread_notifications = notifications_unread_about(user=user, kind=NotificationKind.MESSAGE_RECEIVED, url=url)
+    state = (
+        ThreadParticipant.objects.filter(thread_id=thread_id, user=user)
+        .annotate(
+            is_unread=Q(thread__last_message_at__isnull=False)
+            & (Q(last_read_at__isnull=True) | Q(thread__last_message_at__gt=F("last_read_at"))),
+            has_notifications=Exists(unread_notifications),
+        )
+        .values_list("pk", "is_unread", "has_notifications")
+        .first()
+    )
+    if state is None:
+        return False
+    membership_id, is_unread, has_notifications = state
+    updated = 0
+    if is_unread:
+        updated = (
+            ThreadParticipant.objects.filter(pk=membership_id)
+            .exclude(last_read_at__gte=F("thread__last_message_at"))
+            .update(last_read_at=timezone.now())
+        )
+    cleared = (
+        notifications_mark_read_for(user=user, kind=NotificationKind.MESSAGE_RECEIVED, url=url)
+        if has_notifications
+        else 0
+    )
     if updated and not cleared:
         badges_push_on_commit(user_id=user.pk)
     return bool(updated)
