@@ -111,7 +111,6 @@ def message_send(*, thread: Thread, sender, body: str) -> Message:
     return message
 
 
-@transaction.atomic
 def thread_mark_read(*, thread_id: int, user) -> bool:
     """Everything in the thread up to now is read by `user`. Returns whether anything changed.
 
@@ -133,18 +132,21 @@ def thread_mark_read(*, thread_id: int, user) -> bool:
     if state is None:
         return False
     membership_id, is_unread, has_notifications = state
-    updated = 0
-    if is_unread:
-        updated = (
-            ThreadParticipant.objects.filter(pk=membership_id)
-            .exclude(last_read_at__gte=F("thread__last_message_at"))
-            .update(last_read_at=timezone.now())
+    if not (is_unread or has_notifications):
+        return False  # nothing to write: no transaction either
+    with transaction.atomic():
+        updated = 0
+        if is_unread:
+            updated = (
+                ThreadParticipant.objects.filter(pk=membership_id)
+                .exclude(last_read_at__gte=F("thread__last_message_at"))
+                .update(last_read_at=timezone.now())
+            )
+        cleared = (
+            notifications_mark_read_for(user=user, kind=NotificationKind.MESSAGE_RECEIVED, url=url)
+            if has_notifications
+            else 0
         )
-    cleared = (
-        notifications_mark_read_for(user=user, kind=NotificationKind.MESSAGE_RECEIVED, url=url)
-        if has_notifications
-        else 0
-    )
-    if updated and not cleared:
-        badges_push_on_commit(user_id=user.pk)
+        if updated and not cleared:
+            badges_push_on_commit(user_id=user.pk)
     return bool(updated)
