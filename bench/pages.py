@@ -38,6 +38,7 @@ os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 ME = "bench_me"
+BIG = "bench_big"
 SEARCH_QUERIES = 300
 
 
@@ -53,7 +54,10 @@ def percentile(values, fraction):
 
 
 def build_pages(rng: random.Random):
-    """[(name, signed_in, real path chooser, reference path chooser)] and the search recall."""
+    """[(name, signed_in, real path chooser, reference path chooser)] and the search recall.
+
+    `signed_in` is True for bench_me's session, or another user's session cookie.
+    """
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
     from django.contrib.sessions.backends.db import SessionStore
 
@@ -64,13 +68,17 @@ def build_pages(rng: random.Random):
     from trades.models import Message, TradeProposal
     from trades.selectors.matches import matches_for
 
+    def session_cookie(user) -> str:
+        session = SessionStore()
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session.create()
+        return f"sessionid={session.session_key}"
+
     me = User.objects.get(username=ME)
-    session = SessionStore()
-    session[SESSION_KEY] = str(me.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = me.get_session_auth_hash()
-    session.create()
-    cookie = f"sessionid={session.session_key}"
+    cookie = session_cookie(me)
+    big = User.objects.filter(username=BIG).first()
 
     card_ids = list(Card.objects.values_list("id", flat=True))
     names = sorted(set(Card.objects.values_list("name", flat=True)))
@@ -103,6 +111,8 @@ def build_pages(rng: random.Random):
         ("card", False, lambda: f"/cards/{rng.choice(card_ids)}/", lambda: f"/bench/ref/card/{rng.choice(card_ids)}/"),
         ("movers", False, fixed("/cards/movers/"), fixed("/bench/ref/movers/")),
         ("lists", True, fixed("/trades/lists/"), fixed("/bench/ref/lists/")),
+        # The same page for a 38,000-item list (bench/seed.py's bench_big): its cost should not grow.
+        *([("lists_big", session_cookie(big), fixed("/trades/lists/"), fixed("/bench/ref/lists/"))] if big else []),
         ("matches", True, fixed("/trades/matches/"), fixed(f"/bench/ref/matches/?ids={match_ids}")),
         ("proposal", True, fixed(f"/trades/proposals/{proposal.pk}/"), fixed(f"/bench/ref/proposal/{proposal.pk}/")),
         ("trades", True, fixed("/trades/"), fixed("/bench/ref/trades/")),
@@ -210,7 +220,7 @@ def ratios(seconds: float, concurrency: int, only: set[str] | None) -> None:
                 continue
             headers = {"X-Forwarded-Proto": "https", "Host": "127.0.0.1"}
             if signed_in:
-                headers["Cookie"] = cookie
+                headers["Cookie"] = signed_in if isinstance(signed_in, str) else cookie
             if reference is None:  # a chooser returning both paths: the reference gets the same rows
                 pairs = [real() for _ in range(500)]
                 real_choose = iter_choice(rng, [pair[0] for pair in pairs])
