@@ -22,7 +22,7 @@ from django.db.models import (
 from django.http import Http404
 
 from accounts.models import User
-from cards.selectors import PRICES_VERSION_KEY, card_prices_current, prices_version
+from cards.selectors import PRICES_VERSION_KEY, Page, card_prices_current, prices_version
 from core.money import DEFAULT_CURRENCY, quantize_money
 from core.pagination import page_number_from
 from lists.enums import CONDITION_ORDER, ImportStatus, ListKind
@@ -145,36 +145,29 @@ def list_items_queryset(*, owner, kind: str) -> QuerySet:
 LIST_ORDER = ("card_name", "card__set_code", "pk")
 
 
-@dataclass
-class ListPage:
-    """One page of a list. Pages link by keyset (`after`/`before` a row id): no COUNT(*) and no
-    OFFSET; the page count comes from the list's cached totals."""
+@dataclass(frozen=True)
+class ListPage(Page):
+    """One page of a list (`items`, `number`, `has_next` as search's pages). Pages link by keyset
+    (`after`/`before` a row id): no COUNT(*) and no OFFSET; `num_pages` comes from the list's
+    cached totals."""
 
-    object_list: list
-    number: int
-    num_pages: int
-    has_next: bool
-    has_previous: bool
+    num_pages: int = 1
+
+    @property
+    def object_list(self) -> list:
+        return self.items
 
     @property
     def has_other_pages(self) -> bool:
         return self.has_next or self.has_previous
 
     @property
-    def next_page_number(self) -> int:
-        return self.number + 1
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
     def after(self) -> int | None:
-        return self.object_list[-1].pk if self.object_list else None
+        return self.items[-1].pk if self.items else None
 
     @property
     def before(self) -> int | None:
-        return self.object_list[0].pk if self.object_list else None
+        return self.items[0].pk if self.items else None
 
 
 def _keyset_anchor(*, owner, kind: str, raw) -> tuple[str, str, int]:
@@ -221,26 +214,19 @@ def list_items_page(
     if after not in (None, ""):
         anchor = _keyset_anchor(owner=owner, kind=kind, raw=after)
         found = list(rows.filter(_past(anchor, forward=True))[: LIST_PAGE_SIZE + 1])
-        items, has_next, has_previous = found[:LIST_PAGE_SIZE], len(found) > LIST_PAGE_SIZE, True
+        items, has_next = found[:LIST_PAGE_SIZE], len(found) > LIST_PAGE_SIZE
         number = max(2, number)
     elif before not in (None, ""):
         anchor = _keyset_anchor(owner=owner, kind=kind, raw=before)
-        backwards = rows.reverse().filter(_past(anchor, forward=False))
-        found = list(backwards[: LIST_PAGE_SIZE + 1])
-        items, has_next, has_previous = found[:LIST_PAGE_SIZE][::-1], True, len(found) > LIST_PAGE_SIZE
-        number = number if has_previous else 1
+        found = list(rows.reverse().filter(_past(anchor, forward=False))[: LIST_PAGE_SIZE + 1])
+        items, has_next = found[:LIST_PAGE_SIZE][::-1], True
+        number = max(2, number) if len(found) > LIST_PAGE_SIZE else 1  # page 1 is the one with nothing before
     else:
         start = (number - 1) * LIST_PAGE_SIZE
         found = list(rows[start : start + LIST_PAGE_SIZE + 1])
-        items, has_next, has_previous = found[:LIST_PAGE_SIZE], len(found) > LIST_PAGE_SIZE, number > 1
+        items, has_next = found[:LIST_PAGE_SIZE], len(found) > LIST_PAGE_SIZE
     attach_prices(items)
-    return ListPage(
-        object_list=items,
-        number=number,
-        num_pages=max(num_pages, number),
-        has_next=has_next,
-        has_previous=has_previous,
-    )
+    return ListPage(items=items, number=number, has_next=has_next, num_pages=max(num_pages, number))
 
 
 def attach_prices(items) -> None:

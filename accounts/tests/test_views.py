@@ -383,15 +383,3 @@ def test_admin_actions_go_through_services(client):
     )
     assert "Recomputed 1 reputation(s)." in response.content.decode()
     assert UserReputation.objects.get(user=owner).reputation_score == Decimal("10.00")
-
-
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_profile_answers_only_get_and_head(client, method):
-    user = UserFactory()
-    url = reverse("accounts:profile", args=[user.username])
-
-    response = getattr(client, method)(url)
-
-    assert response.status_code == 405
-    assert response["Allow"] == "GET, HEAD"
-    assert client.head(url).status_code == 200

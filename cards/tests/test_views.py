@@ -180,15 +180,3 @@ def test_admin_lists_cards_and_prices_read_only(client):
         response = client.get(url)
         assert response.status_code == 200, url
     assert client.get("/admin/cards/pricesnapshot/add/").status_code == 403
-
-
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_card_page_answers_only_get_and_head(client, method):
-    card = CardFactory()
-    url = reverse("cards:detail", args=[card.pk])
-
-    response = getattr(client, method)(url)
-
-    assert response.status_code == 405
-    assert response["Allow"] == "GET, HEAD"
-    assert client.head(url).status_code == 200

@@ -339,17 +339,3 @@ def test_lists_are_paginated(client, owner):
 
     assert first.count('id="have-item-') == 50 and "Page 1 of 2" in first
     assert second.count('id="have-item-') == 1 and "Card 50" in second
-
-
-@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
-def test_public_lists_answer_only_get_and_head(client, method):
-    trader_user = UserFactory()
-    HaveItemFactory(owner=trader_user)
-    url = reverse("lists:public_lists", args=[trader_user.username])
-
-    response = getattr(client, method)(url)
-
-    assert response.status_code == 405
-    assert response["Allow"] == "GET, HEAD"
-    assert HaveItem.objects.filter(owner=trader_user).count() == 1
-    assert client.head(url).status_code == 200
