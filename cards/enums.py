@@ -29,3 +29,12 @@ class PriceSource(models.TextChoices):
 
 
 MARKET_SOURCES = {PriceSource.SCRYFALL, PriceSource.TCGPLAYER, PriceSource.DEMO}
+
+
+# Scryfall layouts of things that are not cards one trades as singles (docs/decisions/0030): tokens
+# and emblems (game markers), art series cards, and the oversized Vanguard, Planechase and
+# Archenemy cards. Their printings stay in the catalog (history, card page) but are not tradable.
+# augment/host (Unstable) are real booster cards: tradable.
+NON_TRADABLE_LAYOUTS = frozenset(
+    ["token", "double_faced_token", "emblem", "art_series", "vanguard", "planar", "scheme"]
+)

@@ -103,3 +103,51 @@ class CardPrice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card_id} {self.finish} {self.price} {self.currency}"
+
+
+class CatalogImport(models.Model):
+    """One catalog import (a Scryfall bulk file or an MTGJSON prices file): the date of its data and its counts.
+
+    `source_date` is when the file's data was current (Scryfall's bulk metadata `updated_at`,
+    `--as-of`, or the import time); it dates the file's prices. A Scryfall file dated before
+    the newest one whose card fields were applied only adds prices (`fields_applied` false):
+    see cards.importers.freshness.
+    """
+
+    class Kind(models.TextChoices):
+        SCRYFALL = "scryfall", "Scryfall bulk data"
+        MTGJSON = "mtgjson", "MTGJSON prices"
+
+    class DatedBy(models.TextChoices):
+        METADATA = "metadata", "bulk metadata updated_at"
+        OPTION = "option", "--as-of"
+        FILE_NAME = "file_name", "date in the file name"
+        PRICE_DATES = "price_dates", "newest price date in the file"
+        IMPORT_TIME = "import_time", "import time (no date known)"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    source = models.CharField(max_length=500, help_text="File name or URL imported.")
+    source_date = models.DateTimeField()
+    dated_by = models.CharField(max_length=12, choices=DatedBy.choices)
+    fields_applied = models.BooleanField(
+        default=True, help_text="False: the file was older than the catalog; only its prices were added."
+    )
+    ok = models.BooleanField(default=True, help_text="False: the file had errors (records before them were kept).")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    records_seen = models.PositiveIntegerField(default=0)
+    records_skipped = models.PositiveIntegerField(default=0)
+    cards_created = models.PositiveIntegerField(default=0)
+    cards_updated = models.PositiveIntegerField(default=0)
+    cards_unchanged = models.PositiveIntegerField(default=0)
+    cards_kept_newer = models.PositiveIntegerField(default=0)
+    cards_matched = models.PositiveIntegerField(default=0)
+    snapshots_created = models.PositiveIntegerField(default=0)
+    prices_changed = models.PositiveIntegerField(default=0)
+    issue_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "-source_date"], name="catalog_import_kind_date_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source_date:%Y-%m-%d %H:%M} ({self.dated_by})"

@@ -34,6 +34,16 @@ def _prefetch_current_prices() -> Prefetch:
     return Prefetch("current_prices", queryset=CardPrice.objects.order_by("finish"))
 
 
+def tradable_cards() -> QuerySet[Card]:
+    """The printings one can trade: not digital-only, not a token, emblem, art card or similar.
+
+    The one filter every card picker, autocomplete, search, the cards API list, list imports
+    and matching use (docs/decisions/0030). Other printings stay in the catalog with their
+    price history, and their card page (`card_get`) still works.
+    """
+    return Card.objects.filter(tradable=True)
+
+
 def card_search_queryset(
     *,
     query: str = "",
@@ -52,8 +62,9 @@ def card_search_queryset(
     to pg_trgm word similarity on PostgreSQL (served by the GIN trigram index on UPPER(name))
     and to the closest catalog word by difflib on SQLite (the embedded demo).
     A price filter matches a card if any finish's current price is in range.
+    Only tradable printings (`tradable_cards`).
     """
-    cards = Card.objects.all()
+    cards = tradable_cards()
     query = " ".join((query or "").split())
     cards = _name_matches(cards, query) if query else cards.order_by("name", "set_code", "collector_number")
     if set_code:
@@ -266,11 +277,12 @@ def card_latest_quotes(*, card_id: int, now: datetime | None = None, days: int =
 
 
 def card_sets_list() -> list[dict]:
-    """Every set with its card count, newest release first (one grouped query)."""
+    """Every set with tradable cards and their count, newest release first (one grouped query)."""
     from django.db.models import Count, Max
 
     return list(
-        Card.objects.values("set_code", "set_name")
+        tradable_cards()
+        .values("set_code", "set_name")
         .annotate(card_count=Count("id"), released_at=Max("released_at"))
         .order_by(F("released_at").desc(nulls_last=True), "set_name")
     )
