@@ -125,6 +125,8 @@ class ListItemViewSet(viewsets.GenericViewSet):
                 card = cards.get(row["card_id"])
                 if card is None:
                     errors[index] = {"card": ["No such card."]}
+                elif not card.tradable:
+                    errors[index] = {"card": [NOT_TRADABLE]}
                 elif card.finishes and row["finish"] not in card.finishes:
                     errors[index] = {"finish": [f"{card.name} is not printed in {row['finish']}."]}
         if errors:
