@@ -26,7 +26,7 @@ def scryfall_bulk_file(url: str) -> tuple[str, datetime | None]:
     (date unknown here: see cards.importers.freshness for dates in file names).
     """
     parsed = urlparse(url)
-    if parsed.netloc == "api.scryfall.com" and parsed.path.startswith("/bulk-data"):
+    if parsed.path.startswith("/bulk-data/"):  # api.scryfall.com/bulk-data/default-cards (or a mirror of it)
         response = requests.get(url, timeout=TIMEOUT, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
         response.raise_for_status()
         body = response.json()

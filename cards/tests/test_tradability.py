@@ -1,6 +1,8 @@
 """Digital-only printings and non-card layouts stay in the catalog but are offered by no picker, search or list."""
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -73,9 +75,7 @@ def test_search_autocomplete_api_and_sets_offer_only_tradable_printings(client, 
 
 
 def test_a_layout_change_on_reimport_updates_tradability(catalog, tmp_path):
-    import json
-
-    records = json.loads(open(FIXTURE).read())
+    records = json.loads(Path(FIXTURE).read_text())
     records[0]["layout"] = "art_series"  # Scryfall reclassified a printing
     changed = tmp_path / "changed.json"
     changed.write_text(json.dumps(records))
