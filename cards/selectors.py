@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
@@ -192,6 +193,50 @@ def paginate_without_count(queryset: QuerySet, *, page: int, per_page: int) -> P
     start = (page - 1) * per_page
     rows = list(queryset[start : start + per_page + 1])
     return Page(items=rows[:per_page], number=page, has_next=len(rows) > per_page)
+
+
+class CardRow(NamedTuple):
+    """A card as a results table shows it: plain values, no model instance."""
+
+    id: int
+    name: str
+    set_code: str
+    collector_number: str
+    rarity: str
+    is_reserved: bool
+    prices: dict  # finish → (price, currency), current market prices
+
+
+CARD_ROW_FIELDS = ("id", "name", "set_code", "collector_number", "rarity", "is_reserved")
+
+
+def _current_price_tuples(card_ids: list[int]) -> list[tuple]:
+    """(card_id, finish, price, currency) of these cards' current prices: one indexed query, no ORM compile
+    on PostgreSQL (a hot path: every search page)."""
+    if not card_ids:
+        return []
+    if connection.vendor != "postgresql":
+        return list(
+            CardPrice.objects.filter(card_id__in=card_ids).values_list("card_id", "finish", "price", "currency")
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT card_id, finish, price, currency FROM {CardPrice._meta.db_table} WHERE card_id = ANY(%s)",  # noqa: S608 -- a model's table name
+            [card_ids],
+        )
+        return cursor.fetchall()
+
+
+def card_rows_page(cards: QuerySet[Card], *, page: int, per_page: int) -> Page:
+    """A page of `cards` (e.g. card_search_queryset) as CardRows: two queries, tuples, no model instances."""
+    found = paginate_without_count(
+        cards.prefetch_related(None).values_list(*CARD_ROW_FIELDS), page=page, per_page=per_page
+    )
+    prices: dict[int, dict] = {}
+    for card_id, finish, price, currency in _current_price_tuples([row[0] for row in found.items]):
+        prices.setdefault(card_id, {})[finish] = (price, currency)
+    rows = [CardRow(*row, prices.get(row[0], {})) for row in found.items]
+    return Page(items=rows, number=found.number, has_next=found.has_next)
 
 
 def card_autocomplete(*, query: str) -> list[Card]:

@@ -109,6 +109,9 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
             ],
+            # {% url %} and {% static %} remember their paths (core/templatetags/fast_paths.py).
+            "builtins": ["core.templatetags.fast_paths"],
+            "libraries": {"static": "core.templatetags.static_cached"},
         },
     },
 ]
