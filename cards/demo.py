@@ -26,7 +26,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 
-from .enums import Finish, PriceSource, Rarity
+from .enums import CatalogImportKind, Finish, PriceSource, Rarity
 from .importers import ImportReport, scryfall_import
 from .importers.download import local_copy
 from .importers.freshness import scryfall_source
@@ -111,7 +111,7 @@ def seed(stdout=None) -> None:
 
 def seed_from_bulk(url: str, stdout=None) -> ImportReport | None:
     """The full Scryfall bulk file (real cards and today's prices) instead of the shipped subset."""
-    if CatalogImport.objects.filter(kind=CatalogImport.Kind.SCRYFALL, ok=True, started_at__gte=start_of_day()).exists():
+    if CatalogImport.objects.filter(kind=CatalogImportKind.SCRYFALL, ok=True, started_at__gte=start_of_day()).exists():
         if stdout:
             stdout.write("cards: today's Scryfall bulk file is already imported, nothing to do")
         return None

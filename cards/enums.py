@@ -28,6 +28,21 @@ class PriceSource(models.TextChoices):
     DEMO = "demo", "Demo feed (random walk)"
 
 
+class CatalogImportKind(models.TextChoices):
+    SCRYFALL = "scryfall", "Scryfall bulk data"
+    MTGJSON = "mtgjson", "MTGJSON prices"
+
+
+class ImportDatedBy(models.TextChoices):
+    """Where a catalog import's source date came from (docs/decisions/0031)."""
+
+    METADATA = "metadata", "bulk metadata updated_at"
+    OPTION = "option", "--as-of"
+    FILE_NAME = "file_name", "date in the file name"
+    PRICE_DATES = "price_dates", "newest price date in the file"
+    IMPORT_TIME = "import_time", "import time (no date known)"
+
+
 MARKET_SOURCES = {PriceSource.SCRYFALL, PriceSource.TCGPLAYER, PriceSource.DEMO}
 
 

@@ -4,7 +4,7 @@ from django.db.models import Q
 from core.models import TimeStampedModel
 from core.money import CurrencyField, MoneyField
 
-from .enums import Finish, PriceSource, Rarity
+from .enums import CatalogImportKind, Finish, ImportDatedBy, PriceSource, Rarity
 
 
 class Card(TimeStampedModel):
@@ -114,21 +114,10 @@ class CatalogImport(models.Model):
     see cards.importers.freshness.
     """
 
-    class Kind(models.TextChoices):
-        SCRYFALL = "scryfall", "Scryfall bulk data"
-        MTGJSON = "mtgjson", "MTGJSON prices"
-
-    class DatedBy(models.TextChoices):
-        METADATA = "metadata", "bulk metadata updated_at"
-        OPTION = "option", "--as-of"
-        FILE_NAME = "file_name", "date in the file name"
-        PRICE_DATES = "price_dates", "newest price date in the file"
-        IMPORT_TIME = "import_time", "import time (no date known)"
-
-    kind = models.CharField(max_length=10, choices=Kind.choices)
+    kind = models.CharField(max_length=10, choices=CatalogImportKind.choices)
     source = models.CharField(max_length=500, help_text="File name or URL imported.")
     source_date = models.DateTimeField()
-    dated_by = models.CharField(max_length=12, choices=DatedBy.choices)
+    dated_by = models.CharField(max_length=12, choices=ImportDatedBy.choices)
     fields_applied = models.BooleanField(
         default=True, help_text="False: the file was older than the catalog; only its prices were added."
     )
@@ -148,6 +137,12 @@ class CatalogImport(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["kind", "-source_date"], name="catalog_import_kind_date_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CatalogImportKind.values), name="catalog_import_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(dated_by__in=ImportDatedBy.values), name="catalog_import_dated_by_valid"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.source_date:%Y-%m-%d %H:%M} ({self.dated_by})"

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from django.db.models import Max
 from django.utils import timezone
 
+from ..enums import ImportDatedBy
 from ..models import CatalogImport
 from .report import ImportReport
 
@@ -84,9 +85,9 @@ def scryfall_source(source: str, *, as_of: datetime | None = None) -> tuple[str,
 
     target, updated_at = scryfall_bulk_file(source) if is_url(source) else (source, None)
     if as_of is not None:
-        return target, as_of, CatalogImport.DatedBy.OPTION
+        return target, as_of, ImportDatedBy.OPTION
     if updated_at is not None:
-        return target, updated_at, CatalogImport.DatedBy.METADATA
+        return target, updated_at, ImportDatedBy.METADATA
     if (named := date_from_file_name(target)) is not None:
-        return target, named, CatalogImport.DatedBy.FILE_NAME
+        return target, named, ImportDatedBy.FILE_NAME
     return target, None, None

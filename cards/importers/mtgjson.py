@@ -21,8 +21,8 @@ from pathlib import Path
 import ijson
 from django.db import transaction
 
-from ..enums import PriceSource
-from ..models import Card, CatalogImport
+from ..enums import CatalogImportKind, ImportDatedBy, PriceSource
+from ..models import Card
 from ..services import BATCH_SIZE, PriceObservation, cards_link_mtgjson, normalise_finish, price_snapshots_record
 from .freshness import catalog_import_record
 from .report import ImportReport, file_position, first_json_char, open_binary
@@ -290,11 +290,11 @@ def mtgjson_prices_import(
     if report.records_seen:
         source_date = newest[0] if newest else started_at
         catalog_import_record(
-            kind=CatalogImport.Kind.MTGJSON,
+            kind=CatalogImportKind.MTGJSON,
             report=report,
             source=source_name or prices_path,
             source_date=source_date,
-            dated_by=CatalogImport.DatedBy.PRICE_DATES if newest else CatalogImport.DatedBy.IMPORT_TIME,
+            dated_by=ImportDatedBy.PRICE_DATES if newest else ImportDatedBy.IMPORT_TIME,
             fields_applied=False,  # prices only: MTGJSON files change no card field
             started_at=started_at,
         )

@@ -22,8 +22,7 @@ import ijson
 from django.db import connection, transaction
 
 from ..bulk import commit_without_flush_wait
-from ..enums import NON_TRADABLE_LAYOUTS, PriceSource
-from ..models import CatalogImport
+from ..enums import NON_TRADABLE_LAYOUTS, CatalogImportKind, ImportDatedBy, PriceSource
 from ..name_index import name_index_changed
 from ..services import (
     CardData,
@@ -303,7 +302,7 @@ def scryfall_import(
     """Stream a Scryfall `default_cards` file into the catalog and price history.
 
     `as_of` is the file's source date (see cards.importers.freshness; `dated_by` says where it
-    came from, a CatalogImport.DatedBy value, default "option"; `source_name` the URL or file
+    came from, an ImportDatedBy value, default "option"; `source_name` the URL or file
     recorded, default `path`). Without it, today 00:00 UTC
     with a warning: Scryfall prices are daily, so importing the same file again the same day
     writes nothing. Prices are recorded as of the source date. A file older than the last one
@@ -320,13 +319,13 @@ def scryfall_import(
     report = ImportReport(kind="scryfall")
     started_at = datetime.now(UTC)
     if as_of is None:
-        as_of, dated_by = start_of_day(started_at), CatalogImport.DatedBy.IMPORT_TIME
+        as_of, dated_by = start_of_day(started_at), ImportDatedBy.IMPORT_TIME
         report.warnings.append(
             "the file's date is not known (pass --as-of for a local file): "
             f"its prices are dated {as_of:%Y-%m-%d %H:%M} UTC"
         )
-    dated_by = dated_by or CatalogImport.DatedBy.OPTION
-    newest = last_applied_date(CatalogImport.Kind.SCRYFALL)
+    dated_by = dated_by or ImportDatedBy.OPTION
+    newest = last_applied_date(CatalogImportKind.SCRYFALL)
     apply_fields = newest is None or as_of >= newest
     if not apply_fields:
         report.warnings.append(
@@ -365,7 +364,7 @@ def scryfall_import(
         if report.cards_created or report.cards_updated:
             name_index_changed()  # search's typo index picks up new names
         catalog_import_record(
-            kind=CatalogImport.Kind.SCRYFALL,
+            kind=CatalogImportKind.SCRYFALL,
             report=report,
             source=source_name or (path if path is not None else getattr(stream, "name", "stream")),
             source_date=as_of,

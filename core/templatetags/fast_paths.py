@@ -1,12 +1,12 @@
-"""`{% url %}` and `{% static %}` that remember their answers: every page's layout asks for the same
-dozen paths (navigation, stylesheets, scripts), and reversing or hashing them again on every
-request was a large part of rendering a short page (bench/README.md, search page).
+"""`{% url %}` that remembers its answers: every page's layout reverses the same dozen URLs
+(navigation, forms), and reversing them again on every request was a large part of rendering a
+short page (bench/README.md, search page; docs/decisions/0032).
 
-URLs and static file names do not change while a process runs; both caches key on everything
-the answer depends on (URL name, arguments, URL conf, script prefix; the static path) and are
-cleared when a test changes the settings they read. Installed for every template: `url` as a
-builtin (it replaces Django's), `static` through the `libraries` option, so templates keep
-writing `{% url %}` and `{% load static %}` `{% static %}`.
+URLs do not change while a process runs; the cache keys on everything the answer depends on
+(URL name, plain str/int arguments, URL conf, script prefix, current app) and is cleared when
+a test changes ROOT_URLCONF. Installed as a template builtin, so it replaces Django's `url` and
+templates keep writing `{% url %}`. (Static paths are remembered by the static files storage,
+core.storage.CachedManifestStaticFilesStorage.)
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.defaulttags import URLNode
 from django.template.defaulttags import url as django_url
-from django.templatetags.static import StaticNode
-from django.templatetags.static import register as django_static
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.urls.exceptions import NoReverseMatch
 from django.utils.html import conditional_escape
@@ -67,24 +65,7 @@ def url(parser, token):
     return CachedURLNode(node.view_name, node.args, node.kwargs, node.asvar)
 
 
-@lru_cache(maxsize=1024)
-def _static(path: str) -> str:
-    return StaticNode.handle_simple(path)
-
-
-class CachedStaticNode(StaticNode):
-    def url(self, context):
-        return _static(self.path.resolve(context))
-
-
-static_register = template.Library()
-static_register.tags.update(django_static.tags)
-static_register.filters.update(django_static.filters)
-static_register.tag("static", CachedStaticNode.handle_token)
-
-
 @receiver(setting_changed)
 def _forget(*, setting, **kwargs):
-    if setting in ("ROOT_URLCONF", "STATIC_URL", "STORAGES", "STATICFILES_STORAGE", "FORCE_SCRIPT_NAME"):
+    if setting in ("ROOT_URLCONF", "FORCE_SCRIPT_NAME"):
         _reverse.cache_clear()
-        _static.cache_clear()

@@ -1,9 +1,7 @@
-"""{% url %} and {% static %} remember their paths and give what Django's tags give."""
+"""{% url %} and the static files storage remember their paths and give what Django gives."""
 
 import pytest
 from django.template import engines
-from django.templatetags.static import static
-from django.test import override_settings
 from django.urls import NoReverseMatch, reverse
 
 from core.templatetags import fast_paths
@@ -36,8 +34,18 @@ def test_url_escapes_and_handles_objects_and_missing_names_like_django():
         render("{% url 'no-such-view' %}")
 
 
-def test_static_gives_what_django_gives_and_forgets_on_settings_change():
-    assert render("{% load static %}{% static 'css/bazaar.css' %}") == static("css/bazaar.css")
-    with override_settings(STATIC_URL="/assets/"):
-        assert render("{% load static %}{% static 'css/bazaar.css' %}").startswith("/assets/")
-    assert render("{% load static %}{% static 'css/bazaar.css' %}") == static("css/bazaar.css")
+def test_static_urls_are_remembered_and_missing_names_still_raise(tmp_path):
+    from core.storage import CachedManifestStaticFilesStorage
+
+    (tmp_path / "css").mkdir()
+    (tmp_path / "css" / "site.css").write_text("body{}")
+    (tmp_path / "staticfiles.json").write_text(
+        '{"paths": {"css/site.css": "css/site.0123456789ab.css"}, "version": "1.1", "hash": "x"}'
+    )
+    storage = CachedManifestStaticFilesStorage(location=str(tmp_path), base_url="/static/")
+
+    assert storage.url("css/site.css") == storage.url("css/site.css") == "/static/css/site.0123456789ab.css"
+    assert storage._urls == {"css/site.css": "/static/css/site.0123456789ab.css"}
+    with pytest.raises(ValueError, match="Missing staticfiles manifest entry"):
+        storage.url("css/missing.css")
+    assert "css/missing.css" not in storage._urls
