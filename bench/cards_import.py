@@ -62,6 +62,12 @@ def generate(path: Path, count: int) -> None:
         out.write("]\n")
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """User + system CPU seconds of this process (the writer) and of its finished children (the parser)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cards", type=int, default=100_000)
@@ -83,7 +89,9 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE cards_pricesnapshot, cards_cardprice, cards_card RESTART IDENTITY CASCADE")
+        cursor.execute(
+            "TRUNCATE cards_pricesnapshot, cards_cardprice, cards_card, cards_catalogimport RESTART IDENTITY CASCADE"
+        )
 
     from cards.importers import scryfall_import
     from cards.models import Card, CardPrice, PriceSnapshot
@@ -106,8 +114,10 @@ def main() -> None:
     # 3: the same file the next day (the daily job: every price observed again).
     for run, as_of in ((1, today), (2, today), (3, today + timedelta(days=1))):
         started = time.perf_counter()
+        cpu_before = _cpu_seconds()
         report = scryfall_import(path=path, as_of=as_of)
         elapsed = time.perf_counter() - started
+        cpu = [after - before for after, before in zip(_cpu_seconds(), cpu_before, strict=True)]
         peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         parser_peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
         results.append(state())
@@ -117,6 +127,7 @@ def main() -> None:
             f"created {report.cards_created}, updated {report.cards_updated}, unchanged {report.cards_unchanged}, "
             f"snapshots {report.snapshots_created}, prices changed {report.prices_changed}; "
             f"peak RSS {peak_mb:.0f} MB (parser process {parser_peak_mb:.0f} MB); "
+            f"CPU writer {cpu[0]:.1f} s, parser {cpu[1]:.1f} s; "
             f"load average {os.getloadavg()[0]:.2f}"
         )
     print("second import changed nothing:", results[0] == results[1], results[1])

@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.db import connection, models
 from django.utils.functional import cached_property
 
-from .models import Card, CardPrice, PriceSnapshot
+from .models import Card, CardPrice, CatalogImport, PriceSnapshot
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -34,8 +34,8 @@ class CardPriceInline(admin.TabularInline):
 
 @admin.register(Card)
 class CardAdmin(ReadOnlyAdmin):
-    list_display = ("name", "set_code", "collector_number", "rarity", "lang", "is_reserved")
-    list_filter = ("rarity", "is_reserved", "lang")
+    list_display = ("name", "set_code", "collector_number", "rarity", "lang", "layout", "tradable")
+    list_filter = ("rarity", "tradable", "digital_only", "is_reserved", "lang")
     search_fields = ("name", "set_code", "=scryfall_id", "=tcgplayer_id")
     inlines = [CardPriceInline]
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}  # image URLs are https
@@ -88,3 +88,22 @@ class PriceSnapshotAdmin(ReadOnlyAdmin):
     ordering = ("-captured_at", "-id")
     paginator = EstimatedCountPaginator
     show_full_result_count = False
+
+
+@admin.register(CatalogImport)
+class CatalogImportAdmin(ReadOnlyAdmin):
+    list_display = (
+        "kind",
+        "source_date",
+        "dated_by",
+        "fields_applied",
+        "ok",
+        "records_seen",
+        "cards_created",
+        "cards_updated",
+        "cards_kept_newer",
+        "snapshots_created",
+        "finished_at",
+    )
+    list_filter = ("kind", "fields_applied", "ok")
+    ordering = ("-source_date", "-id")

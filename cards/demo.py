@@ -26,12 +26,13 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection, transaction
 
-from .enums import Finish, PriceSource, Rarity
+from .enums import CatalogImportKind, Finish, PriceSource, Rarity
 from .importers import ImportReport, scryfall_import
-from .importers.download import local_copy, scryfall_download_uri
+from .importers.download import local_copy
+from .importers.freshness import scryfall_source
 from .importers.progress import TerminalProgress
 from .importers.scryfall import parse_card, start_of_day
-from .models import Card, CardPrice, PriceSnapshot
+from .models import Card, CardPrice, CatalogImport, PriceSnapshot
 from .name_index import name_index_changed
 from .services import PriceObservation, cards_upsert, price_snapshots_record, prices_imported
 
@@ -110,14 +111,17 @@ def seed(stdout=None) -> None:
 
 def seed_from_bulk(url: str, stdout=None) -> ImportReport | None:
     """The full Scryfall bulk file (real cards and today's prices) instead of the shipped subset."""
-    if PriceSnapshot.objects.filter(source=PriceSource.SCRYFALL, captured_at=start_of_day()).exists():
+    if CatalogImport.objects.filter(kind=CatalogImportKind.SCRYFALL, ok=True, started_at__gte=start_of_day()).exists():
         if stdout:
             stdout.write("cards: today's Scryfall bulk file is already imported, nothing to do")
         return None
     downloading, importing = TerminalProgress(stdout, "download"), TerminalProgress(stdout, "import")
-    with local_copy(scryfall_download_uri(url), progress=downloading) as path:
+    url, as_of, dated_by = scryfall_source(url)
+    with local_copy(url, progress=downloading) as path:
         downloading.close()
-        report = scryfall_import(path=path, publish=False, progress=importing)
+        report = scryfall_import(
+            path=path, as_of=as_of, dated_by=dated_by, source_name=url, publish=False, progress=importing
+        )
         importing.close()
     if stdout:
         stdout.write(report.lines()[0])

@@ -28,4 +28,28 @@ class PriceSource(models.TextChoices):
     DEMO = "demo", "Demo feed (random walk)"
 
 
+class CatalogImportKind(models.TextChoices):
+    SCRYFALL = "scryfall", "Scryfall bulk data"
+    MTGJSON = "mtgjson", "MTGJSON prices"
+
+
+class ImportDatedBy(models.TextChoices):
+    """Where a catalog import's source date came from (docs/decisions/0031)."""
+
+    METADATA = "metadata", "bulk metadata updated_at"
+    OPTION = "option", "--as-of"
+    FILE_NAME = "file_name", "date in the file name"
+    PRICE_DATES = "price_dates", "newest price date in the file"
+    IMPORT_TIME = "import_time", "import time (no date known)"
+
+
 MARKET_SOURCES = {PriceSource.SCRYFALL, PriceSource.TCGPLAYER, PriceSource.DEMO}
+
+
+# Scryfall layouts of things that are not cards one trades as singles (docs/decisions/0030): tokens
+# and emblems (game markers), art series cards, and the oversized Vanguard, Planechase and
+# Archenemy cards. Their printings stay in the catalog (history, card page) but are not tradable.
+# augment/host (Unstable) are real booster cards: tradable.
+NON_TRADABLE_LAYOUTS = frozenset(
+    ["token", "double_faced_token", "emblem", "art_series", "vanguard", "planar", "scheme"]
+)

@@ -4,7 +4,7 @@ from django.db.models import Q
 from core.models import TimeStampedModel
 from core.money import CurrencyField, MoneyField
 
-from .enums import Finish, PriceSource, Rarity
+from .enums import CatalogImportKind, Finish, ImportDatedBy, PriceSource, Rarity
 
 
 class Card(TimeStampedModel):
@@ -103,3 +103,46 @@ class CardPrice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.card_id} {self.finish} {self.price} {self.currency}"
+
+
+class CatalogImport(models.Model):
+    """One catalog import (a Scryfall bulk file or an MTGJSON prices file): the date of its data and its counts.
+
+    `source_date` is when the file's data was current (Scryfall's bulk metadata `updated_at`,
+    `--as-of`, or the import time); it dates the file's prices. A Scryfall file dated before
+    the newest one whose card fields were applied only adds prices (`fields_applied` false):
+    see cards.importers.freshness.
+    """
+
+    kind = models.CharField(max_length=10, choices=CatalogImportKind.choices)
+    source = models.CharField(max_length=500, help_text="File name or URL imported.")
+    source_date = models.DateTimeField()
+    dated_by = models.CharField(max_length=12, choices=ImportDatedBy.choices)
+    fields_applied = models.BooleanField(
+        default=True, help_text="False: the file was older than the catalog; only its prices were added."
+    )
+    ok = models.BooleanField(default=True, help_text="False: the file had errors (records before them were kept).")
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    records_seen = models.PositiveIntegerField(default=0)
+    records_skipped = models.PositiveIntegerField(default=0)
+    cards_created = models.PositiveIntegerField(default=0)
+    cards_updated = models.PositiveIntegerField(default=0)
+    cards_unchanged = models.PositiveIntegerField(default=0)
+    cards_kept_newer = models.PositiveIntegerField(default=0)
+    cards_matched = models.PositiveIntegerField(default=0)
+    snapshots_created = models.PositiveIntegerField(default=0)
+    prices_changed = models.PositiveIntegerField(default=0)
+    issue_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "-source_date"], name="catalog_import_kind_date_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CatalogImportKind.values), name="catalog_import_kind_valid"),
+            models.CheckConstraint(
+                condition=Q(dated_by__in=ImportDatedBy.values), name="catalog_import_dated_by_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.source_date:%Y-%m-%d %H:%M} ({self.dated_by})"

@@ -1,6 +1,6 @@
 """An in-memory index of the words in card names, to correct one-edit typos in search queries.
 
-Each web process keeps one index: the distinct lower-case words of all card names, each with
+Each web process keeps one index: the distinct lower-case words of all tradable card names, each with
 the number of distinct names it appears in, and for every word its one-letter deletions
 (symmetric-delete lookup: a query word and a catalog word one edit apart — a letter dropped,
 inserted, substituted or two neighbours transposed — share a deletion or one is a deletion of
@@ -110,7 +110,7 @@ def _current(version) -> bool:
 
 def name_index() -> NameIndex:
     """This process's index, rebuilt (one query) if the catalog changed or it is older than MAX_AGE_SECONDS."""
-    from .models import Card
+    from .selectors import tradable_cards
 
     now = time.monotonic()
     if _loaded["index"] is not None and now - _loaded["checked"] < VERSION_CHECK_SECONDS:
@@ -134,7 +134,7 @@ def name_index() -> NameIndex:
             or _loaded["version"] != version
             or time.monotonic() - _loaded["at"] >= MAX_AGE_SECONDS
         ):
-            index = NameIndex(Card.objects.order_by().values_list("name", flat=True).distinct())
+            index = NameIndex(tradable_cards().order_by().values_list("name", flat=True).distinct())
             _loaded.update(version=version, at=time.monotonic(), index=index)
         return _loaded["index"]
 

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.cache import cache
 from django.db import connection
@@ -36,6 +37,16 @@ def _prefetch_current_prices() -> Prefetch:
     return Prefetch("current_prices", queryset=CardPrice.objects.order_by("finish"))
 
 
+def tradable_cards() -> QuerySet[Card]:
+    """The printings one can trade: not digital-only, not a token, emblem, art card or similar.
+
+    The one filter every card picker, autocomplete, search, the cards API list, list imports
+    and matching use (docs/decisions/0030). Other printings stay in the catalog with their
+    price history, and their card page (`card_get`) still works.
+    """
+    return Card.objects.filter(tradable=True)
+
+
 def card_search_queryset(
     *,
     query: str = "",
@@ -54,8 +65,9 @@ def card_search_queryset(
     to pg_trgm word similarity on PostgreSQL (served by the GIN trigram index on UPPER(name))
     and to the closest catalog word by difflib on SQLite (the embedded demo).
     A price filter matches a card if any finish's current price is in range.
+    Only tradable printings (`tradable_cards`).
     """
-    cards = Card.objects.all()
+    cards = tradable_cards()
     query = " ".join((query or "").split())
     cards = _name_matches(cards, query) if query else cards.order_by("name", "set_code", "collector_number")
     if set_code:
@@ -185,6 +197,50 @@ def paginate_without_count(queryset: QuerySet, *, page: int, per_page: int) -> P
     return Page(items=rows[:per_page], number=page, has_next=len(rows) > per_page)
 
 
+class CardRow(NamedTuple):
+    """A card as a results table shows it: plain values, no model instance."""
+
+    id: int
+    name: str
+    set_code: str
+    collector_number: str
+    rarity: str
+    is_reserved: bool
+    prices: dict  # finish → (price, currency), current market prices
+
+
+CARD_ROW_FIELDS = ("id", "name", "set_code", "collector_number", "rarity", "is_reserved")
+
+
+def _current_price_tuples(card_ids: list[int]) -> list[tuple]:
+    """(card_id, finish, price, currency) of these cards' current prices: one indexed query, no ORM compile
+    on PostgreSQL (a hot path: every search page)."""
+    if not card_ids:
+        return []
+    if connection.vendor != "postgresql":
+        return list(
+            CardPrice.objects.filter(card_id__in=card_ids).values_list("card_id", "finish", "price", "currency")
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT card_id, finish, price, currency FROM {CardPrice._meta.db_table} WHERE card_id = ANY(%s)",  # noqa: S608 -- a model's table name
+            [card_ids],
+        )
+        return cursor.fetchall()
+
+
+def card_rows_page(cards: QuerySet[Card], *, page: int, per_page: int) -> Page:
+    """A page of `cards` (e.g. card_search_queryset) as CardRows: two queries, tuples, no model instances."""
+    found = paginate_without_count(
+        cards.prefetch_related(None).values_list(*CARD_ROW_FIELDS), page=page, per_page=per_page
+    )
+    prices: dict[int, dict] = {}
+    for card_id, finish, price, currency in _current_price_tuples([row[0] for row in found.items]):
+        prices.setdefault(card_id, {})[finish] = (price, currency)
+    rows = [CardRow(*row, prices.get(row[0], {})) for row in found.items]
+    return Page(items=rows, number=found.number, has_next=found.has_next)
+
+
 def card_autocomplete(*, query: str) -> list[Card]:
     """At most 10 printings for a picker; nothing for queries under 2 characters."""
     if len(query.strip()) < 2:
@@ -268,11 +324,12 @@ def card_latest_quotes(*, card_id: int, now: datetime | None = None, days: int =
 
 
 def card_sets_list() -> list[dict]:
-    """Every set with its card count, newest release first (one grouped query)."""
+    """Every set with tradable cards and their count, newest release first (one grouped query)."""
     from django.db.models import Count, Max
 
     return list(
-        Card.objects.values("set_code", "set_name")
+        tradable_cards()
+        .values("set_code", "set_name")
         .annotate(card_count=Count("id"), released_at=Max("released_at"))
         .order_by(F("released_at").desc(nulls_last=True), "set_name")
     )

@@ -47,6 +47,9 @@ CARD_FIELDS = (
     "image_url",
     "is_reserved",
     "released_at",
+    "layout",
+    "digital_only",
+    "tradable",
 )
 _MARKET_SOURCE_VALUES = frozenset(source.value for source in MARKET_SOURCES)
 _FINISH_VALUES = frozenset(Finish.values)
@@ -92,6 +95,9 @@ class CardData:
     image_url: str
     is_reserved: bool
     released_at: date | None
+    layout: str = "normal"
+    digital_only: bool = False
+    tradable: bool = True
 
 
 @dataclass
@@ -101,6 +107,7 @@ class CardUpsertResult:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    kept_newer: int = 0  # stored cards not overwritten by an older file
 
 
 def _change_pct(price: Decimal, reference: Decimal | None) -> Decimal | None:
@@ -272,11 +279,13 @@ def price_snapshot_record(
 
 
 @transaction.atomic
-def cards_upsert(*, records: Iterable[CardData]) -> CardUpsertResult:
+def cards_upsert(*, records: Iterable[CardData], update_existing: bool = True) -> CardUpsertResult:
     """Create new printings and update changed ones by Scryfall id; untouched rows are not written.
 
     Comparing before writing is what makes a re-import of the same file change nothing
-    (not even `updated_at`).
+    (not even `updated_at`). `update_existing=False` (a file older than the catalog, see
+    cards.importers.freshness): stored cards keep their fields and count as `kept_newer`;
+    only printings the catalog lacks are created.
     """
     by_id = {record.scryfall_id: record for record in records}
     existing = {str(row[1]): row for row in bulk.cards_existing(list(by_id), CARD_FIELDS)}
@@ -289,6 +298,9 @@ def cards_upsert(*, records: Iterable[CardData]) -> CardUpsertResult:
             to_create.append({"scryfall_id": scryfall_id, **values})
             continue
         result.card_ids[scryfall_id] = row[0]
+        if not update_existing:
+            result.kept_newer += 1
+            continue
         stored = dict(zip(CARD_FIELDS, row[2:], strict=True))
         stored["oracle_id"] = str(stored["oracle_id"]) if stored["oracle_id"] else None
         if stored != values:

@@ -7,7 +7,8 @@ from celery import shared_task
 from django.conf import settings
 
 from .importers import mtgjson_prices_import, scryfall_import
-from .importers.download import local_copy, scryfall_download_uri
+from .importers.download import local_copy
+from .importers.freshness import scryfall_source
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,9 @@ def import_scryfall_bulk() -> dict:
     if not url:
         logger.warning("cards.import_scryfall_bulk: SCRYFALL_BULK_URL is not set; nothing imported")
         return {"skipped": "SCRYFALL_BULK_URL is not set"}
-    with local_copy(scryfall_download_uri(url)) as path:
-        report = scryfall_import(path=path)
+    url, as_of, dated_by = scryfall_source(url)
+    with local_copy(url) as path:
+        report = scryfall_import(path=path, as_of=as_of, dated_by=dated_by, source_name=url)
     logger.info("cards.import_scryfall_bulk: %s", "; ".join(report.lines()[:20]))
     return report.as_dict()
 

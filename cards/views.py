@@ -17,6 +17,12 @@ def _page_number(request) -> int:
     return page_number_from(request.GET.get("page"))
 
 
+def _rarity_options(form) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) for the rarity select, written out by the template (no widget templates)."""
+    current = form["rarity"].value() or ""
+    return [(value, label, value == current) for value, label in form.fields["rarity"].choices]
+
+
 def card_search(request):
     """Search page; as you type, htmx asks for the results partial only."""
     form = CardSearchForm(request.GET)
@@ -30,12 +36,17 @@ def card_search(request):
             min_price=data["min_price"],
             max_price=data["max_price"],
         )
-        page = selectors.paginate_without_count(cards, page=_page_number(request), per_page=SEARCH_PER_PAGE)
+        page = selectors.card_rows_page(cards, page=_page_number(request), per_page=SEARCH_PER_PAGE)
     else:
         status = 422
     query_string = request.GET.copy()
     query_string.pop("page", None)
-    context = {"form": form, "page": page, "query_string": query_string.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "query_string": query_string.urlencode(),
+        "rarity_options": _rarity_options(form),
+    }
     template = "cards/partials/_search_results.html" if request.htmx else "cards/search.html"
     return render(request, template, context, status=status)
 

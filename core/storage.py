@@ -7,6 +7,7 @@ raises instead of handing out a link that would either 404 or, worse, bypass the
 """
 
 from django.core.files.storage import FileSystemStorage
+from whitenoise.storage import CompressedManifestStaticFilesStorage
 
 
 class PrivateFileSystemStorage(FileSystemStorage):
@@ -15,3 +16,26 @@ class PrivateFileSystemStorage(FileSystemStorage):
             f"{name!r} is a private upload and has no URL; serve it through an access-checked view "
             "(core.files.private_file_response)."
         )
+
+
+class CachedManifestStaticFilesStorage(CompressedManifestStaticFilesStorage):
+    """Production's static files storage, remembering each path's hashed URL.
+
+    The manifest does not change while a process runs (collectstatic runs before it starts), and
+    every page's layout asks for the same stylesheets and scripts: looking the name up and joining
+    the URL again on each `{% static %}` was a measurable part of rendering a short page
+    (docs/decisions/0032). A name missing from the manifest raises as before and is not cached.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._urls: dict[str, str] = {}
+
+    def url(self, name, force=False):
+        if force:
+            return super().url(name, force=True)
+        try:
+            return self._urls[name]
+        except KeyError:
+            url = self._urls[name] = super().url(name)
+            return url

@@ -6,6 +6,7 @@ from django import forms
 
 from cards.enums import Finish
 from cards.models import Card
+from cards.selectors import tradable_cards
 from lists.enums import Condition, Language, ListKind
 
 LABEL_PATTERN = re.compile(r"^(?P<name>.+?) \((?P<set>[A-Za-z0-9]+) (?P<number>[^)]+)\)$")
@@ -38,6 +39,9 @@ class ListItemFieldsMixin(forms.Form):
             self.fields["condition"].label = "Worst condition"
 
 
+NOT_TRADABLE = "This printing is not tradable (digital-only, or a token, emblem or art card)."
+
+
 class ListItemAddForm(ListItemFieldsMixin):
     card = forms.IntegerField(required=False, widget=forms.HiddenInput)
     q = forms.CharField(label="Card", max_length=300, required=False, help_text="Type a name and pick the printing.")
@@ -49,14 +53,20 @@ class ListItemAddForm(ListItemFieldsMixin):
         card = None
         if cleaned.get("card"):
             card = Card.objects.filter(pk=cleaned["card"]).first()
+            if card is not None and not card.tradable:
+                self.add_error("q", NOT_TRADABLE)
+                cleaned["card_object"] = None
+                return cleaned
         elif query := (cleaned.get("q") or "").strip():
             match = LABEL_PATTERN.match(query)
             if match:
-                card = Card.objects.filter(
-                    name__iexact=match["name"], set_code__iexact=match["set"], collector_number=match["number"]
-                ).first()
+                card = (
+                    tradable_cards()
+                    .filter(name__iexact=match["name"], set_code__iexact=match["set"], collector_number=match["number"])
+                    .first()
+                )
             else:
-                candidates = list(Card.objects.filter(name__iexact=query)[:2])
+                candidates = list(tradable_cards().filter(name__iexact=query)[:2])
                 card = candidates[0] if len(candidates) == 1 else None
         if card is None:
             self.add_error("q", "Pick a card from the suggestions.")

@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from cards.models import Card, CardPrice
+from cards.models import CardPrice
+from cards.selectors import tradable_cards
 from core.errors import DomainError, InvalidTransition, NotAllowed
 
 from .enums import SignalAction, SignalEventKind, SignalStatus, SignalVisibility, visibility_rank
@@ -153,9 +154,9 @@ def signal_create(
     if not decision:
         raise NotAllowed(decision.reason, code="not_eligible")
     errors: dict[str, list[str]] = {}
-    card = Card.objects.filter(pk=card_id).first() if str(card_id).isdigit() else None
+    card = tradable_cards().filter(pk=card_id).first() if str(card_id).isdigit() else None
     if card is None:
-        errors["card"] = ["Choose a card."]
+        errors["card"] = ["Choose a card (a tradable printing)."]
     action = (action or "").upper()
     if action not in SignalAction.values:
         errors["action"] = [f"Choose one of {', '.join(SignalAction.values)}."]

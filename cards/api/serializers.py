@@ -33,6 +33,9 @@ class CardSerializer(serializers.ModelSerializer):
             "image_url",
             "is_reserved",
             "released_at",
+            "layout",
+            "digital_only",
+            "tradable",
             "prices",
         ]
 

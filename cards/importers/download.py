@@ -6,6 +6,7 @@ import contextlib
 import os
 import tempfile
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -19,14 +20,22 @@ def is_url(value: str) -> bool:
     return urlparse(str(value)).scheme in ("http", "https")
 
 
-def scryfall_download_uri(url: str) -> str:
-    """Scryfall's bulk-data API object (api.scryfall.com/bulk-data/...) names the file to download."""
+def scryfall_bulk_file(url: str) -> tuple[str, datetime | None]:
+    """(URL to download, the file's `updated_at`): Scryfall's bulk-data API object
+    (api.scryfall.com/bulk-data/...) names the file and its date; any other URL is the file itself
+    (date unknown here: see cards.importers.freshness for dates in file names).
+    """
     parsed = urlparse(url)
-    if parsed.netloc == "api.scryfall.com" and parsed.path.startswith("/bulk-data"):
+    if parsed.path.startswith("/bulk-data/"):  # api.scryfall.com/bulk-data/default-cards (or a mirror of it)
         response = requests.get(url, timeout=TIMEOUT, headers={"User-Agent": USER_AGENT, "Accept": "application/json"})
         response.raise_for_status()
-        return response.json()["download_uri"]
-    return url
+        body = response.json()
+        updated_at = None
+        if isinstance(body.get("updated_at"), str):
+            updated_at = datetime.fromisoformat(body["updated_at"].replace("Z", "+00:00"))
+            updated_at = updated_at if updated_at.tzinfo else updated_at.replace(tzinfo=UTC)
+        return body["download_uri"], updated_at
+    return url, None
 
 
 @contextlib.contextmanager

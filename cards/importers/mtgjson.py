@@ -2,7 +2,10 @@
 
 AllPricesToday: {"meta": {...}, "data": {uuid: {"paper": {provider: {"buylist"|"retail":
 {"normal"|"foil"|"etched": {"YYYY-MM-DD": price}}, "currency": "USD"}}, "mtgo": {...}}}}
-Identifiers (AllIdentifiers / AllPrintings): {"data": {uuid: {"identifiers": {"scryfallId": ...}}}}
+Identifiers: AllIdentifiers {"data": {uuid: {"identifiers": {"scryfallId": ...}, "uuid": ...}}},
+AllPrintings {"data": {set code: {"cards": [card...], "tokens": [card...], ...}}} and a single
+set file {"data": {"cards": [...], "tokens": [...], "code": ...}}; a card is
+{"uuid": ..., "identifiers": {"scryfallId": ...}, ...}.
 https://mtgjson.com/data-models/price/price-formats/ and .../identifiers/
 """
 
@@ -18,7 +21,7 @@ from pathlib import Path
 import ijson
 from django.db import transaction
 
-from ..enums import PriceSource
+from ..enums import CatalogImportKind, ImportDatedBy, PriceSource
 from ..models import Card
 from ..services import (
     BATCH_SIZE,
@@ -28,6 +31,7 @@ from ..services import (
     price_snapshots_record,
     prices_imported,
 )
+from .freshness import catalog_import_record
 from .report import ImportReport, file_position, first_json_char, open_binary
 
 logger = logging.getLogger(__name__)
@@ -41,6 +45,8 @@ PROVIDERS = {
     ("cardmarket", "retail"): PriceSource.CARDMARKET.value,
 }
 KNOWN_CURRENCIES = {"USD", "EUR"}
+# This many entries of `data` without a price record: the file is not a prices file; stop reading.
+NOT_PRICES_AFTER = 1000
 
 
 def _uuid_or_none(value) -> str | None:
@@ -50,8 +56,35 @@ def _uuid_or_none(value) -> str | None:
         return None
 
 
+def _add_printing(card, mapping: dict[str, str], key: str | None = None) -> None:
+    """One MTGJSON card or token object: its uuid (or the key it is filed under) → identifiers.scryfallId."""
+    if not isinstance(card, dict):
+        return
+    identifiers = card.get("identifiers")
+    if not isinstance(identifiers, dict):
+        return
+    mtgjson_id = _uuid_or_none(card.get("uuid") or key)
+    scryfall_id = _uuid_or_none(identifiers.get("scryfallId"))
+    if mtgjson_id and scryfall_id:
+        mapping[mtgjson_id] = scryfall_id
+
+
+def _add_set(set_data: dict, mapping: dict[str, str]) -> None:
+    for member in ("cards", "tokens"):
+        printings = set_data.get(member)
+        if isinstance(printings, list):
+            for card in printings:
+                _add_printing(card, mapping)
+
+
 def read_identifiers(path: str | Path, report: ImportReport) -> dict[str, str]:
-    """MTGJSON uuid → Scryfall id, streamed: only `data.<uuid>.identifiers.scryfallId` is kept."""
+    """MTGJSON uuid → Scryfall id from AllIdentifiers, AllPrintings or a single-set file, streamed.
+
+    AllIdentifiers: `data.<uuid>` is a card with `identifiers.scryfallId`. AllPrintings:
+    `data.<set code>` is a set with `cards` and `tokens` lists of such cards. A set file
+    (e.g. 10E.json): `data` is one set. Only `data`'s members are read, one at a time (the
+    largest is one set of AllPrintings). A file that yields no mapping is a file error.
+    """
     mapping: dict[str, str] = {}
     try:
         stream = open_binary(path)
@@ -63,14 +96,21 @@ def read_identifiers(path: str | Path, report: ImportReport) -> dict[str, str]:
             report.file_errors.append("identifiers: expected a JSON object with a data member at the top level")
             return mapping
         try:
-            for prefix, event, value in ijson.parse(stream):
-                if event == "string" and prefix.startswith("data.") and prefix.endswith(".identifiers.scryfallId"):
-                    mtgjson_id = _uuid_or_none(prefix[5 : -len(".identifiers.scryfallId")])
-                    scryfall_id = _uuid_or_none(value)
-                    if mtgjson_id and scryfall_id:
-                        mapping[mtgjson_id] = scryfall_id
+            for key, value in ijson.kvitems(stream, "data", use_float=True):
+                if key in ("cards", "tokens") and isinstance(value, list):  # a set file: data is the set
+                    for card in value:
+                        _add_printing(card, mapping)
+                elif isinstance(value, dict) and "identifiers" in value:  # AllIdentifiers
+                    _add_printing(value, mapping, key)
+                elif isinstance(value, dict):  # AllPrintings: one set
+                    _add_set(value, mapping)
         except (ijson.JSONError, ijson.IncompleteJSONError, UnicodeDecodeError) as error:
             report.file_errors.append(f"identifiers: malformed JSON after {len(mapping)} identifiers: {error}")
+    if not mapping and not report.file_errors:
+        report.file_errors.append(
+            "identifiers: no MTGJSON uuid with a Scryfall id found; expected AllIdentifiers, AllPrintings or a set "
+            "file (data.<uuid>.identifiers.scryfallId, or data[.<set>].cards[].identifiers.scryfallId)"
+        )
     return mapping
 
 
@@ -178,17 +218,23 @@ def mtgjson_prices_import(
     identifiers_path: str | Path | None = None,
     batch_size: int = BATCH_SIZE,
     publish: bool = True,
+    source_name: str | None = None,
     progress: Callable[[int, int, str], None] | None = None,
 ) -> ImportReport:
     """Stream AllPricesToday into price history; idempotent (snapshots are keyed by the file's dates).
 
     Without an identifiers file, cards are matched by the MTGJSON uuids remembered from
-    earlier imports. `progress` is called after each batch with (bytes read, file size, note).
+    earlier imports. A file with no price records (the first NOT_PRICES_AFTER entries of
+    `data` have no `paper`/`mtgo` member, or `data` is empty or missing) is a file error. Each
+    import that read entries is recorded as a CatalogImport dated by its newest price date.
+    `progress` is called after each batch with (bytes read, file size, note).
     """
     report = ImportReport(kind="mtgjson")
+    started_at = datetime.now(UTC)
     identifiers = read_identifiers(identifiers_path, report) if identifiers_path else {}
     if report.file_errors:
         return report
+    newest: list[datetime] = []  # the newest price date seen: the file's source date
     try:
         stream = open_binary(prices_path)
     except OSError as error:
@@ -200,6 +246,7 @@ def mtgjson_prices_import(
             return report
         seen: set[int] = set()
         batch: list = []
+        price_records = 0
         position = file_position(stream)
 
         def write(batch: list) -> None:
@@ -221,10 +268,17 @@ def mtgjson_prices_import(
                     report.records_skipped += 1
                     continue
                 seen.add(uuid.UUID(mtgjson_id).int)
+                if isinstance(entry, dict) and ("paper" in entry or "mtgo" in entry):
+                    price_records += 1
+                elif not price_records and report.records_seen >= NOT_PRICES_AFTER:
+                    break  # a big file of something else: said below
                 prices = parse_prices(mtgjson_id, entry, report, where)
                 if not prices:
                     report.records_skipped += 1
                     continue
+                latest = max(captured_at for *_, captured_at in prices)
+                if not newest or latest > newest[0]:
+                    newest[:] = [latest]
                 batch.append((mtgjson_id, prices, where))
                 if len(batch) >= batch_size:
                     write(batch)
@@ -235,8 +289,22 @@ def mtgjson_prices_import(
             )
         if batch:
             write(batch)
-    if report.records_seen == 0 and not report.file_errors:
-        report.file_errors.append("no data member with price entries found")
+        if not price_records and not report.file_errors:
+            report.file_errors.append(
+                "no price records found (data.<uuid>.paper or .mtgo): expected AllPricesToday or AllPrices"
+                + (f"; the first {report.records_seen} entries of data are not prices" if report.records_seen else "")
+            )
+    if report.records_seen:
+        source_date = newest[0] if newest else started_at
+        catalog_import_record(
+            kind=CatalogImportKind.MTGJSON,
+            report=report,
+            source=source_name or prices_path,
+            source_date=source_date,
+            dated_by=ImportDatedBy.PRICE_DATES if newest else ImportDatedBy.IMPORT_TIME,
+            fields_applied=False,  # prices only: MTGJSON files change no card field
+            started_at=started_at,
+        )
     if report.prices_changed:
         prices_imported()  # figures cached until the next price import (list totals)
     logger.info("mtgjson import: %s", report.as_dict())

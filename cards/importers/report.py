@@ -29,10 +29,12 @@ class ImportReport:
     cards_created: int = 0
     cards_updated: int = 0
     cards_unchanged: int = 0
+    cards_kept_newer: int = 0  # stored cards an older file did not overwrite
     cards_matched: int = 0
     snapshots_created: int = 0
     prices_changed: int = 0
     file_errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # about the whole file (its date), not a record
     issues: list[RecordIssue] = field(default_factory=list)
     issue_count: int = 0
     unknown_fields: Counter = field(default_factory=Counter)
@@ -54,10 +56,12 @@ class ImportReport:
             "cards_created": self.cards_created,
             "cards_updated": self.cards_updated,
             "cards_unchanged": self.cards_unchanged,
+            "cards_kept_newer": self.cards_kept_newer,
             "cards_matched": self.cards_matched,
             "snapshots_created": self.snapshots_created,
             "prices_changed": self.prices_changed,
             "file_errors": list(self.file_errors),
+            "warnings": list(self.warnings),
             "issue_count": self.issue_count,
         }
 
@@ -66,10 +70,12 @@ class ImportReport:
         out = [
             f"{self.kind}: {self.records_seen} records, {self.records_skipped} skipped; "
             f"cards created {self.cards_created}, updated {self.cards_updated}, unchanged {self.cards_unchanged}"
+            + (f", kept (newer in the catalog) {self.cards_kept_newer}" if self.cards_kept_newer else "")
             + (f", matched {self.cards_matched}" if self.kind == "mtgjson" else "")
             + f"; snapshots written {self.snapshots_created}; current prices changed {self.prices_changed}"
         ]
         out += [f"FILE ERROR: {error}" for error in self.file_errors]
+        out += [f"WARNING: {warning}" for warning in self.warnings]
         out += [f"record {issue.record}: {issue.message}" for issue in self.issues]
         if self.issue_count > len(self.issues):
             out.append(f"... and {self.issue_count - len(self.issues)} more record issues")

@@ -22,7 +22,7 @@ import ijson
 from django.db import connection, transaction
 
 from ..bulk import commit_without_flush_wait
-from ..enums import PriceSource
+from ..enums import NON_TRADABLE_LAYOUTS, CatalogImportKind, ImportDatedBy, PriceSource
 from ..name_index import name_index_changed
 from ..services import (
     CardData,
@@ -33,6 +33,7 @@ from ..services import (
     price_snapshots_record,
     prices_imported,
 )
+from .freshness import catalog_import_record, last_applied_date
 from .report import ImportReport, file_position, first_json_char, open_binary
 
 logger = logging.getLogger(__name__)
@@ -207,6 +208,9 @@ def parse_card(record, report: ImportReport, where: str) -> tuple[CardData, list
         tcgplayer_id = record.get("tcgplayer_id")
         if tcgplayer_id is not None and (not isinstance(tcgplayer_id, int) or tcgplayer_id < 0):
             raise ValueError("tcgplayer_id must be a positive integer")
+        layout = _text(record, "layout", required=False, max_length=30).lower() or "normal"
+        games = record.get("games")
+        digital_only = bool(record.get("digital")) or (isinstance(games, list) and bool(games) and "paper" not in games)
         released_at = None
         if record.get("released_at"):
             released_at = date.fromisoformat(_text(record, "released_at", max_length=10))
@@ -224,6 +228,9 @@ def parse_card(record, report: ImportReport, where: str) -> tuple[CardData, list
             image_url=_image_url(record),
             is_reserved=bool(record.get("reserved", False)),
             released_at=released_at,
+            layout=layout,
+            digital_only=digital_only,
+            tradable=not digital_only and layout not in NON_TRADABLE_LAYOUTS,
         )
     except ValueError as error:
         report.issue(where, f"skipped: {error}")
@@ -257,12 +264,13 @@ def parse_card(record, report: ImportReport, where: str) -> tuple[CardData, list
 
 
 @transaction.atomic
-def _write_batch(batch: list, as_of: datetime, report: ImportReport, publish: bool) -> None:
+def _write_batch(batch: list, as_of: datetime, report: ImportReport, publish: bool, apply_fields: bool) -> None:
     commit_without_flush_wait()
-    upserted = cards_upsert(records=[card for card, _ in batch])
+    upserted = cards_upsert(records=[card for card, _ in batch], update_existing=apply_fields)
     report.cards_created += upserted.created
     report.cards_updated += upserted.updated
     report.cards_unchanged += upserted.unchanged
+    report.cards_kept_newer += upserted.kept_newer
     observations = [
         PriceObservation(
             upserted.card_ids[card.scryfall_id], finish, PriceSource.SCRYFALL.value, price, currency, as_of
@@ -285,6 +293,8 @@ def scryfall_import(
     path: str | Path | None = None,
     stream: BinaryIO | None = None,
     as_of: datetime | None = None,
+    dated_by: str | None = None,
+    source_name: str | None = None,
     batch_size: int = IMPORT_BATCH_SIZE,
     publish: bool = True,
     pipeline: bool | None = None,
@@ -292,9 +302,14 @@ def scryfall_import(
 ) -> ImportReport:
     """Stream a Scryfall `default_cards` file into the catalog and price history.
 
-    Prices are recorded as of `as_of` (default: today 00:00 UTC — Scryfall prices are daily),
-    so importing the same file again the same day writes nothing. Each batch commits on its
-    own: a file that breaks off half-way keeps every whole record before the break.
+    `as_of` is the file's source date (see cards.importers.freshness; `dated_by` says where it
+    came from, an ImportDatedBy value, default "option"; `source_name` the URL or file
+    recorded, default `path`). Without it, today 00:00 UTC
+    with a warning: Scryfall prices are daily, so importing the same file again the same day
+    writes nothing. Prices are recorded as of the source date. A file older than the last one
+    applied adds its prices to history and creates missing printings but updates no stored
+    card. Each import is recorded as a CatalogImport. Each batch commits on its own: a file
+    that breaks off half-way keeps every whole record before the break.
 
     `pipeline` (default: on PostgreSQL where processes can fork) parses in a child process
     while this one writes, so parsing and the database work overlap; the report is the same.
@@ -303,7 +318,21 @@ def scryfall_import(
     cards written so far) — compressed bytes for a compressed file.
     """
     report = ImportReport(kind="scryfall")
-    as_of = as_of or start_of_day()
+    started_at = datetime.now(UTC)
+    if as_of is None:
+        as_of, dated_by = start_of_day(started_at), ImportDatedBy.IMPORT_TIME
+        report.warnings.append(
+            "the file's date is not known (pass --as-of for a local file): "
+            f"its prices are dated {as_of:%Y-%m-%d %H:%M} UTC"
+        )
+    dated_by = dated_by or ImportDatedBy.OPTION
+    newest = last_applied_date(CatalogImportKind.SCRYFALL)
+    apply_fields = newest is None or as_of >= newest
+    if not apply_fields:
+        report.warnings.append(
+            f"the file is dated {as_of:%Y-%m-%d %H:%M} UTC, older than the last applied one "
+            f"({newest:%Y-%m-%d %H:%M} UTC): its prices go into history at their date; stored cards keep their fields"
+        )
     owned = stream is None
     try:
         stream = stream or open_binary(path)
@@ -326,7 +355,7 @@ def scryfall_import(
         position = file_position(stream)
         with _gc_paused(), closing(batches):
             for batch in batches:
-                _write_batch(batch, as_of, report, publish)
+                _write_batch(batch, as_of, report, publish, apply_fields)
                 if progress is not None:
                     written = report.cards_created + report.cards_updated + report.cards_unchanged
                     progress(*position(), f"{written:,} cards")
@@ -337,6 +366,15 @@ def scryfall_import(
             name_index_changed()  # search's typo index picks up new names
         if report.prices_changed:
             prices_imported()  # figures cached until the next price import (list totals)
+        catalog_import_record(
+            kind=CatalogImportKind.SCRYFALL,
+            report=report,
+            source=source_name or (path if path is not None else getattr(stream, "name", "stream")),
+            source_date=as_of,
+            dated_by=dated_by,
+            fields_applied=apply_fields,
+            started_at=started_at,
+        )
     logger.info("scryfall import: %s", report.as_dict())
     return report
 

@@ -180,3 +180,25 @@ def test_admin_lists_cards_and_prices_read_only(client):
         response = client.get(url)
         assert response.status_code == 200, url
     assert client.get("/admin/cards/pricesnapshot/add/").status_code == 403
+
+
+def test_search_rows_escape_names_and_render_the_price_partials_spans(client):
+    from django.template.loader import render_to_string
+
+    card = CardFactory(name='<b>"Bolt" & Co</b>', is_reserved=True, rarity="mythic")
+    CardPriceFactory(card=card, price=Decimal("1234.50"))
+
+    html = client.get("/cards/", {"q": "Bolt"}).content.decode()
+
+    assert "&lt;b&gt;&quot;Bolt&quot; &amp; Co&lt;/b&gt;</a>" in html
+    assert '<span class="badge" title="Reserved list">RL</span>' in html
+    assert '<span class="rarity rarity-mythic">Mythic</span>' in html
+    partial = render_to_string(
+        "cards/partials/_price.html",
+        {"card_id": card.pk, "finish": "nonfoil", "price": Decimal("1234.50"), "currency": "USD"},
+    )
+    assert partial.strip() in html  # the live price span ticks replace
+    assert f'id="price-{card.pk}-foil"' not in html  # no foil price: a dash
+    assert '<select name="rarity" id="id_rarity">' in html and '<option value="mythic">Mythic</option>' in html
+    selected = client.get("/cards/", {"q": "Bolt", "rarity": "mythic"}).content.decode()
+    assert '<option value="mythic" selected>Mythic</option>' in selected

@@ -12,6 +12,7 @@ from core.errors import DomainError
 from core.pagination import DefaultCursorPagination
 from core.schema import error_responses
 from lists.enums import ListKind
+from lists.forms import NOT_TRADABLE
 from lists.selectors import access_list_item
 from lists.services import items as services
 
@@ -48,6 +49,8 @@ class ListItemViewSet(viewsets.GenericViewSet):
         card = Card.objects.filter(pk=card_id).first()
         if card is None:
             raise DomainError("No such card.", field="card")
+        if not card.tradable:
+            raise DomainError(NOT_TRADABLE, field="card", code="not_tradable")
         return card
 
     def list(self, request):
@@ -122,6 +125,8 @@ class ListItemViewSet(viewsets.GenericViewSet):
                 card = cards.get(row["card_id"])
                 if card is None:
                     errors[index] = {"card": ["No such card."]}
+                elif not card.tradable:
+                    errors[index] = {"card": [NOT_TRADABLE]}
                 elif card.finishes and row["finish"] not in card.finishes:
                     errors[index] = {"finish": [f"{card.name} is not printed in {row['finish']}."]}
         if errors:

@@ -13,7 +13,8 @@ class Command(BaseCommand):
         parser.add_argument("prices", help="AllPricesToday.json path or URL (.gz/.bz2/.xz ok)")
         parser.add_argument(
             "--identifiers",
-            help="AllIdentifiers.json (or AllPrintings.json) path or URL; without it, uuids kept from earlier imports",
+            help="AllIdentifiers, AllPrintings or a single-set file (e.g. 2XM.json), path or URL (.gz/.bz2/.xz ok); "
+            "without it, uuids kept from earlier imports",
         )
         parser.add_argument("--no-live", action="store_true", help="do not publish live price ticks")
 
@@ -29,10 +30,13 @@ class Command(BaseCommand):
                             prices_path=prices_path,
                             identifiers_path=identifiers_path,
                             publish=not no_live,
+                            source_name=prices,
                             progress=importing,
                         )
                 else:
-                    report = mtgjson_prices_import(prices_path=prices_path, publish=not no_live, progress=importing)
+                    report = mtgjson_prices_import(
+                        prices_path=prices_path, publish=not no_live, source_name=prices, progress=importing
+                    )
                 importing.close()
         except requests.RequestException as error:
             raise CommandError(f"could not fetch: {error}") from error

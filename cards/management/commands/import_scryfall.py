@@ -4,7 +4,8 @@ import requests
 from django.core.management.base import BaseCommand, CommandError
 
 from cards.importers import scryfall_import
-from cards.importers.download import is_url, local_copy, scryfall_download_uri
+from cards.importers.download import local_copy
+from cards.importers.freshness import scryfall_source
 from cards.importers.progress import TerminalProgress
 
 
@@ -13,7 +14,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("source", help="path or http(s) URL of a default_cards JSON file (.gz/.bz2/.xz ok)")
-        parser.add_argument("--as-of", help="date or datetime the prices were observed (default: today 00:00 UTC)")
+        parser.add_argument(
+            "--as-of",
+            help="date or datetime of the file's data (default: the bulk metadata's updated_at for a "
+            "bulk-data API URL, a date in the file name, else today 00:00 UTC with a warning)",
+        )
         parser.add_argument("--no-live", action="store_true", help="do not publish live price ticks")
 
     def handle(self, *args, source, as_of=None, no_live=False, **options):
@@ -26,13 +31,22 @@ class Command(BaseCommand):
             moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         downloading, importing = TerminalProgress(self.stderr, "download"), TerminalProgress(self.stderr, "import")
         try:
-            url = scryfall_download_uri(source) if is_url(source) else source
+            url, moment, dated_by = scryfall_source(source, as_of=moment)
             with local_copy(url, progress=downloading) as path:
                 downloading.close()
-                report = scryfall_import(path=path, as_of=moment, publish=not no_live, progress=importing)
+                report = scryfall_import(
+                    path=path,
+                    as_of=moment,
+                    dated_by=dated_by,
+                    source_name=source,
+                    publish=not no_live,
+                    progress=importing,
+                )
                 importing.close()
         except (requests.RequestException, KeyError, ValueError) as error:  # network: say so, no traceback
             raise CommandError(f"could not fetch {source}: {error}") from error
+        for warning in report.warnings:
+            self.stderr.write(f"warning: {warning}")
         for line in report.lines():
             self.stdout.write(line)
         if not report.is_ok:
