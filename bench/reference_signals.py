@@ -33,7 +33,7 @@ LIST_SQL = f"""
     LEFT JOIN accounts_user u ON u.id = r.created_by_id
     LEFT JOIN accounts_userreputation rep ON rep.user_id = r.created_by_id
     WHERE {VISIBLE} ORDER BY r.created_at DESC, r.id DESC LIMIT %(limit)s
-"""  # noqa: S608 - constant SQL, every value bound
+"""
 
 DETAIL_SQL = f"""
     SELECT {SIGNAL_COLUMNS}, r.user_rationale, r.evaluated_at, r.price_at_end, r.accuracy, r.profit_pct,
@@ -43,7 +43,7 @@ DETAIL_SQL = f"""
     LEFT JOIN accounts_userreputation rep ON rep.user_id = r.created_by_id
     LEFT JOIN cards_cardprice p ON p.card_id = r.card_id AND p.finish = r.finish AND p.currency = r.currency
     WHERE r.id = %(pk)s AND {VISIBLE}
-"""  # noqa: S608 - constant SQL, every value bound
+"""
 
 LEADERBOARD_SQL = """
     SELECT s.rank, u.username, s.is_system, s.tier, s.evaluated, s.hits, s.hit_rate, s.wilson_lower_bound,
@@ -103,6 +103,4 @@ def api_signal_detail(request, pk: int):
 @login_required
 def api_leaderboard(request):
     columns, rows = _rows(LEADERBOARD_SQL, {"period": _period(request)})
-    return JsonResponse(
-        {"period": _period(request), "results": [dict(zip(columns, row, strict=True)) for row in rows]}
-    )
+    return JsonResponse({"period": _period(request), "results": [dict(zip(columns, row, strict=True)) for row in rows]})
