@@ -285,6 +285,21 @@ def rearm() -> None:
         cursor.execute("VACUUM ANALYZE accounts_userreputation")
 
 
+def _backend_cpu_seconds() -> float:
+    """User + system CPU of this connection's PostgreSQL backend (same machine: /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def evaluate() -> None:
     import logging
 
@@ -298,12 +313,13 @@ def evaluate() -> None:
     logging.getLogger("signals.evaluation").setLevel(logging.INFO)
     rearm()
     print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
-    started, cpu = time.perf_counter(), time.process_time()
+    started, cpu, backend = time.perf_counter(), time.process_time(), _backend_cpu_seconds()
     evaluated = evaluate_due_signals(now=timezone.now())
-    took, cpu = time.perf_counter() - started, time.process_time() - cpu
+    took, cpu, backend = time.perf_counter() - started, time.process_time() - cpu, _backend_cpu_seconds() - backend
     print(
-        f"evaluated {evaluated:,} due signals (outcomes, follower outcomes, stats, reputation) in {took:.1f} s "
-        f"(CPU time of this process {cpu:.1f} s; load average {os.getloadavg()[0]:.2f})"
+        f"evaluated {evaluated:,} due signals (outcomes, follower outcomes, stats, reputation) in {took:.1f} s; "
+        f"CPU time: this process {cpu:.1f} s, its PostgreSQL backend {backend:.1f} s; "
+        f"load average {os.getloadavg()[0]:.2f}"
     )
     started = time.perf_counter()
     leaderboard_recompute()
