@@ -1,5 +1,7 @@
 """API shapes for signals (issue 14, section 8b: these names are a contract)."""
 
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -104,7 +106,9 @@ class CreatorFollowSerializer(serializers.Serializer):
 
 
 class StandingSerializer(serializers.Serializer):
-    username = serializers.SerializerMethodField()
+    """Documents a leaderboard row; `standing_data` writes it (100 rows without a field object per value)."""
+
+    username = serializers.CharField(allow_null=True)
     is_system = serializers.BooleanField()
     tier = serializers.CharField(allow_null=True)
     evaluated = serializers.IntegerField()
@@ -114,13 +118,25 @@ class StandingSerializer(serializers.Serializer):
     mean_profit_pct = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     followers = serializers.IntegerField()
 
-    def get_username(self, standing) -> str | None:
-        return standing.creator.username if standing.creator_id else None
 
-    def to_representation(self, standing):
-        data = super().to_representation(standing)
-        data["tier"] = standing.tier or None
-        return data
+def _decimal(value, places: str) -> str | None:
+    return None if value is None else format(value.quantize(Decimal(places)), "f")
+
+
+def standing_data(row: dict) -> dict:
+    """A leaderboard row (selectors.leaderboard) as the API shows it: the fields of StandingSerializer,
+    decimals as strings with their places, an empty tier as null."""
+    return {
+        "username": row["username"],
+        "is_system": row["is_system"],
+        "tier": row["tier"] or None,
+        "evaluated": row["evaluated"],
+        "hits": row["hits"],
+        "hit_rate": _decimal(row["hit_rate"], "0.0001"),
+        "wilson_lower_bound": _decimal(row["wilson_lower_bound"], "0.0001"),
+        "mean_profit_pct": _decimal(row["mean_profit_pct"], "0.01"),
+        "followers": row["followers"],
+    }
 
 
 class LeaderboardSerializer(serializers.Serializer):

@@ -23,7 +23,7 @@ from .serializers import (
     SignalCreateSerializer,
     SignalSerializer,
     SignalUpdateSerializer,
-    StandingSerializer,
+    standing_data,
 )
 
 ERROR = OpenApiResponse(ErrorSerializer)
@@ -218,7 +218,11 @@ class LeaderboardView(SignalsErrorsMixin, APIView):
         period = request.query_params.get("period", LeaderboardPeriod.DAYS_30)
         computed_at, rows = selectors.leaderboard(period=period)
         return Response(
-            {"period": period, "computed_at": computed_at, "results": StandingSerializer(rows, many=True).data}
+            {
+                "period": period,
+                "computed_at": computed_at,
+                "results": [standing_data(row) for row in rows],
+            }
         )
 
 
