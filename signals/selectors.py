@@ -240,8 +240,62 @@ def signal_list(*, user, filters: SignalFilters) -> QuerySet[Recommendation]:
     return signals.order_by(*SORT_ORDERING[filters.sort])
 
 
+# What a list row and the API show of a signal, read as plain values (no model instances).
+SIGNAL_ROW_FIELDS = (
+    "id",
+    "created_by_id",
+    "card_id",
+    "finish",
+    "action",
+    "entry_price",
+    "target_price",
+    "currency",
+    "target_date",
+    "rationale",
+    "user_rationale",
+    "is_user_generated",
+    "visibility",
+    "status",
+    "is_hidden",
+    "follower_count",
+    "featured",
+    "creator_accuracy",
+    "created_at",
+    "evaluated_at",
+    "price_at_end",
+    "peak_price",
+    "accuracy",
+    "hit",
+    "profit_pct",
+    "peak_profit_pct",
+    "closed_early",
+)
+
+
+def signal_rows(signals: QuerySet[Recommendation]) -> QuerySet:
+    """These signals as dict rows: SIGNAL_ROW_FIELDS plus card_name, set_code, creator (username)
+    and tier (the creator's stored tier); None for the system's signals."""
+    return signals.values(
+        *SIGNAL_ROW_FIELDS,
+        card_name=F("card__name"),
+        set_code=F("card__set_code"),
+        creator=F("created_by__username"),
+        tier=F("created_by__reputation__reputation_tier"),
+    )
+
+
 def signal_list_page(*, user, filters: SignalFilters, page: int, per_page: int = 25) -> Page:
-    return paginate_without_count(signal_list(user=user, filters=filters), page=page, per_page=per_page)
+    """One page of list rows (dicts of `signal_rows`)."""
+    rows = signal_rows(signal_list(user=user, filters=filters))
+    return paginate_without_count(rows, page=page, per_page=per_page)
+
+
+def signal_row(*, user, pk: int) -> dict:
+    """One signal as a row of `signal_rows`, if `user` may see it; otherwise 404."""
+    row = signal_rows(visible_signals(user=user).filter(pk=pk)).first()
+    if row is None:
+        raise Http404("No such signal.")
+    return row
 
 
 def signals_mine(*, user) -> QuerySet[Recommendation]:

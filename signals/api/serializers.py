@@ -1,5 +1,6 @@
 """API shapes for signals (issue 14, section 8b: these names are a contract)."""
 
+from datetime import UTC
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
@@ -7,6 +8,7 @@ from rest_framework import serializers
 
 from cards.enums import Finish
 from signals.enums import LeaderboardPeriod, SignalAction, SignalVisibility
+from signals.models import EDIT_WINDOW
 from signals.services import RATIONALE_MAX, RATIONALE_MIN, TARGET_DAYS_MAX, TARGET_DAYS_MIN
 
 
@@ -54,6 +56,56 @@ class SignalSerializer(serializers.Serializer):
         if signal.evaluated_at is None:
             return None
         return OutcomeSerializer(signal).data
+
+
+def _datetime(value) -> str | None:
+    """As DRF's DateTimeField writes it (UTC with a Z)."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC).isoformat()
+    return value[:-6] + "Z" if value.endswith("+00:00") else value
+
+
+def _money(value) -> str | None:
+    return _decimal(value, "0.01")
+
+
+def signal_data(row: dict) -> dict:
+    """A signal row (selectors.signal_rows) as the API shows it: the fields of SignalSerializer, built
+    without a field object per value (the list writes 25 rows x 19 fields)."""
+    outcome = None
+    if row["evaluated_at"] is not None:
+        outcome = {
+            "evaluated_at": _datetime(row["evaluated_at"]),
+            "price_at_end": _money(row["price_at_end"]),
+            "peak_price": _money(row["peak_price"]),
+            "accuracy": _decimal(row["accuracy"], "0.0001"),
+            "hit": row["hit"],
+            "profit_pct": _money(row["profit_pct"]),
+            "peak_profit_pct": _money(row["peak_profit_pct"]),
+            "closed_early": row["closed_early"],
+        }
+    return {
+        "id": row["id"],
+        "creator": row["creator"] if row["created_by_id"] else None,
+        "is_system": row["created_by_id"] is None,
+        "card": row["card_id"],
+        "card_name": row["card_name"],
+        "finish": row["finish"],
+        "action": row["action"],
+        "entry_price": _money(row["entry_price"]),
+        "target_price": _money(row["target_price"]),
+        "currency": row["currency"],
+        "target_date": row["target_date"].date().isoformat(),
+        "rationale": row["user_rationale"] if row["is_user_generated"] else row["rationale"],
+        "visibility": row["visibility"],
+        "status": "hidden" if row["is_hidden"] else row["status"],
+        "follower_count": row["follower_count"],
+        "featured": row["featured"],
+        "created_at": _datetime(row["created_at"]),
+        "editable_until": _datetime(row["created_at"] + EDIT_WINDOW),
+        "outcome": outcome,
+    }
 
 
 class SignalCreateSerializer(serializers.Serializer):
