@@ -338,7 +338,8 @@ def access_signal_detail(*, user, pk: int) -> Recommendation:
         .annotate(count=Count("id"))
         .values("count")
     )
-    signals = visible_signals(user=user).annotate(
+    signals = visible_signals(user=user).filter(pk=pk)
+    signals = signals.annotate(
         current_price=Subquery(current),
         creator_followers=Coalesce(Subquery(followers), 0),
         follows_creator=(
@@ -352,7 +353,10 @@ def access_signal_detail(*, user, pk: int) -> Recommendation:
             mine=FilteredRelation("followers", condition=Q(followers__user_id=user.pk)),
             **{f"my_{field}": F(f"mine__{field}") for field in (*FOLLOW_FIELDS, "outcome_profit_pct")},
         )
-    return access_signal(user=user, pk=pk, queryset=signals)
+    signal = signals.first()
+    if signal is None:
+        raise Http404("No such signal.")
+    return signal
 
 
 def _my_follow(signal: Recommendation, user) -> SignalFollower | None:
