@@ -56,18 +56,13 @@ def _server_cpu_seconds(master_pid: int) -> float:
 
 
 def build_pages(rng: random.Random):
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.contrib.sessions.backends.db import SessionStore
     from django.db import connection
+    from django.test import Client
 
     from accounts.models import User
 
-    viewer = User.objects.get(username=VIEWER)
-    session = SessionStore()
-    session[SESSION_KEY] = str(viewer.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = viewer.get_session_auth_hash()
-    session.create()
+    client = Client()  # only to open a real session for the viewer (the server shares SECRET_KEY)
+    client.force_login(User.objects.get(username=VIEWER))
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id FROM signals_recommendation WHERE visibility = 'public' AND NOT is_hidden AND id %% 997 = 0 "
@@ -96,7 +91,7 @@ def build_pages(rng: random.Random):
             fixed("/bench/ref/api/signals/leaderboard/?period=30d"),
         ),
     ]
-    return pages, f"sessionid={session.session_key}", len(ids)
+    return pages, f"sessionid={client.cookies['sessionid'].value}", len(ids)
 
 
 def run(seconds: float, concurrency: int, only: set[str] | None) -> None:

@@ -45,6 +45,7 @@ from core.sqlarrays import ids_in, pg_array
 
 from .enums import PERIOD_DAYS, LeaderboardPeriod, SignalAction, SignalEventKind, SignalStatus
 from .models import (
+    OUTCOME_COLUMNS,
     CreatorFollow,
     LeaderboardComputation,
     LeaderboardStanding,
@@ -148,18 +149,7 @@ def _with_prices(signals, *, now: datetime):
     )
 
 
-OUTCOME_FIELDS = (
-    "status",
-    "evaluated_at",
-    "price_at_end",
-    "peak_price",
-    "accuracy",
-    "hit",
-    "profit_pct",
-    "peak_profit_pct",
-    "closed_early",
-    "updated_at",
-)
+OUTCOME_FIELDS = ("status", *OUTCOME_COLUMNS, "updated_at")
 
 
 def _write_outcomes(signals: list[Recommendation]) -> None:

@@ -34,7 +34,14 @@ from accounts.reputation import tier_threshold
 from cards.selectors import Page, paginate_without_count
 
 from .enums import LeaderboardPeriod, SignalAction, SignalStatus, SignalVisibility
-from .models import CreatorFollow, LeaderboardComputation, LeaderboardStanding, Recommendation, SignalFollower
+from .models import (
+    OUTCOME_COLUMNS,
+    CreatorFollow,
+    LeaderboardComputation,
+    LeaderboardStanding,
+    Recommendation,
+    SignalFollower,
+)
 from .visibility import VisibilityUnlocks
 
 SORTS = ("newest", "most_followed", "best_creator")
@@ -261,14 +268,7 @@ SIGNAL_ROW_FIELDS = (
     "featured",
     "creator_accuracy",
     "created_at",
-    "evaluated_at",
-    "price_at_end",
-    "peak_price",
-    "accuracy",
-    "hit",
-    "profit_pct",
-    "peak_profit_pct",
-    "closed_early",
+    *OUTCOME_COLUMNS,
 )
 
 
