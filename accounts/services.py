@@ -4,6 +4,7 @@ import re
 import secrets
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 
 import zipcodes
 from allauth.account.models import EmailAddress
@@ -13,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import DomainError
+from core.sqlarrays import ids_in, pg_array
 
 from .authentication import hash_token
 from .enums import TokenScope
@@ -268,7 +270,10 @@ def _percentage(part: int, whole: int) -> Decimal:
     return (Decimal(part) / Decimal(whole) * HUNDRED).quantize(Decimal("0.01"))
 
 
-def _compute(reputation: UserReputation, *, email_verified: bool, now: datetime) -> tuple[Decimal, str]:
+def _compute(
+    reputation, *, email_verified: bool, now: datetime, joined_at: datetime | None = None
+) -> tuple[Decimal, str]:
+    """Score and tier of a reputation row (a model instance, or any object with its fields)."""
     score = reputation_score(
         completed_trades=reputation.completed_trades,
         cancelled_trades=reputation.cancelled_trades,
@@ -279,7 +284,9 @@ def _compute(reputation: UserReputation, *, email_verified: bool, now: datetime)
         disputes_lost=reputation.disputes_lost,
         email_verified=email_verified,
         months_inactive=months_inactive(
-            last_activity_at=reputation.last_activity_at, joined_at=reputation.user.date_joined, now=now
+            last_activity_at=reputation.last_activity_at,
+            joined_at=joined_at or reputation.user.date_joined,
+            now=now,
         ),
     )
     return score, tier_for_score(score)
@@ -364,85 +371,111 @@ def reputation_recompute_all(*, batch_size: int = 500) -> int:
         last_id = users[-1].pk
 
 
+# What the batch path reads of each locked row: the formula's inputs and every stat it may rewrite.
+_MANY_READ_FIELDS = (
+    "completed_trades",
+    "cancelled_trades",
+    "review_count",
+    "review_average",
+    "signals_followed",
+    "signals_profitable",
+    "signals_authored_evaluated",
+    "author_hits",
+    "disputes_lost",
+    "last_activity_at",
+)
+
+
 def reputation_update_many(*, user_ids, stats_for, batch_size: int = 2000) -> int:
     """`reputation_update` for many users at once (a nightly evaluation touches tens of thousands).
 
-    Per batch, in one transaction: make sure the rows exist, lock them in user-id order,
-    then call `stats_for(user_ids) -> {user_id: {field: absolute value}}` so the stats are
-    read under the lock (a concurrent event cannot slip between read and write), recompute
-    score and tier with the same formula, and write the batch in bulk. Returns rows written.
+    Per batch, in one transaction: lock the rows in user-id order (creating missing ones
+    first), then call `stats_for(user_ids) -> {user_id: {field: absolute value}}` so the stats
+    are read under the lock (a concurrent event cannot slip between read and write), recompute
+    score and tier with the same formula, and write the batch in one statement. Rows are read
+    as plain values (no model instances). Returns rows written.
     """
     ordered = sorted(set(user_ids))
     written = 0
     for start in range(0, len(ordered), batch_size):
         batch = ordered[start : start + batch_size]
         with transaction.atomic():
-            UserReputation.objects.bulk_create(
-                [UserReputation(user_id=user_id) for user_id in batch], ignore_conflicts=True
-            )
-            reputations = list(
-                UserReputation.objects.select_for_update(of=("self",))
-                .select_related("user")
-                .filter(user_id__in=batch)
-                .order_by("user_id")
-            )
-            stats = stats_for([reputation.user_id for reputation in reputations])
+            rows = _reputations_lock(batch)
+            if len(rows) < len(batch):
+                present = {row.user_id for row in rows}
+                UserReputation.objects.bulk_create(
+                    [UserReputation(user_id=user_id) for user_id in batch if user_id not in present],
+                    ignore_conflicts=True,
+                )
+                rows = _reputations_lock(batch)
+            stats = stats_for([row.user_id for row in rows])
             verified = set(
-                EmailAddress.objects.filter(user_id__in=batch, verified=True).values_list("user_id", flat=True)
+                EmailAddress.objects.filter(user_id__in=ids_in(batch), verified=True).values_list("user_id", flat=True)
             )
             now = timezone.now()
             fields: set[str] = set()
-            for reputation in reputations:
-                values = stats.get(reputation.user_id, {})
+            for row in rows:
+                values = stats.get(row.user_id, {})
                 unknown = set(values) - REPUTATION_STAT_FIELDS
                 if unknown:
                     raise TypeError(f"Unknown reputation fields: {', '.join(sorted(unknown))}")
                 fields |= set(values)
                 for field, value in values.items():
-                    setattr(reputation, field, value)
+                    setattr(row, field, value)
                 if "signal_accuracy_pct" not in values:
-                    reputation.signal_accuracy_pct = _percentage(
-                        reputation.signals_profitable, reputation.signals_followed
-                    )
+                    row.signal_accuracy_pct = _percentage(row.signals_profitable, row.signals_followed)
                 if "author_accuracy_pct" not in values:
-                    reputation.author_accuracy_pct = _percentage(
-                        reputation.author_hits, reputation.signals_authored_evaluated
-                    )
-                reputation.reputation_score, reputation.reputation_tier = _compute(
-                    reputation, email_verified=reputation.user_id in verified, now=now
+                    row.author_accuracy_pct = _percentage(row.author_hits, row.signals_authored_evaluated)
+                row.reputation_score, row.reputation_tier = _compute(
+                    row, email_verified=row.user_id in verified, now=now, joined_at=row.joined_at
                 )
-                reputation.computed_at = now
-                reputation.updated_at = now
             derived = {"signal_accuracy_pct", "author_accuracy_pct", "reputation_score", "reputation_tier"}
-            _reputations_write(reputations, sorted(fields | derived | {"computed_at", "updated_at"}))
-            written += len(reputations)
+            _reputations_write(rows, sorted(fields | derived), now=now)
+            written += len(rows)
     return written
 
 
-def _reputations_write(reputations: list[UserReputation], fields: list[str]) -> None:
-    """One UPDATE for the batch: FROM unnest(arrays) on PostgreSQL (Django's bulk_update builds a
-    CASE per field whose cost grows with rows x rows: 1.7 s for 500 rows here); bulk_update elsewhere."""
+def _reputations_lock(user_ids: list[int]) -> list[SimpleNamespace]:
+    """Lock these users' reputation rows (user-id order) and read them as plain values."""
+    from django.db.models import F
+
+    rows = (
+        UserReputation.objects.select_for_update(of=("self",))
+        .filter(user_id__in=ids_in(user_ids))
+        .order_by("user_id")
+        .values("pk", "user_id", *_MANY_READ_FIELDS, joined_at=F("user__date_joined"))
+    )
+    return [SimpleNamespace(**row) for row in rows]
+
+
+def _reputations_write(rows: list[SimpleNamespace], fields: list[str], *, now: datetime) -> None:
+    """One UPDATE for the batch: FROM unnest(arrays) on PostgreSQL, `computed_at`/`updated_at` one
+    bound value (Django's bulk_update builds a CASE per field whose cost grows with rows x rows:
+    1.7 s for 500 rows here); bulk_update elsewhere."""
     from django.db import connection
 
-    if not reputations:
+    if not rows:
         return
     if connection.vendor != "postgresql":
-        UserReputation.objects.bulk_update(reputations, fields, batch_size=100)
+        reputations = [UserReputation(pk=row.pk, computed_at=now, updated_at=now) for row in rows]
+        for reputation, row in zip(reputations, rows, strict=True):
+            for field in fields:
+                setattr(reputation, field, getattr(row, field))
+        UserReputation.objects.bulk_update(reputations, [*fields, "computed_at", "updated_at"], batch_size=100)
         return
     model_fields = [UserReputation._meta.get_field(name) for name in fields]
     columns = [field.column for field in model_fields]
     casts = ", ".join(f"%s::{field.db_type(connection)}[]" for field in model_fields)
     assignments = ", ".join(f"{column} = v.{column}" for column in columns)
     table = UserReputation._meta.db_table
-    # Only model column names are interpolated; every value is a bound parameter.
+    # Only model column names are interpolated; every value is a bound parameter (one array literal
+    # per column: core.sqlarrays).
     sql = (
-        f"UPDATE {table} AS r SET {assignments} "  # noqa: S608
+        f"UPDATE {table} AS r SET {assignments}, computed_at = %s, updated_at = %s "  # noqa: S608
         f"FROM unnest(%s::bigint[], {casts}) AS v(id, {', '.join(columns)}) WHERE r.id = v.id"
     )
-    params = [[reputation.pk for reputation in reputations]]
-    params += [
-        [field.get_db_prep_value(getattr(r, field.attname), connection) for r in reputations] for field in model_fields
-    ]
+    params = [now, now, pg_array(row.pk for row in rows)]
+    params += [pg_array(getattr(row, field.attname) for row in rows) for field in model_fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
 

@@ -6,7 +6,6 @@ Usage (PostgreSQL, a scratch database; never the dev or test database):
            CACHE_KEY_PREFIX=benchsignals CHANNEL_PREFIX=benchsignals
     .venv/bin/python bench/signals.py --setup        # 100,000 users, 1,000,000 signals, 5,000,000 followers
     .venv/bin/python bench/signals.py --services     # selector timings in-process (p50/p99)
-    .venv/bin/python bench/signals.py --pages --seconds 60 --concurrency 8
     .venv/bin/python bench/signals.py --evaluate     # the daily job over 50,000 due signals (re-arms them first)
 
 The data is written server-side (`INSERT ... SELECT generate_series`, the fastest bulk path:
@@ -16,19 +15,14 @@ creators across tiers); 1,000,000 signals (70% public, 20% followers-only, 10% p
 900,000 evaluated over the last year, 50,000 active and due, 50,000 active in the future);
 5,000,000 signal follows (5 per signal, half acted on) and 500,000 creator follows.
 
-Pages are served like production HTTP: gunicorn, 2 sync workers, DEBUG off. Each view gets its
-own phase with the same client count; the reference is `/healthz` in the same run (as in
-bench/cards_pages.py), reported as a ratio.
+The pages and their API endpoints beside same-rows references: bench/signals_pages.py.
 """
 
 import argparse
-import http.client
 import os
 import random
 import re
-import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -111,9 +105,9 @@ def setup() -> None:
         """
         INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff, is_active,
                                    date_joined, account_type, business_name, business_verified, country, postal_code,
-                                   trade_radius_km, match_with_stores)
+                                   trade_radius_km, match_with_stores, shipping_address)
         SELECT %s, false, 'bench' || g, '', '', 'bench' || g || '@bench.test', false, true, now() - interval '400 days',
-               'personal', '', false, 'US', '', 50, false
+               'personal', '', false, 'US', '', 50, false, ''
         FROM generate_series(1, %s) AS g
         """,
         [make_password(PASSWORD), USERS],
@@ -266,110 +260,10 @@ def services() -> None:
     _timed("leaderboard 30d (precomputed)", lambda: selectors.leaderboard(period="30d"))
 
 
-def pages(seconds: float, concurrency: int, port: int) -> None:
-    _django()
-    from django.test import Client
-
-    from accounts.models import User
-    from signals.models import Recommendation
-
-    ids = list(Recommendation.objects.filter(visibility="public").values_list("id", flat=True)[::997][:500])
-    viewer = User.objects.get(username="bench50001")
-    client = Client()
-    client.force_login(viewer)
-    session = client.cookies["sessionid"].value
-
-    env = dict(os.environ, DEBUG="false", ALLOWED_HOSTS="127.0.0.1,localhost")
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    server = subprocess.Popen(
-        [gunicorn, "config.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"], cwd=ROOT, env=env
-    )
-    kinds = {
-        "trivial /healthz": lambda: "/healthz",
-        "list page": lambda: "/signals/",
-        "detail page": lambda: f"/signals/{random.choice(ids)}/",
-        "leaderboard page": lambda: "/signals/leaderboard/?period=30d",
-        "API list": lambda: "/api/v1/signals/",
-        "API detail": lambda: f"/api/v1/signals/{random.choice(ids)}/",
-        "API leaderboard": lambda: "/api/v1/signals/leaderboard/?period=30d",
-    }
-    latencies = {kind: [] for kind in kinds}
-    errors = {"count": 0}
-    lock = threading.Lock()
-    headers = {"Cookie": f"sessionid={session}"}
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                connection.request("GET", "/healthz")
-                if connection.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.time() > deadline:
-                raise SystemExit("gunicorn did not start")
-            time.sleep(0.3)
-        phase = seconds / len(kinds)
-
-        def worker(kind, warm_until, stop_at):
-            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            local = []
-            while time.perf_counter() < stop_at:
-                path = kinds[kind]()
-                started = time.perf_counter()
-                try:
-                    connection.request("GET", path, headers=headers)
-                    response = connection.getresponse()
-                    response.read()
-                    ok = response.status == 200
-                except (OSError, http.client.HTTPException):
-                    ok = False
-                    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                if started > warm_until:
-                    if ok:
-                        local.append(time.perf_counter() - started)
-                    else:
-                        with lock:
-                            errors["count"] += 1
-            with lock:
-                latencies[kind].extend(local)
-
-        for kind in kinds:
-            now = time.perf_counter()
-            threads = [
-                threading.Thread(target=worker, args=(kind, now + 2, now + 2 + phase)) for _ in range(concurrency)
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-    finally:
-        server.terminate()
-        server.wait(10)
-    base50 = percentile(latencies["trivial /healthz"], 0.5)
-    base99 = percentile(latencies["trivial /healthz"], 0.99)
-    print(f"{concurrency} clients, {phase:.0f} s per view, errors {errors['count']}, load {os.getloadavg()[0]:.2f}")
-    print(f"{'view':18} {'req/s':>7} {'p50 ms':>8} {'p99 ms':>8} {'p50 x':>6} {'p99 x':>6}")
-    for kind, values in latencies.items():
-        if not values:
-            print(f"{kind:18} no successful requests")
-            continue
-        p50, p99 = percentile(values, 0.5), percentile(values, 0.99)
-        print(
-            f"{kind:18} {len(values) / phase:7.1f} {p50 * 1000:8.1f} {p99 * 1000:8.1f} "
-            f"{p50 / base50:6.1f} {p99 / base99:6.1f}"
-        )
-
-
-def evaluate() -> None:
-    _django()
+def rearm() -> None:
+    """Put the 50,000 due signals (and their follows) back as they were before evaluation."""
     from django.db import connection
-    from django.utils import timezone
 
-    from signals.evaluation import evaluate_due_signals, leaderboard_recompute
-
-    # Re-arm the 50,000 due signals (and their follows) so the run can be repeated.
     with connection.cursor() as cursor:
         cursor.execute(
             """
@@ -388,11 +282,45 @@ def evaluate() -> None:
         cursor.execute("DELETE FROM signals_signalevent")
         cursor.execute("VACUUM ANALYZE signals_recommendation")
         cursor.execute("VACUUM ANALYZE signals_signalfollower")
+        cursor.execute("VACUUM ANALYZE accounts_userreputation")
+
+
+def _backend_cpu_seconds() -> float:
+    """User + system CPU of this connection's PostgreSQL backend (same machine: /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def evaluate() -> None:
+    import logging
+
+    _django()
+    from django.utils import timezone
+
+    from signals.evaluation import evaluate_due_signals, leaderboard_recompute
+
+    # The job logs its phases at INFO; show them.
+    logging.basicConfig(format="  %(message)s")
+    logging.getLogger("signals.evaluation").setLevel(logging.INFO)
+    rearm()
     print(f"load average {os.getloadavg()[0]:.2f}", flush=True)
-    started = time.perf_counter()
+    started, cpu, backend = time.perf_counter(), time.process_time(), _backend_cpu_seconds()
     evaluated = evaluate_due_signals(now=timezone.now())
-    took = time.perf_counter() - started
-    print(f"evaluated {evaluated:,} due signals (outcomes, follower outcomes, stats, reputation) in {took:.1f} s")
+    took, cpu, backend = time.perf_counter() - started, time.process_time() - cpu, _backend_cpu_seconds() - backend
+    print(
+        f"evaluated {evaluated:,} due signals (outcomes, follower outcomes, stats, reputation) in {took:.1f} s; "
+        f"CPU time: this process {cpu:.1f} s, its PostgreSQL backend {backend:.1f} s; "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     started = time.perf_counter()
     leaderboard_recompute()
     print(f"leaderboard precompute after it: {time.perf_counter() - started:.1f} s")
@@ -405,20 +333,12 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--setup", action="store_true")
     parser.add_argument("--services", action="store_true")
-    parser.add_argument("--pages", action="store_true")
     parser.add_argument("--evaluate", action="store_true")
-    parser.add_argument("--seconds", type=float, default=70)
-    parser.add_argument("--concurrency", type=int, default=8)
-    parser.add_argument("--port", type=int, default=0, help="default: a free port")
     args = parser.parse_args()
     if args.setup:
         setup()
     if args.services:
         services()
-    if args.pages:
-        from core.asgi_server import free_port
-
-        pages(args.seconds, args.concurrency, args.port or free_port())
     if args.evaluate:
         evaluate()
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from bench import reference
+from bench import reference, reference_signals
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as project_urlpatterns
 
@@ -20,5 +20,11 @@ urlpatterns = [
     path("bench/ref/api/haves/", reference.api_haves),
     path("bench/ref/api/proposals/", reference.api_proposals),
     path("bench/ref/api/matches/", reference.api_matches),
+    path("bench/ref/signals/", reference_signals.signal_list),
+    path("bench/ref/signals/leaderboard/", reference_signals.leaderboard),
+    path("bench/ref/signals/<int:pk>/", reference_signals.signal_detail),
+    path("bench/ref/api/signals/", reference_signals.api_signal_list),
+    path("bench/ref/api/signals/leaderboard/", reference_signals.api_leaderboard),
+    path("bench/ref/api/signals/<int:pk>/", reference_signals.api_signal_detail),
     *project_urlpatterns,
 ]

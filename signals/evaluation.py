@@ -41,9 +41,11 @@ from accounts.reputation import tier_for_score
 from accounts.services import reputation_update_many
 from cards.enums import MARKET_SOURCES
 from cards.models import PriceSnapshot
+from core.sqlarrays import ids_in, pg_array
 
 from .enums import PERIOD_DAYS, LeaderboardPeriod, SignalAction, SignalEventKind, SignalStatus
 from .models import (
+    OUTCOME_COLUMNS,
     CreatorFollow,
     LeaderboardComputation,
     LeaderboardStanding,
@@ -147,18 +149,7 @@ def _with_prices(signals, *, now: datetime):
     )
 
 
-OUTCOME_FIELDS = (
-    "status",
-    "evaluated_at",
-    "price_at_end",
-    "peak_price",
-    "accuracy",
-    "hit",
-    "profit_pct",
-    "peak_profit_pct",
-    "closed_early",
-    "updated_at",
-)
+OUTCOME_FIELDS = ("status", *OUTCOME_COLUMNS, "updated_at")
 
 
 def _write_outcomes(signals: list[Recommendation]) -> None:
@@ -188,26 +179,35 @@ def _write_outcomes(signals: list[Recommendation]) -> None:
         f"FROM unnest(%s::bigint[], {unnest}) AS v(id, {', '.join(OUTCOME_FIELDS)}) WHERE r.id = v.id"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [[signal.pk for signal in signals], *columns.values()])
+        cursor.execute(sql, [pg_array(signal.pk for signal in signals), *map(pg_array, columns.values())])
 
 
-def _evaluate_followers(signal_ids: list[int]) -> None:
-    """Follower outcome = profit % from their acted price (BUY: (end - acted)/acted; SELL mirrored; HOLD none)."""
+def _evaluate_followers(signals: list[Recommendation]) -> set[int]:
+    """Follower outcome = profit % from their acted price (BUY: (end - acted)/acted; SELL mirrored; HOLD none).
+
+    Returns the users whose outcomes were written (their follower stats change)."""
+    ids = [signal.pk for signal in signals]
     if connection.vendor == "postgresql":
-        # One pass joining each pending follow to its signal (the ORM form below takes three).
-        follower, signal = SignalFollower._meta.db_table, Recommendation._meta.db_table
+        # One pass over the chunk's pending follows (signal_follower_pending_idx), each signal's action
+        # and end price sent along, so the signals table is not joined (nor scanned) again.
+        follower = SignalFollower._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(
                 f"UPDATE {follower} AS f SET outcome_evaluated = true, outcome_profit_pct = "  # noqa: S608
-                "CASE r.action "
-                "WHEN 'BUY' THEN round((r.price_at_end - f.acted_price) * 100 / NULLIF(f.acted_price, 0), 2) "
-                "WHEN 'SELL' THEN round((f.acted_price - r.price_at_end) * 100 / NULLIF(f.acted_price, 0), 2) END "
-                f"FROM {signal} AS r WHERE r.id = f.recommendation_id AND f.recommendation_id = ANY(%s) "
-                "AND f.acted_on AND NOT f.outcome_evaluated",
-                [list(signal_ids)],
+                "CASE v.action "
+                "WHEN 'BUY' THEN round((v.price_at_end - f.acted_price) * 100 / NULLIF(f.acted_price, 0), 2) "
+                "WHEN 'SELL' THEN round((f.acted_price - v.price_at_end) * 100 / NULLIF(f.acted_price, 0), 2) END "
+                "FROM unnest(%s::bigint[], %s::text[], %s::numeric[]) AS v(id, action, price_at_end) "
+                "WHERE f.recommendation_id = v.id AND f.acted_on AND NOT f.outcome_evaluated RETURNING f.user_id",
+                [
+                    pg_array(ids),
+                    pg_array(signal.action for signal in signals),
+                    pg_array(signal.price_at_end for signal in signals),
+                ],
             )
-        return
-    pending = SignalFollower.objects.filter(recommendation_id__in=signal_ids, acted_on=True, outcome_evaluated=False)
+            return {row[0] for row in cursor.fetchall()}
+    pending = SignalFollower.objects.filter(recommendation_id__in=ids, acted_on=True, outcome_evaluated=False)
+    users = set(pending.values_list("user_id", flat=True))
     end = Subquery(
         Recommendation.objects.filter(pk=OuterRef("recommendation_id")).values("price_at_end")[:1],
         output_field=DecimalField(max_digits=12, decimal_places=2),
@@ -215,7 +215,7 @@ def _evaluate_followers(signal_ids: list[int]) -> None:
     acted = NullIf(F("acted_price"), Value(Decimal(0)))
     percent = DecimalField(max_digits=12, decimal_places=2)
     # SQLite (the embedded demo) stores these as integers when whole and would divide as integers.
-    hundred = Value(HUNDRED) if connection.vendor == "postgresql" else Value(100.0)
+    hundred = Value(100.0)
     buy = ExpressionWrapper((end - F("acted_price")) * hundred / acted, output_field=percent)
     sell = ExpressionWrapper((F("acted_price") - end) * hundred / acted, output_field=percent)
     pending.filter(recommendation__action=SignalAction.BUY).update(
@@ -225,13 +225,46 @@ def _evaluate_followers(signal_ids: list[int]) -> None:
         outcome_evaluated=True, outcome_profit_pct=Round(sell, 2)
     )
     pending.filter(recommendation__action=SignalAction.HOLD).update(outcome_evaluated=True, outcome_profit_pct=None)
+    return users
+
+
+def _record_events(signals: list[Recommendation], *, actor) -> None:
+    """One CLOSED or EVALUATED event per signal (its accuracy and end price, as text)."""
+    kinds = [SignalEventKind.CLOSED if signal.closed_early else SignalEventKind.EVALUATED for signal in signals]
+    if connection.vendor != "postgresql":
+        SignalEvent.objects.bulk_create(
+            [
+                SignalEvent(
+                    signal_id=signal.pk,
+                    kind=kind,
+                    actor=actor,
+                    data={"accuracy": str(signal.accuracy), "price_at_end": str(signal.price_at_end)},
+                )
+                for signal, kind in zip(signals, kinds, strict=True)
+            ]
+        )
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {SignalEvent._meta.db_table} (signal_id, kind, actor_id, data, created_at) "  # noqa: S608
+            "SELECT v.id, v.kind, %s, jsonb_build_object('accuracy', v.accuracy, 'price_at_end', v.price_at_end), %s "
+            "FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[]) AS v(id, kind, accuracy, price_at_end)",
+            [
+                actor.pk if actor else None,
+                timezone.now(),
+                pg_array(signal.pk for signal in signals),
+                pg_array(str(kind) for kind in kinds),
+                pg_array(str(signal.accuracy) for signal in signals),
+                pg_array(str(signal.price_at_end) for signal in signals),
+            ],
+        )
 
 
 def _author_stats(user_ids: list[int]) -> dict[int, dict]:
     """author_accuracy_pct = 100 x hits ÷ evaluated, over every evaluated signal (hidden ones too)."""
     stats = {user_id: {"signals_authored_evaluated": 0, "author_hits": 0} for user_id in user_ids}
     rows = (
-        Recommendation.objects.filter(created_by_id__in=user_ids, status=SignalStatus.EVALUATED)
+        Recommendation.objects.filter(created_by_id__in=ids_in(user_ids), status=SignalStatus.EVALUATED)
         .values("created_by_id")
         .annotate(evaluated=Count("*"), hits=Count("hit", filter=Q(hit=True)))
     )
@@ -244,7 +277,7 @@ def _follower_stats(user_ids: list[int]) -> dict[int, dict]:
     """signals_followed = acted-on follows evaluated (unfollowed ones included); profitable = profit > 0."""
     stats = {user_id: {"signals_followed": 0, "signals_profitable": 0} for user_id in user_ids}
     rows = (
-        SignalFollower.objects.filter(user_id__in=user_ids, acted_on=True, outcome_evaluated=True)
+        SignalFollower.objects.filter(user_id__in=ids_in(user_ids), acted_on=True, outcome_evaluated=True)
         .values("user_id")
         .annotate(followed=Count("*"), profitable=Count("outcome_profit_pct", filter=Q(outcome_profit_pct__gt=0)))
     )
@@ -295,24 +328,10 @@ def _evaluate_locked(signals: list[Recommendation], *, now: datetime, actor=None
         for field in ("price_at_end", "peak_price", "accuracy", "hit", "profit_pct", "peak_profit_pct"):
             setattr(signal, field, getattr(outcome, field))
     _write_outcomes(signals)
-    ids = [signal.pk for signal in signals]
-    _evaluate_followers(ids)
-    SignalEvent.objects.bulk_create(
-        [
-            SignalEvent(
-                signal_id=signal.pk,
-                kind=SignalEventKind.CLOSED if signal.closed_early else SignalEventKind.EVALUATED,
-                actor=actor,
-                data={"accuracy": str(signal.accuracy), "price_at_end": str(signal.price_at_end)},
-            )
-            for signal in signals
-        ]
-    )
-    followers = set(
-        SignalFollower.objects.filter(recommendation_id__in=ids, acted_on=True).values_list("user_id", flat=True)
-    )
+    followers = _evaluate_followers(signals)
+    _record_events(signals, actor=actor)
     authors = {signal.created_by_id for signal in signals if signal.created_by_id}
-    return EvaluationResult(len(signals), ids, authors, followers)
+    return EvaluationResult(len(signals), [signal.pk for signal in signals], authors, followers)
 
 
 def _notify_on_commit(signal_ids: list[int]) -> None:
@@ -338,19 +357,31 @@ def signals_evaluate(*, signal_ids: list[int], now: datetime, actor=None) -> Eva
     return result
 
 
+def _without_jit() -> None:
+    """Within the current transaction, no JIT compilation on PostgreSQL: the chunk's statements are
+    estimated expensive enough to compile (~0.4 s each, more than running them interpreted)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+
+
 def evaluate_due_signals(*, now: datetime | None = None, chunk_size: int = CHUNK_SIZE) -> int:
     """Evaluate every active signal whose target date has arrived. Safe to run twice or concurrently."""
     now = now or timezone.now()
     started = time.perf_counter()
+    claiming = 0.0
     total = 0
     authors: set[int] = set()
     followers: set[int] = set()
     while True:
         with transaction.atomic():
+            _without_jit()
+            claim_started = time.perf_counter()
             due = Recommendation.objects.select_for_update(skip_locked=True, of=("self",)).filter(
                 status=SignalStatus.ACTIVE, target_date__lte=now
             )
             locked = list(_with_prices(due, now=now).order_by("target_date", "id")[:chunk_size])
+            claiming += time.perf_counter() - claim_started
             if not locked:
                 break
             result = _evaluate_locked(locked, now=now)
@@ -362,9 +393,11 @@ def evaluate_due_signals(*, now: datetime | None = None, chunk_size: int = CHUNK
     if total:
         stats_refresh(author_ids=authors, follower_ids=followers)
     logger.info(
-        "evaluated %s due signals in %.1f s; stats of %s authors and %s followers in %.1f s",
+        "evaluated %s due signals in %.1f s (claiming them with their prices %.1f s); "
+        "stats and reputation of %s authors and %s followers in %.1f s",
         total,
         evaluated_at - started,
+        claiming,
         len(authors),
         len(followers),
         time.perf_counter() - evaluated_at,

@@ -11,6 +11,17 @@ from core.money import CurrencyField, MoneyField
 from .enums import LeaderboardPeriod, SignalAction, SignalEventKind, SignalStatus, SignalVisibility
 
 EDIT_WINDOW = timedelta(minutes=15)
+# What an evaluation writes of its result (beside status and updated_at).
+OUTCOME_COLUMNS = (
+    "evaluated_at",
+    "price_at_end",
+    "peak_price",
+    "accuracy",
+    "hit",
+    "profit_pct",
+    "peak_profit_pct",
+    "closed_early",
+)
 PERCENT = {"max_digits": 12, "decimal_places": 2}
 
 

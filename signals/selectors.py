@@ -12,15 +12,36 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AnonymousUser
-from django.db.models import BooleanField, Case, Exists, F, OuterRef, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from accounts.enums import ReputationTier
 from accounts.reputation import tier_threshold
-from cards.selectors import Page, card_prices_current, paginate_without_count
+from cards.selectors import Page, paginate_without_count
 
 from .enums import LeaderboardPeriod, SignalAction, SignalStatus, SignalVisibility
-from .models import CreatorFollow, LeaderboardComputation, LeaderboardStanding, Recommendation, SignalFollower
+from .models import (
+    OUTCOME_COLUMNS,
+    CreatorFollow,
+    LeaderboardComputation,
+    LeaderboardStanding,
+    Recommendation,
+    SignalFollower,
+)
 from .visibility import VisibilityUnlocks
 
 SORTS = ("newest", "most_followed", "best_creator")
@@ -226,18 +247,59 @@ def signal_list(*, user, filters: SignalFilters) -> QuerySet[Recommendation]:
     return signals.order_by(*SORT_ORDERING[filters.sort])
 
 
+# What a list row and the API show of a signal, read as plain values (no model instances).
+SIGNAL_ROW_FIELDS = (
+    "id",
+    "created_by_id",
+    "card_id",
+    "finish",
+    "action",
+    "entry_price",
+    "target_price",
+    "currency",
+    "target_date",
+    "rationale",
+    "user_rationale",
+    "is_user_generated",
+    "visibility",
+    "status",
+    "is_hidden",
+    "follower_count",
+    "featured",
+    "creator_accuracy",
+    "created_at",
+    *OUTCOME_COLUMNS,
+)
+
+
+def signal_rows(signals: QuerySet[Recommendation]) -> QuerySet:
+    """These signals as dict rows: SIGNAL_ROW_FIELDS plus card_name, set_code, creator (username)
+    and tier (the creator's stored tier); None for the system's signals."""
+    return signals.values(
+        *SIGNAL_ROW_FIELDS,
+        card_name=F("card__name"),
+        set_code=F("card__set_code"),
+        creator=F("created_by__username"),
+        tier=F("created_by__reputation__reputation_tier"),
+    )
+
+
 def signal_list_page(*, user, filters: SignalFilters, page: int, per_page: int = 25) -> Page:
-    return paginate_without_count(signal_list(user=user, filters=filters), page=page, per_page=per_page)
+    """One page of list rows (dicts of `signal_rows`)."""
+    rows = signal_rows(signal_list(user=user, filters=filters))
+    return paginate_without_count(rows, page=page, per_page=per_page)
+
+
+def signal_row(*, user, pk: int) -> dict:
+    """One signal as a row of `signal_rows`, if `user` may see it; otherwise 404."""
+    row = signal_rows(visible_signals(user=user).filter(pk=pk)).first()
+    if row is None:
+        raise Http404("No such signal.")
+    return row
 
 
 def signals_mine(*, user) -> QuerySet[Recommendation]:
     return visible_signals(user=user).filter(created_by_id=user.pk).order_by("-created_at", "-id")
-
-
-def follow_for(*, user, signal_id: int) -> SignalFollower | None:
-    if not user.is_authenticated:
-        return None
-    return SignalFollower.objects.filter(recommendation_id=signal_id, user_id=user.pk).first()
 
 
 def is_following_creator(*, user, creator_id: int | None) -> bool:
@@ -250,10 +312,6 @@ def creator_follower_count(*, creator_id: int) -> int:
     return CreatorFollow.objects.filter(creator_id=creator_id).count()
 
 
-def current_price(*, signal: Recommendation):
-    return card_prices_current(card_ids=[signal.card_id]).get((signal.card_id, signal.finish))
-
-
 def progress_percent(*, entry: Decimal, current: Decimal | None, target: Decimal | None) -> int | None:
     """Where the current price sits on the way from entry to target, 0-100 (None without a target)."""
     if current is None or target is None or target == entry:
@@ -262,11 +320,57 @@ def progress_percent(*, entry: Decimal, current: Decimal | None, target: Decimal
     return int(max(Decimal(0), min(Decimal(100), share)))
 
 
+FOLLOW_FIELDS = ("id", "followed_at", "unfollowed_at", "acted_on", "acted_at", "acted_price", "outcome_evaluated")
+
+
+def access_signal_detail(*, user, pk: int) -> Recommendation:
+    """`access_signal` with what the detail page shows beyond the row, in the same query: the current
+    price, the viewer's follow (a LEFT JOIN on the unique signal+user row), whether the viewer
+    follows the creator and the creator's follower count."""
+    from cards.models import CardPrice
+
+    signed_in = user is not None and user.is_authenticated
+    current = CardPrice.objects.filter(card_id=OuterRef("card_id"), finish=OuterRef("finish")).values("price")[:1]
+    followers = (
+        CreatorFollow.objects.filter(creator_id=OuterRef("created_by_id"))
+        .order_by()
+        .values("creator_id")
+        .annotate(count=Count("id"))
+        .values("count")
+    )
+    signals = visible_signals(user=user).filter(pk=pk)
+    signals = signals.annotate(
+        current_price=Subquery(current),
+        creator_followers=Coalesce(Subquery(followers), 0),
+        follows_creator=(
+            Exists(CreatorFollow.objects.filter(follower_id=user.pk, creator_id=OuterRef("created_by_id")))
+            if signed_in
+            else Value(False)
+        ),
+    )
+    if signed_in:
+        signals = signals.annotate(
+            mine=FilteredRelation("followers", condition=Q(followers__user_id=user.pk)),
+            **{f"my_{field}": F(f"mine__{field}") for field in (*FOLLOW_FIELDS, "outcome_profit_pct")},
+        )
+    signal = signals.first()
+    if signal is None:
+        raise Http404("No such signal.")
+    return signal
+
+
+def _my_follow(signal: Recommendation, user) -> SignalFollower | None:
+    if getattr(signal, "my_id", None) is None:
+        return None
+    values = {field: getattr(signal, f"my_{field}") for field in (*FOLLOW_FIELDS, "outcome_profit_pct")}
+    return SignalFollower(recommendation_id=signal.pk, user_id=user.pk, **values)
+
+
 def signal_detail_context(*, user, signal: Recommendation, now: datetime) -> dict:
-    """Everything the detail page shows beyond the signal row itself: a fixed handful of queries."""
-    price = current_price(signal=signal)
-    current = price.price if price else None
-    follow = follow_for(user=user, signal_id=signal.pk)
+    """Everything the detail page shows beyond the signal row itself, from a signal read through
+    `access_signal_detail` (no further queries)."""
+    current = signal.current_price
+    follow = _my_follow(signal, user)
     return {
         "signal": signal,
         "current_price": current,
@@ -275,18 +379,36 @@ def signal_detail_context(*, user, signal: Recommendation, now: datetime) -> dic
         "follow": follow if follow and follow.is_following else None,
         "past_follow": follow,
         "is_creator": user.is_authenticated and signal.created_by_id == user.pk,
-        "follows_creator": is_following_creator(user=user, creator_id=signal.created_by_id),
-        "creator_followers": creator_follower_count(creator_id=signal.created_by_id) if signal.created_by_id else 0,
+        "follows_creator": signal.follows_creator,
+        "creator_followers": signal.creator_followers,
         "live_card_ids": [signal.card_id],
     }
 
 
-def leaderboard(*, period: str) -> tuple[datetime | None, list[LeaderboardStanding]]:
-    """The precomputed standings of one period and when they were computed (two queries)."""
+LEADERBOARD_FIELDS = (
+    "rank",
+    "is_system",
+    "tier",
+    "evaluated",
+    "hits",
+    "hit_rate",
+    "wilson_lower_bound",
+    "mean_profit_pct",
+    "followers",
+)
+
+
+def leaderboard(*, period: str) -> tuple[datetime | None, list[dict]]:
+    """The precomputed standings of one period (plain rows with the creator's `username`, None for
+    the system) and when they were computed: two queries, no model instances."""
     if period not in LeaderboardPeriod.values:
         raise FilterError("period", f"Choose one of {', '.join(LeaderboardPeriod.values)}.")
     computed = LeaderboardComputation.objects.filter(period=period).values_list("computed_at", flat=True).first()
-    rows = list(LeaderboardStanding.objects.filter(period=period).select_related("creator").order_by("rank")[:100])
+    rows = list(
+        LeaderboardStanding.objects.filter(period=period)
+        .order_by("rank")
+        .values(*LEADERBOARD_FIELDS, username=F("creator__username"))[:100]
+    )
     return computed, rows
 
 

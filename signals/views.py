@@ -69,7 +69,7 @@ def signal_mine(request):
 
 
 def signal_detail(request, pk: int):
-    signal = selectors.access_signal(user=request.user, pk=pk)
+    signal = selectors.access_signal_detail(user=request.user, pk=pk)
     context = selectors.signal_detail_context(user=request.user, signal=signal, now=timezone.now())
     return render(request, "signals/detail.html", {**context, **_row_urls()})
 
@@ -179,7 +179,7 @@ def signal_follow(request, pk: int):
         if error:
             messages.error(request, error)
         return redirect("signals:detail", pk=pk)
-    signal = selectors.access_signal(user=request.user, pk=pk)
+    signal = selectors.access_signal_detail(user=request.user, pk=pk)
     context = selectors.signal_detail_context(user=request.user, signal=signal, now=timezone.now())
     return render(
         request, "signals/partials/_follow_box.html", {**context, "error": error}, status=422 if error else 200

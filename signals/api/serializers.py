@@ -1,10 +1,14 @@
 """API shapes for signals (issue 14, section 8b: these names are a contract)."""
 
+from datetime import UTC
+from decimal import Decimal
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cards.enums import Finish
 from signals.enums import LeaderboardPeriod, SignalAction, SignalVisibility
+from signals.models import EDIT_WINDOW
 from signals.services import RATIONALE_MAX, RATIONALE_MIN, TARGET_DAYS_MAX, TARGET_DAYS_MIN
 
 
@@ -52,6 +56,56 @@ class SignalSerializer(serializers.Serializer):
         if signal.evaluated_at is None:
             return None
         return OutcomeSerializer(signal).data
+
+
+def _datetime(value) -> str | None:
+    """As DRF's DateTimeField writes it (UTC with a Z)."""
+    if value is None:
+        return None
+    value = value.astimezone(UTC).isoformat()
+    return value[:-6] + "Z" if value.endswith("+00:00") else value
+
+
+def _money(value) -> str | None:
+    return _decimal(value, "0.01")
+
+
+def signal_data(row: dict) -> dict:
+    """A signal row (selectors.signal_rows) as the API shows it: the fields of SignalSerializer, built
+    without a field object per value (the list writes 25 rows x 19 fields)."""
+    outcome = None
+    if row["evaluated_at"] is not None:
+        outcome = {
+            "evaluated_at": _datetime(row["evaluated_at"]),
+            "price_at_end": _money(row["price_at_end"]),
+            "peak_price": _money(row["peak_price"]),
+            "accuracy": _decimal(row["accuracy"], "0.0001"),
+            "hit": row["hit"],
+            "profit_pct": _money(row["profit_pct"]),
+            "peak_profit_pct": _money(row["peak_profit_pct"]),
+            "closed_early": row["closed_early"],
+        }
+    return {
+        "id": row["id"],
+        "creator": row["creator"] if row["created_by_id"] else None,
+        "is_system": row["created_by_id"] is None,
+        "card": row["card_id"],
+        "card_name": row["card_name"],
+        "finish": row["finish"],
+        "action": row["action"],
+        "entry_price": _money(row["entry_price"]),
+        "target_price": _money(row["target_price"]),
+        "currency": row["currency"],
+        "target_date": row["target_date"].date().isoformat(),
+        "rationale": row["user_rationale"] if row["is_user_generated"] else row["rationale"],
+        "visibility": row["visibility"],
+        "status": "hidden" if row["is_hidden"] else row["status"],
+        "follower_count": row["follower_count"],
+        "featured": row["featured"],
+        "created_at": _datetime(row["created_at"]),
+        "editable_until": _datetime(row["created_at"] + EDIT_WINDOW),
+        "outcome": outcome,
+    }
 
 
 class SignalCreateSerializer(serializers.Serializer):
@@ -104,7 +158,9 @@ class CreatorFollowSerializer(serializers.Serializer):
 
 
 class StandingSerializer(serializers.Serializer):
-    username = serializers.SerializerMethodField()
+    """Documents a leaderboard row; `standing_data` writes it (100 rows without a field object per value)."""
+
+    username = serializers.CharField(allow_null=True)
     is_system = serializers.BooleanField()
     tier = serializers.CharField(allow_null=True)
     evaluated = serializers.IntegerField()
@@ -114,13 +170,25 @@ class StandingSerializer(serializers.Serializer):
     mean_profit_pct = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
     followers = serializers.IntegerField()
 
-    def get_username(self, standing) -> str | None:
-        return standing.creator.username if standing.creator_id else None
 
-    def to_representation(self, standing):
-        data = super().to_representation(standing)
-        data["tier"] = standing.tier or None
-        return data
+def _decimal(value, places: str) -> str | None:
+    return None if value is None else format(value.quantize(Decimal(places)), "f")
+
+
+def standing_data(row: dict) -> dict:
+    """A leaderboard row (selectors.leaderboard) as the API shows it: the fields of StandingSerializer,
+    decimals as strings with their places, an empty tier as null."""
+    return {
+        "username": row["username"],
+        "is_system": row["is_system"],
+        "tier": row["tier"] or None,
+        "evaluated": row["evaluated"],
+        "hits": row["hits"],
+        "hit_rate": _decimal(row["hit_rate"], "0.0001"),
+        "wilson_lower_bound": _decimal(row["wilson_lower_bound"], "0.0001"),
+        "mean_profit_pct": _decimal(row["mean_profit_pct"], "0.01"),
+        "followers": row["followers"],
+    }
 
 
 class LeaderboardSerializer(serializers.Serializer):

@@ -23,7 +23,8 @@ from .serializers import (
     SignalCreateSerializer,
     SignalSerializer,
     SignalUpdateSerializer,
-    StandingSerializer,
+    signal_data,
+    standing_data,
 )
 
 ERROR = OpenApiResponse(ErrorSerializer)
@@ -66,7 +67,7 @@ def _object_body(request) -> dict:
 
 
 def _signal_data(*, user, pk: int) -> dict:
-    return SignalSerializer(selectors.access_signal(user=user, pk=pk)).data
+    return signal_data(selectors.signal_row(user=user, pk=pk))
 
 
 class _SignalListBase(SignalsErrorsMixin, APIView):
@@ -78,9 +79,9 @@ class _SignalListBase(SignalsErrorsMixin, APIView):
         self.sort = filters.sort
         paginator = SignalCursorPagination()
         page = paginator.paginate_queryset(
-            selectors.signal_list(user=request.user, filters=filters), request, view=self
+            selectors.signal_rows(selectors.signal_list(user=request.user, filters=filters)), request, view=self
         )
-        return paginator.get_paginated_response(SignalSerializer(page, many=True).data)
+        return paginator.get_paginated_response([signal_data(row) for row in page])
 
 
 class SignalListView(_SignalListBase):
@@ -218,7 +219,11 @@ class LeaderboardView(SignalsErrorsMixin, APIView):
         period = request.query_params.get("period", LeaderboardPeriod.DAYS_30)
         computed_at, rows = selectors.leaderboard(period=period)
         return Response(
-            {"period": period, "computed_at": computed_at, "results": StandingSerializer(rows, many=True).data}
+            {
+                "period": period,
+                "computed_at": computed_at,
+                "results": [standing_data(row) for row in rows],
+            }
         )
 
 

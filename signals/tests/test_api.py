@@ -385,3 +385,36 @@ def test_api_list_and_detail_query_counts_do_not_grow(api_as, django_assert_max_
         assert client.get(f"/api/v1/signals/{signal.pk}/").status_code == 200
     with django_assert_max_num_queries(4):
         assert client.get("/api/v1/signals/leaderboard/").status_code == 200
+
+
+def test_api_rows_match_the_documented_serializer():
+    """The list and detail write rows with `signal_data`; they must say exactly what SignalSerializer
+    (the schema) says of the same signal, in every state."""
+    from signals.api.serializers import SignalSerializer, signal_data
+    from signals.selectors import signal_rows, visible_signals
+
+    staff = UserFactory(is_staff=True)
+    gold = creator_factory(trades=50, score=700, evaluated=10, hits=9)
+    active = RecommendationFactory(created_by=gold, card=priced_card(), target_price=Decimal("12.345"))
+    hold = RecommendationFactory(card=priced_card(), action="HOLD", target_price=None)
+    system = RecommendationFactory(created_by=None, card=priced_card())
+    hidden = RecommendationFactory(card=priced_card(), is_hidden=True)
+    evaluated = RecommendationFactory(card=priced_card(), action="SELL", target_price=Decimal("8.00"))
+    Recommendation.objects.filter(pk__in=[evaluated.pk, hold.pk]).update(
+        status="evaluated",
+        evaluated_at=datetime(2026, 3, 1, 12, 30, 5, 123456, tzinfo=UTC),
+        price_at_end=Decimal("9.10"),
+        peak_price=Decimal("8.90"),
+        accuracy=Decimal("0.4500"),
+        hit=False,
+        profit_pct=Decimal("9.00"),
+        peak_profit_pct=Decimal("11.00"),
+        closed_early=True,
+    )
+    Recommendation.objects.filter(pk=hold.pk).update(profit_pct=None, peak_profit_pct=None)
+    signals = visible_signals(user=staff)
+    rows = {row["id"]: row for row in signal_rows(signals)}
+    for signal in (active, hold, system, hidden, evaluated):
+        instance = signals.get(pk=signal.pk)
+        assert signal_data(rows[signal.pk]) == SignalSerializer(instance).data, signal
+    assert signal_data(rows[active.pk])["featured"] is True

@@ -75,7 +75,7 @@ def test_detail_page_shows_live_price_progress_and_creator(client, django_assert
         created_by=creator, card=priced_card("11.00"), entry_price=Decimal("10.00"), target_price=Decimal("14.00")
     )
     client.force_login(UserFactory())
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(DETAIL_QUERIES):
         response = client.get(f"/signals/{signal.pk}/")
     body = response.content.decode()
     assert response.status_code == 200
@@ -83,6 +83,38 @@ def test_detail_page_shows_live_price_progress_and_creator(client, django_assert
     assert 'aria-valuenow="25"' in body  # 10 → 11 of the way to 14
     assert "Accuracy 75.00% — 3 hits of 4 evaluated" in body
     assert "Follow detailer" in body and "I acted on this" not in body
+
+
+# Session, user, the signal with its price, the viewer's follow and the creator's followers, and the
+# layout's two badge counts.
+DETAIL_QUERIES = 5
+
+
+def test_detail_page_reads_follows_in_the_signal_query(client, django_assert_max_num_queries):
+    creator = creator_factory(username="followed_one")
+    signal = RecommendationFactory(created_by=creator, card=priced_card("11.00"))
+    viewer = UserFactory()
+    for user in (viewer, *[UserFactory() for _ in range(3)]):
+        CreatorFollowFactory(follower=user, creator=creator)
+        SignalFollower.objects.create(
+            recommendation=signal, user=user, acted_on=True, acted_at=timezone.now(), acted_price=Decimal("10.50")
+        )
+    SignalFollower.objects.filter(recommendation=signal).exclude(user=viewer).update(unfollowed_at=timezone.now())
+    client.force_login(viewer)
+    with django_assert_max_num_queries(DETAIL_QUERIES):
+        body = client.get(f"/signals/{signal.pk}/").content.decode()
+    assert "You follow this signal and acted on it at" in body and "$10.50" in body
+    assert "Unfollow followed_one" in body
+    assert '<span data-testid="creator-followers">4</span> followers' in body
+    # Someone else's follow is not the viewer's; an unfollowed one still shows its outcome.
+    other = SignalFollower.objects.exclude(user=viewer).first()
+    SignalFollower.objects.filter(pk=other.pk).update(outcome_evaluated=True, outcome_profit_pct=Decimal("7.00"))
+    client.force_login(other.user)
+    body = client.get(f"/signals/{signal.pk}/").content.decode()
+    assert "You follow this signal" not in body and "Your result: <strong>7.00%</strong>" in body
+    client.logout()
+    body = client.get(f"/signals/{signal.pk}/").content.decode()
+    assert "Log in</a> to follow signals" in body and "7.00%" not in body
 
 
 def test_detail_shows_the_outcome_once_evaluated(client):
