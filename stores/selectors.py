@@ -273,6 +273,10 @@ def finder_card(*, card_id: int):
 # --- inventory -------------------------------------------------------------------------------
 
 
+# By card name through the (store, card_name, card, id) index: a page is a range scan.
+INVENTORY_ORDER = ("card_name", "card_id", "pk")
+
+
 def inventory_public_list(*, store: LGSProfile, card_id: int | None = None, q: str = "") -> QuerySet:
     """What a store has on its shelf (quantity > 0), searchable by card name."""
     items = StoreInventoryItem.objects.filter(store=store, quantity__gt=0).select_related("card")
@@ -280,8 +284,8 @@ def inventory_public_list(*, store: LGSProfile, card_id: int | None = None, q: s
         items = items.filter(card_id=card_id)
     q = (q or "").replace("\x00", "").strip()[:100]
     if q:
-        items = items.filter(card__name__icontains=q)
-    return items.order_by("card__name", "card__set_code", "condition", "finish", "pk")
+        items = items.filter(card_name__icontains=q)
+    return items.order_by(*INVENTORY_ORDER)
 
 
 def inventory_dashboard_list(*, store: LGSProfile) -> QuerySet:
@@ -324,4 +328,4 @@ def dashboard_panel(*, user) -> dict | None:
 
 
 def store_q_filter(q: str) -> Q:
-    return Q(card__name__icontains=q) | Q(provider_sku=q) | Q(card__set_code__iexact=q)
+    return Q(card_name__icontains=q) | Q(provider_sku=q) | Q(card__set_code__iexact=q)

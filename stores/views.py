@@ -25,6 +25,7 @@ from .forms import (
 )
 from .geo import parse_near
 from .selectors import (
+    INVENTORY_ORDER,
     FinderFilters,
     access_dashboard_store,
     access_store,
@@ -187,7 +188,7 @@ def dashboard_inventory(request):
     filterset = InventoryFilter(request.GET or None, queryset=inventory_dashboard_list(store=store))
     items = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     if not request.GET.get("o"):
-        items = items.order_by("card__name", "pk")
+        items = items.order_by(*INVENTORY_ORDER)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

@@ -75,22 +75,23 @@ class _Resolver:
             with contextlib.suppress(KeyError, ValueError, TypeError):
                 scryfall.add(uuid.UUID(str(item["scryfall_id"])))
         skus = {str(item["tcgplayer_sku"]) for item in items if item.get("tcgplayer_sku") not in (None, "")}
-        self.cards = {
-            card_id: tuple(finishes or ())
-            for card_id, finishes in Card.objects.filter(pk__in=card_ids).values_list("id", "finishes")
-        }
-        self.scryfall = {
-            str(scryfall_id): (card_id, tuple(finishes or ()))
-            for card_id, scryfall_id, finishes in Card.objects.filter(scryfall_id__in=scryfall).values_list(
-                "id", "scryfall_id", "finishes"
-            )
-        }
-        self.skus = {
-            sku: (card_id, condition, finish, language)
-            for sku, card_id, condition, finish, language in StoreInventoryItem.objects.filter(
-                store=store, provider_sku__in=skus
-            ).values_list("provider_sku", "card_id", "condition", "finish", "language")
-        }
+        self.names: dict[int, str] = {}  # card id → name, for the items this batch creates
+        self.cards = {}
+        for card_id, finishes, name in Card.objects.filter(pk__in=card_ids).values_list("id", "finishes", "name"):
+            self.cards[card_id] = tuple(finishes or ())
+            self.names[card_id] = name
+        self.scryfall = {}
+        for card_id, scryfall_id, finishes, name in Card.objects.filter(scryfall_id__in=scryfall).values_list(
+            "id", "scryfall_id", "finishes", "name"
+        ):
+            self.scryfall[str(scryfall_id)] = (card_id, tuple(finishes or ()))
+            self.names[card_id] = name
+        self.skus = {}
+        for sku, card_id, condition, finish, language, name in StoreInventoryItem.objects.filter(
+            store=store, provider_sku__in=skus
+        ).values_list("provider_sku", "card_id", "condition", "finish", "language", "card_name"):
+            self.skus[sku] = (card_id, condition, finish, language)
+            self.names.setdefault(card_id, name)
 
     def key(self, item: dict) -> tuple[tuple[int, str, str, str], str]:
         """((card, condition, finish, language), sku) or DomainError."""
@@ -182,6 +183,7 @@ def inventory_upsert(*, store: LGSProfile, acting_user: User, items: list[dict])
                     price=price,
                     feed_price=price,
                     provider_sku=sku,
+                    card_name=resolver.names.get(key[0], ""),
                 )
             )
             continue
