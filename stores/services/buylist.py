@@ -128,9 +128,13 @@ def nearby_trader_ids(*, store: LGSProfile, opted_in_only: bool) -> dict[int, fl
 
 
 def local_want_demand(*, store: LGSProfile) -> Counter:
-    """Card id → how many nearby traders want it: public want lists, and private ones of opted-in traders."""
+    """Card id → how many nearby traders want it: public want lists, and private ones of opted-in traders.
+
+    A want counts for every tradable printing that satisfies it (stores.wants): an any-printing
+    want for every printing of its oracle id.
+    """
     from accounts.models import User
-    from lists.models import WantItem
+    from stores.wants import wanters_by_card
 
     nearby = nearby_trader_ids(store=store, opted_in_only=False)
     if not nearby:
@@ -138,8 +142,8 @@ def local_want_demand(*, store: LGSProfile) -> Counter:
     countable = User.objects.filter(pk__in=list(nearby)).filter(
         Q(list_settings__isnull=True) | Q(list_settings__wants_public=True) | Q(match_with_stores=True)
     )
-    rows = WantItem.objects.filter(owner__in=countable).values_list("card_id", "owner_id").distinct()
-    return Counter(card_id for card_id, _owner in rows)
+    wanters = wanters_by_card(owner_ids=countable.values_list("pk", flat=True))
+    return Counter({card_id: len(owners) for card_id, owners in wanters.items()})
 
 
 def signal_demand(*, card_ids) -> Counter:
