@@ -130,6 +130,17 @@ def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _backend_cpu() -> float:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend (same machine: /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _time_passes() -> dict[str, float]:
     """Wall time of the sync's two passes (wrapping the functions the sync service calls)."""
     from stores.services import syncs
@@ -168,6 +179,7 @@ def sync_once(path: Path) -> None:
     )
     before = StoreInventoryItem.objects.filter(store=store).aggregate(Max("updated_at"))["updated_at__max"]
     phases = _time_passes()
+    backend_before = _backend_cpu()
     started = time.perf_counter()
     with path.open("rb") as raw:
         run = sync_run_start(
@@ -183,6 +195,7 @@ def sync_once(path: Path) -> None:
     run = sync_run_execute(run_id=run.pk)
     finished = time.perf_counter()
     cpu = time.process_time() - cpu_before
+    backend_cpu = _backend_cpu() - backend_before
     after = StoreInventoryItem.objects.filter(store=store).aggregate(Max("updated_at"))["updated_at__max"]
     rows = run.rows_processed
     peak = _peak_rss_mb()
@@ -190,7 +203,8 @@ def sync_once(path: Path) -> None:
         f"{path.name}: {run.status}; {rows:,} rows; store the upload {stored - started:.1f} s, sync "
         f"{finished - stored:.1f} s = {rows / (finished - stored):,.0f} rows/s "
         f"(pass 1 read/match/plan {phases['plan_sync']:.1f} s, pass 2 write {phases['write_plan']:.1f} s) "
-        f"(end to end {rows / (finished - started):,.0f} rows/s; this process's CPU {cpu:.1f} s); "
+        f"(end to end {rows / (finished - started):,.0f} rows/s; this process's CPU {cpu:.1f} s, its PostgreSQL "
+        f"backend's {backend_cpu:.1f} s: {rows / (cpu + backend_cpu):,.0f} rows per CPU-second); "
         f"counts {run.counts}; errors {run.error_count}, "
         f"unmatched {run.unmatched_count}; peak RSS {peak:.0f} MB; newest updated_at moved: {after != before}; "
         f"load {os.getloadavg()[0]:.2f}"

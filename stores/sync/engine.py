@@ -353,6 +353,12 @@ def _update_batch(batch: list[tuple], *, auto: bool, now) -> None:
 
 def write_plan(*, run: InventorySyncRun, plan: Plan, started: float) -> None:
     with transaction.atomic():
+        if connection.vendor == "postgresql" and (plan.creates or plan.updates or plan.zero_ids):
+            # COMMIT need not wait for the WAL flush: a crash in that moment loses this whole
+            # run (never part of it: the run row is in the same transaction and is failed as
+            # stale later), and the next sync of the same feed writes it (docs/decisions/0038).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         store = LGSProfile.objects.select_for_update().get(pk=run.store_id)
         apply_plan(store=store, plan=plan)
         now = timezone.now()
