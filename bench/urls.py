@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from bench import reference
+from bench import reference, reference_stores
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as project_urlpatterns
 
@@ -20,5 +20,9 @@ urlpatterns = [
     path("bench/ref/api/haves/", reference.api_haves),
     path("bench/ref/api/proposals/", reference.api_proposals),
     path("bench/ref/api/matches/", reference.api_matches),
+    path("bench/ref/stores/finder/", reference_stores.finder),
+    path("bench/ref/stores/<int:pk>/inventory/", reference_stores.store_inventory),
+    path("bench/ref/stores/buylist/", reference_stores.buylist),
+    path("bench/ref/stores/matches/", reference_stores.matches),
     *project_urlpatterns,
 ]

@@ -30,7 +30,7 @@ def buylist_for(*, store: LGSProfile, card_id: int | None = None):
     rows = BuylistEntry.objects.filter(store=store).select_related("card")
     if card_id is not None:
         rows = rows.filter(card_id=card_id)
-    return rows.order_by("card__name", "card_id", "finish", "condition", "pk")
+    return rows.order_by("card_name", "card_id", "finish", "condition", "pk")
 
 
 @dataclass

@@ -288,6 +288,26 @@ def inventory_public_list(*, store: LGSProfile, card_id: int | None = None, q: s
     return items.order_by(*INVENTORY_ORDER)
 
 
+def with_market_prices(items) -> list:
+    """The page's items with `market` (the card's current price of the item's finish, or None), one query.
+
+    `market_live` marks the first row of each card and finish: it carries the live price span
+    (its id is unique per page, so ticks swap it); later rows of the same card and finish follow
+    it through static/js/live_prices.js (data-market-card / data-market-finish).
+    """
+    from cards.selectors import card_prices_current
+
+    items = list(items)
+    prices = card_prices_current(card_ids={item.card_id for item in items})
+    seen = set()
+    for item in items:
+        key = (item.card_id, item.finish)
+        item.market = prices.get(key)
+        item.market_live = key not in seen
+        seen.add(key)
+    return items
+
+
 def inventory_dashboard_list(*, store: LGSProfile) -> QuerySet:
     return StoreInventoryItem.objects.filter(store=store).select_related("card")
 

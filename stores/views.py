@@ -41,6 +41,7 @@ from .selectors import (
     store_of_user,
     stores_near,
     sync_runs_list,
+    with_market_prices,
 )
 from .services.inventory import BULK_ACTIONS, inventory_bulk_action, inventory_item_update
 from .services.profiles import store_register, store_update
@@ -107,6 +108,7 @@ def store_detail(request, pk: int):
     q = request.GET.get("q", "").strip()
     items = inventory_public_list(store=store, q=q)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_market_prices(page.object_list)
     wanted = wanted_card_ids(user=request.user) if request.user.is_authenticated else set()
     context = {
         "store": store,
@@ -190,6 +192,7 @@ def dashboard_inventory(request):
     if not request.GET.get("o"):
         items = items.order_by(*INVENTORY_ORDER)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_market_prices(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = request.GET.copy()
@@ -211,6 +214,7 @@ def dashboard_inventory(request):
             (None, "Finish"),
             (None, "Language"),
             ("quantity", "Qty"),
+            (None, "Market"),
             ("feed_price", "Feed price"),
             ("price", "Your price"),
             ("updated", "Updated"),

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -300,3 +301,20 @@ def inventory_bulk_action(*, store: LGSProfile, acting_user: User, action: str, 
         return items.exclude(feed_price__isnull=True).update(price=F("feed_price"), updated_at=timezone.now())
     deleted, _ = items.delete()
     return deleted
+
+
+def card_names_refresh() -> int:
+    """Copy renamed cards' names onto store items and buylist rows (nightly; the catalog rarely renames).
+
+    Writers copy the name when they create a row (syncs, the API, the dashboard); this catches
+    a card the catalog import renamed since (docs/decisions/0038). Returns the rows changed.
+    """
+    from stores.models import BuylistEntry
+
+    changed = 0
+    for model in (StoreInventoryItem, BuylistEntry):
+        stale = model.objects.exclude(card_name=F("card__name")).values("pk")
+        changed += model.objects.filter(pk__in=stale).update(
+            card_name=Subquery(Card.objects.filter(pk=OuterRef("card_id")).values("name")[:1])
+        )
+    return changed
