@@ -181,7 +181,7 @@ class BuylistRow(NamedTuple):
     finish: str
     cash_price: Decimal
     credit_price: Decimal
-    breakdown: dict
+    breakdown_json: str  # the breakdown as JSON text (written as is; json.loads() for a dict)
 
 
 def buylist_values(*, store: LGSProfile, rules: BuylistRules, card_rules: dict | None = None) -> list[BuylistRow]:
@@ -223,6 +223,7 @@ def buylist_values(*, store: LGSProfile, rules: BuylistRules, card_rules: dict |
         multipliers.append((condition, multiplier, str(multiplier)))
     bonus = Decimal(1) + Decimal(store.trade_in_bonus_pct) / Decimal(100)
     hundred, zero, no_change = Decimal(100), Decimal(0), Decimal(0)
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
     rows = []
     for card_id in covered:
         if card_id not in names:
@@ -235,11 +236,11 @@ def buylist_values(*, store: LGSProfile, rules: BuylistRules, card_rules: dict |
         taper = stock_taper(stock=stock.get(card_id, 0), max_qty=rules.max_qty_per_card)
         local_count, signal_count = local.get(card_id, 0), signals.get(card_id, 0)
         common = {
+            "override": str(override) if override is not None else None,
             "buy_pct": str(buy_pct),
             "local_demand": demand_bucket(local_count),
             "signal_demand": signal_count,
             "stock_taper": str(taper.quantize(Decimal("0.001"))),
-            "override": str(override) if override is not None else None,
         }
         name = names[card_id]
         for finish, market, change in finishes:
@@ -247,12 +248,15 @@ def buylist_values(*, store: LGSProfile, rules: BuylistRules, card_rules: dict |
             factor = demand_factor(local=local_count, signal=signal_count, momentum=momentum)
             # cash = market * buy% * condition multiplier * demand factor * stock taper, as cash_price()
             base = (market or zero) * buy_pct / hundred
-            finish_common = {
-                **common,
-                "market": str(market) if market is not None else None,
-                "demand_factor": str(factor.quantize(Decimal("0.001"))),
-                "momentum": str(momentum.quantize(Decimal("0.0001"))),
-            }
+            # One JSON encoding per card and finish; each condition appends its multiplier.
+            prefix = dumps(
+                {
+                    **common,
+                    "market": str(market) if market is not None else None,
+                    "demand_factor": str(factor.quantize(Decimal("0.001"))),
+                    "momentum": str(momentum.quantize(Decimal("0.0001"))),
+                }
+            )[:-1]
             for condition, multiplier, multiplier_text in multipliers:
                 if override is not None:
                     cash = Decimal(override).quantize(CENT, ROUND_HALF_UP)
@@ -268,18 +272,25 @@ def buylist_values(*, store: LGSProfile, rules: BuylistRules, card_rules: dict |
                         finish,
                         cash,
                         (cash * bonus).quantize(CENT, ROUND_HALF_UP),
-                        {**finish_common, "condition_multiplier": multiplier_text},
+                        f'{prefix},"condition_multiplier":"{multiplier_text}"}}',
                     )
                 )
     return rows
 
 
-def buylist_rows(*, store: LGSProfile, rules: BuylistRules, card_rules: dict | None = None) -> list[BuylistEntry]:
-    """The same rows as unsaved BuylistEntry objects (the preview renders them like saved ones)."""
-    return [
-        BuylistEntry(store=store, currency=MARKET_CURRENCY, **row._asdict())
-        for row in buylist_values(store=store, rules=rules, card_rules=card_rules)
-    ]
+def _entry(store: LGSProfile, row: BuylistRow) -> BuylistEntry:
+    """An unsaved BuylistEntry of a row (the preview renders them like saved ones)."""
+    return BuylistEntry(
+        store=store,
+        card_id=row.card_id,
+        card_name=row.card_name,
+        condition=row.condition,
+        finish=row.finish,
+        cash_price=row.cash_price,
+        credit_price=row.credit_price,
+        currency=MARKET_CURRENCY,
+        breakdown=json.loads(row.breakdown_json),
+    )
 
 
 BUYLIST_COPY_COLUMNS = (
@@ -301,11 +312,8 @@ def _entries_write(store: LGSProfile, rows: list[BuylistRow]) -> None:
     if not rows:
         return
     if connection.vendor != "postgresql":
-        BuylistEntry.objects.bulk_create(
-            [BuylistEntry(store=store, currency=MARKET_CURRENCY, **row._asdict()) for row in rows], batch_size=5000
-        )
+        BuylistEntry.objects.bulk_create([_entry(store, row) for row in rows], batch_size=5000)
         return
-    dumps = json.JSONEncoder(separators=(",", ":")).encode
     statement = f"COPY stores_buylistentry ({', '.join(BUYLIST_COPY_COLUMNS)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
@@ -319,14 +327,21 @@ def _entries_write(store: LGSProfile, rows: list[BuylistRow]) -> None:
                     row.cash_price,
                     row.credit_price,
                     MARKET_CURRENCY,
-                    dumps(row.breakdown),
+                    row.breakdown_json,
                 )
             )
 
 
 @transaction.atomic
 def buylist_recompute(*, store_id: int) -> int:
-    """Replace the store's precomputed buylist. Only verified stores that run a buylist have one."""
+    """Replace the store's precomputed buylist. Only verified stores that run a buylist have one.
+
+    Derived data: COMMIT does not wait for the WAL flush (a crash keeps the previous buylist,
+    which the next recompute replaces).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
     store = LGSProfile.objects.select_for_update().get(pk=store_id)
     rules = rules_of(store)
     if not (store.offers_buylist and store.status == StoreStatus.VERIFIED):
@@ -352,9 +367,10 @@ def buylist_preview(*, store: LGSProfile, data: dict, limit: int = 50) -> tuple[
     card_rules = data.get("card_rules")
     if card_rules is not None:
         _check_overlap(card_rules)
-    rows = buylist_rows(store=store, rules=rules, card_rules=card_rules)
-    rows.sort(key=lambda row: (row.card_name, row.card_id, row.finish, Condition.values.index(row.condition)))
-    return len(rows), rows[:limit]
+    rows = buylist_values(store=store, rules=rules, card_rules=card_rules)
+    order = {condition: index for index, condition in enumerate(Condition.values)}
+    rows.sort(key=lambda row: (row.card_name, row.card_id, row.finish, order[row.condition]))
+    return len(rows), [_entry(store, row) for row in rows[:limit]]
 
 
 def _check_overlap(card_rules: dict) -> None:
