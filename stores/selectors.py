@@ -288,6 +288,46 @@ def inventory_public_list(*, store: LGSProfile, card_id: int | None = None, q: s
     return items.order_by(*INVENTORY_ORDER)
 
 
+@dataclass
+class ShelfPage:
+    """One page of a store's stock, without a COUNT(*) over the store's 100,000 rows."""
+
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def shelf_page(items: QuerySet, *, page_number, per_page: int) -> ShelfPage:
+    """Page `page_number` of `items` (ordered): the ids from the name index, then those rows with their cards.
+
+    Taking the ids first keeps the OFFSET on the index alone (no join for the skipped rows);
+    one row more than the page says whether a next page exists.
+    """
+    from core.pagination import page_number_from
+
+    number = page_number_from(page_number)
+    start = (number - 1) * per_page
+    ids = list(items.values_list("pk", flat=True)[start : start + per_page + 1])
+    rows = StoreInventoryItem.objects.select_related("card").in_bulk(ids[:per_page])
+    return ShelfPage(object_list=[rows[pk] for pk in ids[:per_page]], number=number, has_next=len(ids) > per_page)
+
+
 def with_market_prices(items) -> list:
     """The page's items with `market` (the card's current price of the item's finish, or None), one query.
 

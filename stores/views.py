@@ -37,6 +37,7 @@ from .selectors import (
     inventory_public_list,
     inventory_summary,
     parse_radius,
+    shelf_page,
     store_is_open,
     store_of_user,
     stores_near,
@@ -107,7 +108,7 @@ def store_detail(request, pk: int):
     store = access_store(user=request.user, pk=pk)
     q = request.GET.get("q", "").strip()
     items = inventory_public_list(store=store, q=q)
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = shelf_page(items, page_number=request.GET.get("page"), per_page=PAGE_SIZE)
     page.object_list = with_market_prices(page.object_list)
     wanted = wanted_card_ids(user=request.user) if request.user.is_authenticated else set()
     context = {

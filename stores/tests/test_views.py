@@ -371,3 +371,18 @@ def test_store_page_and_dashboard_inventory_show_live_market_prices(client):
         assert page.count(live) == 1 and page.count(follower) == 1
         assert f'id="price-{unpriced.pk}-nonfoil" class="price" data-live-card="{unpriced.pk}">—' in page
         assert 'id="live-prices-socket"' in page and "js/live_prices" in page
+
+
+def test_store_page_pages_through_stock_by_name_without_counting(client):
+    store = StoreFactory()
+    for index in range(55):
+        StoreInventoryItemFactory(store=store, card=CardFactory(name=f"Card {index:02d}"), quantity=1)
+    url = reverse("stores:detail", args=[store.pk])
+    first = client.get(url).content.decode()
+    assert "Card 00" in first and "Card 49" in first and "Card 50" not in first
+    assert "Page 1" in first and "page=2" in first and "Previous" not in first
+    second = client.get(url, {"page": "2"}).content.decode()
+    assert "Card 50" in second and "Card 54" in second and "Card 49" not in second
+    assert "page=1" in second and "page=3" not in second
+    assert "No more stock" in client.get(url, {"page": "3"}).content.decode()
+    assert client.get(url, {"page": "x"}).status_code == 404
