@@ -333,6 +333,8 @@ class BuylistRules(TimeStampedModel):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     computed_at = models.DateTimeField(null=True, blank=True)
+    # Rows the last recompute wrote: the dashboard shows it instead of counting 500,000 rows.
+    entry_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "buylist rules"

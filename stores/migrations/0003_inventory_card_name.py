@@ -26,6 +26,11 @@ class Migration(migrations.Migration):
             name="card_name",
             field=models.CharField(blank=True, default="", max_length=300),
         ),
+        migrations.AddField(
+            model_name="buylistrules",
+            name="entry_count",
+            field=models.PositiveIntegerField(default=0),
+        ),
         migrations.RunPython(fill_card_names, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name="storeinventoryitem",

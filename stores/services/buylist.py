@@ -346,11 +346,12 @@ def buylist_recompute(*, store_id: int) -> int:
     rules = rules_of(store)
     if not (store.offers_buylist and store.status == StoreStatus.VERIFIED):
         BuylistEntry.objects.filter(store=store).delete()
+        BuylistRules.objects.filter(store=store).update(entry_count=0)
         return 0
     rows = buylist_values(store=store, rules=rules)
     _entries_write(store, rows)
     if rules.pk and BuylistRules.objects.filter(pk=rules.pk).exists():
-        BuylistRules.objects.filter(pk=rules.pk).update(computed_at=timezone.now())
+        BuylistRules.objects.filter(pk=rules.pk).update(computed_at=timezone.now(), entry_count=len(rows))
     return len(rows)
 
 
