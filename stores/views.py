@@ -188,7 +188,8 @@ def dashboard_profile(request):
 @login_required
 def dashboard_inventory(request):
     store, context = _dashboard(request)
-    filterset = InventoryFilter(request.GET or None, queryset=inventory_dashboard_list(store=store))
+    # Always bound: the bare page (no filter) lists every item; an invalid filter lists none.
+    filterset = InventoryFilter(request.GET, queryset=inventory_dashboard_list(store=store))
     items = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     if not request.GET.get("o"):
         items = items.order_by(*INVENTORY_ORDER)
