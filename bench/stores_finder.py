@@ -101,7 +101,8 @@ def main() -> None:
         card = Card.objects.order_by("pk").first()
         if card is not None:
             StoreInventoryItem.objects.bulk_create(
-                [StoreInventoryItem(store=store, card=card, quantity=1) for store in stores[::10]], batch_size=5000
+                [StoreInventoryItem(store=store, card=card, card_name=card.name, quantity=1) for store in stores[::10]],
+                batch_size=5000,
             )
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE stores_lgsprofile; ANALYZE stores_storeinventoryitem")

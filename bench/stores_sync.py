@@ -67,6 +67,7 @@ def setup(rows: int, path: Path) -> None:
             )
         )
     Card.objects.bulk_create(cards, batch_size=5000)
+    del cards
     with path.open("w", newline="") as out:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(HEADER)
@@ -98,6 +99,17 @@ def setup(rows: int, path: Path) -> None:
     print(f"setup: {rows:,} cards, {path} ({path.stat().st_size / 1e6:.1f} MB)")
 
 
+def empty_store() -> None:
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE stores_inventorysyncrun, stores_storeinventoryitem")
+    print("reusing the catalog and the file; the store's inventory emptied")
+
+
 def changed_copy(source: Path, target: Path) -> None:
     with source.open(newline="") as inp, target.open("w", newline="") as out:
         reader, writer = csv.reader(inp), csv.writer(out, lineterminator="\r\n")
@@ -108,6 +120,44 @@ def changed_copy(source: Path, target: Path) -> None:
             if number % 10 == 1:
                 row[12] = str(int(row[12]) + 3)  # 10 % new quantities
             writer.writerow(row)
+
+
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS (VmHWM: per address space; ru_maxrss would carry over the parent's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _backend_cpu() -> float:
+    """CPU seconds (user + system) of this connection's PostgreSQL backend (same machine: /proc)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _time_passes() -> dict[str, float]:
+    """Wall time of the sync's two passes (wrapping the functions the sync service calls)."""
+    from stores.services import syncs
+
+    spent = {"plan_sync": 0.0, "write_plan": 0.0}
+    for name in spent:
+        original = getattr(syncs, name)
+
+        def timed(*args, _original=original, _name=name, **kwargs):
+            begun = time.perf_counter()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                spent[_name] += time.perf_counter() - begun
+
+        setattr(syncs, name, timed)
+    return spent
 
 
 def sync_once(path: Path) -> None:
@@ -128,6 +178,8 @@ def sync_once(path: Path) -> None:
         user=user, store_name="Bench Store", latitude=Decimal("47.6"), longitude=Decimal("-122.3"), status="verified"
     )
     before = StoreInventoryItem.objects.filter(store=store).aggregate(Max("updated_at"))["updated_at__max"]
+    phases = _time_passes()
+    backend_before = _backend_cpu()
     started = time.perf_counter()
     with path.open("rb") as raw:
         run = sync_run_start(
@@ -143,13 +195,16 @@ def sync_once(path: Path) -> None:
     run = sync_run_execute(run_id=run.pk)
     finished = time.perf_counter()
     cpu = time.process_time() - cpu_before
+    backend_cpu = _backend_cpu() - backend_before
     after = StoreInventoryItem.objects.filter(store=store).aggregate(Max("updated_at"))["updated_at__max"]
     rows = run.rows_processed
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = _peak_rss_mb()
     print(
         f"{path.name}: {run.status}; {rows:,} rows; store the upload {stored - started:.1f} s, sync "
         f"{finished - stored:.1f} s = {rows / (finished - stored):,.0f} rows/s "
-        f"(end to end {rows / (finished - started):,.0f} rows/s; this process's CPU {cpu:.1f} s); "
+        f"(pass 1 read/match/plan {phases['plan_sync']:.1f} s, pass 2 write {phases['write_plan']:.1f} s) "
+        f"(end to end {rows / (finished - started):,.0f} rows/s; this process's CPU {cpu:.1f} s, its PostgreSQL "
+        f"backend's {backend_cpu:.1f} s: {rows / (cpu + backend_cpu):,.0f} rows per CPU-second); "
         f"counts {run.counts}; errors {run.error_count}, "
         f"unmatched {run.unmatched_count}; peak RSS {peak:.0f} MB; newest updated_at moved: {after != before}; "
         f"load {os.getloadavg()[0]:.2f}"
@@ -161,11 +216,15 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--phase", choices=["all", "sync"], default="all")
     parser.add_argument("--file", type=Path, default=Path("/tmp/bench-tcgplayer-100k.csv"))
+    parser.add_argument("--reuse", action="store_true", help="keep the catalog and file of an earlier run")
     args = parser.parse_args()
     if args.phase == "sync":
         sync_once(args.file)
         return
-    setup(args.rows, args.file)
+    if args.reuse and args.file.exists():
+        empty_store()
+    else:
+        setup(args.rows, args.file)
     changed = args.file.with_name(args.file.stem + "-changed.csv")
     changed_copy(args.file, changed)
     for path in (args.file, args.file, changed):

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from bench import reference, reference_signals
+from bench import reference, reference_signals, reference_stores
 from config.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from config.urls import urlpatterns as project_urlpatterns
 
@@ -26,5 +26,9 @@ urlpatterns = [
     path("bench/ref/api/signals/", reference_signals.api_signal_list),
     path("bench/ref/api/signals/leaderboard/", reference_signals.api_leaderboard),
     path("bench/ref/api/signals/<int:pk>/", reference_signals.api_signal_detail),
+    path("bench/ref/stores/finder/", reference_stores.finder),
+    path("bench/ref/stores/<int:pk>/inventory/", reference_stores.store_inventory),
+    path("bench/ref/stores/buylist/", reference_stores.buylist),
+    path("bench/ref/stores/matches/", reference_stores.matches),
     *project_urlpatterns,
 ]

@@ -43,8 +43,10 @@ def dashboard_buylist(request):
                 add_domain_error(form, error)
                 status = 422
     if preview is None:
-        entries = BuylistEntry.objects.filter(store=store).select_related("card").order_by("card__name", "pk")
-        preview = {"count": entries.count(), "rows": list(entries[:50]), "saved": True}
+        entries = BuylistEntry.objects.filter(store=store).order_by("card_name", "card_id", "pk")
+        # The count the last recompute stored (saved rules), not a COUNT(*) over every row.
+        count = rules.entry_count if rules.pk and rules.computed_at else entries.count()
+        preview = {"count": count, "rows": list(entries[:50]), "saved": True}
     context.update(form=form, preview=preview, rules=rules, section="buylist")
     return render(request, "stores/dashboard/buylist.html", context, status=status)
 

@@ -28,7 +28,7 @@ class InventoryFilter(django_filters.FilterSet):
     )
     o = django_filters.OrderingFilter(
         fields=(
-            ("card__name", "name"),
+            ("card_name", "name"),
             ("card__set_code", "set"),
             ("condition", "condition"),
             ("quantity", "quantity"),
@@ -46,7 +46,7 @@ class InventoryFilter(django_filters.FilterSet):
         value = value.replace("\x00", "").strip()[:100]
         if not value:
             return queryset
-        return queryset.filter(Q(card__name__icontains=value) | Q(provider_sku=value) | Q(card__set_code__iexact=value))
+        return queryset.filter(Q(card_name__icontains=value) | Q(provider_sku=value) | Q(card__set_code__iexact=value))
 
     def filter_stock(self, queryset, name, value):
         return queryset.filter(quantity__gt=0) if value == "in" else queryset.filter(quantity=0)

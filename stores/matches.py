@@ -16,6 +16,7 @@ from django.http import Http404
 from stores.enums import StoreStatus
 from stores.models import BuylistEntry, LGSProfile, StoreBlock, StoreInventoryItem, StoreThread
 from stores.services.buylist import MARKET_CURRENCY, haversine_km, nearby_trader_ids
+from stores.wants import satisfying_q, want_lines_for_stock
 
 MAX_MATCHES = 200
 
@@ -29,7 +30,7 @@ def buylist_for(*, store: LGSProfile, card_id: int | None = None):
     rows = BuylistEntry.objects.filter(store=store).select_related("card")
     if card_id is not None:
         rows = rows.filter(card_id=card_id)
-    return rows.order_by("card__name", "card_id", "finish", "condition", "pk")
+    return rows.order_by("card_name", "card_id", "finish", "condition", "pk")
 
 
 @dataclass
@@ -163,22 +164,21 @@ def store_matches(*, store: LGSProfile) -> list[Match]:
     matches = {pk: Match(username=names[pk], user_id=pk, distance_km=nearby[pk]) for pk in ids}
 
     stock = defaultdict(lambda: [0, None])
-    for card_id, quantity, price in StoreInventoryItem.objects.filter(store=store, quantity__gt=0).values_list(
-        "card_id", "quantity", "price"
-    ):
+    oracle_of = {}
+    for card_id, quantity, price, oracle in StoreInventoryItem.objects.filter(
+        store=store, quantity__gt=0, card__tradable=True
+    ).values_list("card_id", "quantity", "price", "card__oracle_id"):
+        oracle_of[card_id] = oracle
         entry = stock[card_id]
         entry[0] += quantity
         if price is not None and (entry[1] is None or price < entry[1]):
             entry[1] = price
-    wants = list_items_for(kind=ListKind.WANT, owner_ids=ids, card_ids=list(stock)).values_list(
-        "owner_id", "card_id", "quantity"
-    )
-    for owner_id, card_id, quantity in wants:
-        have_qty, price = stock[card_id]
+    # A want line is stocked by its printing, or (any printing) by any tradable printing of its card.
+    for owner_id, quantity, supply, price in want_lines_for_stock(owner_ids=ids, stock=stock, oracle_of=oracle_of):
         match = matches[owner_id]
         match.wants_stocked += 1
         if price is not None:
-            match.wants_value += price * min(quantity, have_qty)
+            match.wants_value += price * min(quantity, supply)
 
     entries = {
         (c, cond, fin): cash
@@ -218,8 +218,6 @@ class StoreForMe:
 
 def my_store_matches(*, user) -> list[StoreForMe]:
     """The mirror view: verified stores whose radius covers me, that stock my wants or buy my haves."""
-    from lists.enums import ListKind
-    from lists.selectors import list_items_for
 
     if not user.has_location:
         return []
@@ -237,11 +235,10 @@ def my_store_matches(*, user) -> list[StoreForMe]:
     if not candidates:
         return []
     store_ids = [store.pk for _d, store in candidates]
-    wanted = list_items_for(kind=ListKind.WANT, owner=user).values("card_id")
     stocked = defaultdict(list)
     for store_id, card_id, name, quantity, price, currency in (
-        StoreInventoryItem.objects.filter(store_id__in=store_ids, quantity__gt=0, card_id__in=wanted)
-        .order_by("card__name", "pk")
+        StoreInventoryItem.objects.filter(satisfying_q(user=user), store_id__in=store_ids, quantity__gt=0)
+        .order_by("card_name", "pk")
         .values_list("store_id", "card_id", "card__name", "quantity", "price", "currency")
     ):
         stocked[store_id].append(

@@ -178,6 +178,10 @@ class StoreInventoryItem(TimeStampedModel):
     feed_price = MoneyField(null=True, blank=True)
     currency = CurrencyField()
     provider_sku = models.CharField(max_length=64, blank=True)
+    # The card's name, copied at write time: the store page and the dashboard list a store's
+    # items by card name, and an index on (store, card_name) makes that a range scan instead of
+    # sorting every joined row of a 100,000-item store per page (docs/decisions/0038).
+    card_name = models.CharField(max_length=300, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -195,7 +199,16 @@ class StoreInventoryItem(TimeStampedModel):
         indexes = [
             # "Which stores stock card X": only rows on the shelf.
             models.Index(fields=["card", "store"], name="store_item_in_stock_idx", condition=Q(quantity__gt=0)),
+            # A store's items by card name (store page, dashboard): pages are index range scans.
+            models.Index(fields=["store", "card_name", "card", "id"], name="store_item_by_name_idx"),
         ]
+
+    def save(self, *args, **kwargs):
+        if not self.card_name and self.card_id:
+            from cards.models import Card
+
+            self.card_name = Card.objects.filter(pk=self.card_id).values_list("name", flat=True).first() or ""
+        super().save(*args, **kwargs)
 
     def __str__(self) -> str:
         return f"{self.store_id}: {self.card_id} {self.condition} {self.finish} {self.language} ×{self.quantity}"
@@ -320,6 +333,8 @@ class BuylistRules(TimeStampedModel):
         validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
     )
     computed_at = models.DateTimeField(null=True, blank=True)
+    # Rows the last recompute wrote: the dashboard shows it instead of counting 500,000 rows.
+    entry_count = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name_plural = "buylist rules"
@@ -366,12 +381,14 @@ class BuylistEntry(models.Model):
     credit_price = MoneyField()
     currency = CurrencyField()
     breakdown = models.JSONField(default=dict)
+    card_name = models.CharField(max_length=300, blank=True, default="")  # the buylist lists by it (indexed)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["store", "card", "condition", "finish"], name="buylist_entry_unique"),
             models.CheckConstraint(condition=Q(cash_price__gte=0), name="buylist_entry_cash_gte_0"),
         ]
+        indexes = [models.Index(fields=["store", "card_name", "card", "id"], name="buylist_entry_by_name_idx")]
 
 
 class StoreThread(TimeStampedModel):

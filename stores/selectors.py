@@ -273,6 +273,10 @@ def finder_card(*, card_id: int):
 # --- inventory -------------------------------------------------------------------------------
 
 
+# By card name through the (store, card_name, card, id) index: a page is a range scan.
+INVENTORY_ORDER = ("card_name", "card_id", "pk")
+
+
 def inventory_public_list(*, store: LGSProfile, card_id: int | None = None, q: str = "") -> QuerySet:
     """What a store has on its shelf (quantity > 0), searchable by card name."""
     items = StoreInventoryItem.objects.filter(store=store, quantity__gt=0).select_related("card")
@@ -280,8 +284,68 @@ def inventory_public_list(*, store: LGSProfile, card_id: int | None = None, q: s
         items = items.filter(card_id=card_id)
     q = (q or "").replace("\x00", "").strip()[:100]
     if q:
-        items = items.filter(card__name__icontains=q)
-    return items.order_by("card__name", "card__set_code", "condition", "finish", "pk")
+        items = items.filter(card_name__icontains=q)
+    return items.order_by(*INVENTORY_ORDER)
+
+
+@dataclass
+class ShelfPage:
+    """One page of a store's stock, without a COUNT(*) over the store's 100,000 rows."""
+
+    object_list: list
+    number: int
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+
+def shelf_page(items: QuerySet, *, page_number, per_page: int) -> ShelfPage:
+    """Page `page_number` of `items` (ordered): the ids from the name index, then those rows with their cards.
+
+    Taking the ids first keeps the OFFSET on the index alone (no join for the skipped rows);
+    one row more than the page says whether a next page exists.
+    """
+    from core.pagination import page_number_from
+
+    number = page_number_from(page_number)
+    start = (number - 1) * per_page
+    ids = list(items.values_list("pk", flat=True)[start : start + per_page + 1])
+    rows = StoreInventoryItem.objects.select_related("card").in_bulk(ids[:per_page])
+    return ShelfPage(object_list=[rows[pk] for pk in ids[:per_page]], number=number, has_next=len(ids) > per_page)
+
+
+def with_market_prices(items) -> list:
+    """The page's items with `market` (the card's current price of the item's finish, or None), one query.
+
+    `market_live` marks the first row of each card and finish: it carries the live price span
+    (its id is unique per page, so ticks swap it); later rows of the same card and finish follow
+    it through static/js/live_prices.js (data-market-card / data-market-finish).
+    """
+    from cards.selectors import card_prices_current
+
+    items = list(items)
+    prices = card_prices_current(card_ids={item.card_id for item in items})
+    seen = set()
+    for item in items:
+        key = (item.card_id, item.finish)
+        item.market = prices.get(key)
+        item.market_live = key not in seen
+        seen.add(key)
+    return items
 
 
 def inventory_dashboard_list(*, store: LGSProfile) -> QuerySet:
@@ -324,4 +388,4 @@ def dashboard_panel(*, user) -> dict | None:
 
 
 def store_q_filter(q: str) -> Q:
-    return Q(card__name__icontains=q) | Q(provider_sku=q) | Q(card__set_code__iexact=q)
+    return Q(card_name__icontains=q) | Q(provider_sku=q) | Q(card__set_code__iexact=q)

@@ -47,9 +47,14 @@ def recompute_buylist(store_id: int) -> int:
 
 @shared_task(time_limit=60 * 60)
 def recompute_all_buylists() -> int:
-    """Nightly (CELERY_BEAT_SCHEDULE) and after price imports: every buylist store, one task each."""
-    from .services.buylist import buylist_recompute_soon, buylist_stores_all
+    """Nightly (CELERY_BEAT_SCHEDULE) and after price imports: every buylist store, one task each.
 
+    First the names of cards the catalog renamed go onto store items and buylist rows.
+    """
+    from .services.buylist import buylist_recompute_soon, buylist_stores_all
+    from .services.inventory import card_names_refresh
+
+    card_names_refresh()
     return len(buylist_recompute_soon(store_ids=buylist_stores_all()))
 
 

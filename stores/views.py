@@ -25,6 +25,7 @@ from .forms import (
 )
 from .geo import parse_near
 from .selectors import (
+    INVENTORY_ORDER,
     FinderFilters,
     access_dashboard_store,
     access_store,
@@ -36,10 +37,12 @@ from .selectors import (
     inventory_public_list,
     inventory_summary,
     parse_radius,
+    shelf_page,
     store_is_open,
     store_of_user,
     stores_near,
     sync_runs_list,
+    with_market_prices,
 )
 from .services.inventory import BULK_ACTIONS, inventory_bulk_action, inventory_item_update
 from .services.profiles import store_register, store_update
@@ -105,7 +108,8 @@ def store_detail(request, pk: int):
     store = access_store(user=request.user, pk=pk)
     q = request.GET.get("q", "").strip()
     items = inventory_public_list(store=store, q=q)
-    page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = shelf_page(items, page_number=request.GET.get("page"), per_page=PAGE_SIZE)
+    page.object_list = with_market_prices(page.object_list)
     wanted = wanted_card_ids(user=request.user) if request.user.is_authenticated else set()
     context = {
         "store": store,
@@ -184,11 +188,13 @@ def dashboard_profile(request):
 @login_required
 def dashboard_inventory(request):
     store, context = _dashboard(request)
-    filterset = InventoryFilter(request.GET or None, queryset=inventory_dashboard_list(store=store))
+    # Always bound: the bare page (no filter) lists every item; an invalid filter lists none.
+    filterset = InventoryFilter(request.GET, queryset=inventory_dashboard_list(store=store))
     items = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     if not request.GET.get("o"):
-        items = items.order_by("card__name", "pk")
+        items = items.order_by(*INVENTORY_ORDER)
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = with_market_prices(page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     sort_query = request.GET.copy()
@@ -210,6 +216,7 @@ def dashboard_inventory(request):
             (None, "Finish"),
             (None, "Language"),
             ("quantity", "Qty"),
+            (None, "Market"),
             ("feed_price", "Feed price"),
             ("price", "Your price"),
             ("updated", "Updated"),

@@ -73,6 +73,8 @@
 // Figures a page derives from live prices follow each tick (see "bazaar:price" above):
 //  - [data-change-card][data-change-finish][data-change-reference]: a % change from a reference price;
 //  - [data-quote-card][data-quote-source][data-quote-finish]: a row of the card page's "all sources";
+//  - [data-market-card][data-market-finish]: another row of the same card and finish on the page
+//    (a store's inventory lists one card in several conditions; the live span's id is unique);
 //  - [data-line-card][data-line-finish][data-line-quantity][data-line-price]: a list line's value
 //    (quantity × price); the [data-list-total] of its list ([data-list-kind]) moves by the difference.
 (function () {
@@ -120,6 +122,7 @@
       row.querySelector("[data-quote-price]").textContent = money(price, currency);
       row.querySelector("[data-quote-seen]").textContent = utcStamp(new Date());
     });
+    matching("market", cardId, finish).forEach((cell) => { cell.textContent = money(price, currency); });
     // A list's total covers every line (also those on other pages): move it by what changed here.
     matching("line", cardId, finish).forEach((line) => {
       const quantity = parseInt(line.dataset.lineQuantity || "0", 10);

@@ -29,7 +29,7 @@ from .buylist_serializers import (
 
 
 class BuylistPage(DefaultCursorPagination):
-    ordering = ("card__name", "pk")
+    ordering = ("card_name", "pk")
 
 
 class BuylistView(APIView):

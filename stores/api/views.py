@@ -49,7 +49,7 @@ SCOPE_403 = "Not allowed: not signed in, or a store:inventory token outside its 
 
 
 class CursorPage(DefaultCursorPagination):
-    ordering = ("card__name", "pk")
+    ordering = ("card_name", "pk")
 
 
 class StoreListView(APIView):

@@ -6,17 +6,19 @@ a fixed override wins; credit = cash * (1 + trade_in_bonus_pct / 100).
 
 from __future__ import annotations
 
+import json
 import math
 from collections import Counter, defaultdict
 from decimal import ROUND_HALF_UP, Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from cards.models import CardPrice
+from cards.models import Card, CardPrice
 from core.errors import DomainError
 from stores.enums import Condition, StoreStatus
 from stores.models import (
@@ -126,9 +128,13 @@ def nearby_trader_ids(*, store: LGSProfile, opted_in_only: bool) -> dict[int, fl
 
 
 def local_want_demand(*, store: LGSProfile) -> Counter:
-    """Card id → how many nearby traders want it: public want lists, and private ones of opted-in traders."""
+    """Card id → how many nearby traders want it: public want lists, and private ones of opted-in traders.
+
+    A want counts for every tradable printing that satisfies it (stores.wants): an any-printing
+    want for every printing of its oracle id.
+    """
     from accounts.models import User
-    from lists.models import WantItem
+    from stores.wants import wanters_by_card
 
     nearby = nearby_trader_ids(store=store, opted_in_only=False)
     if not nearby:
@@ -136,8 +142,8 @@ def local_want_demand(*, store: LGSProfile) -> Counter:
     countable = User.objects.filter(pk__in=list(nearby)).filter(
         Q(list_settings__isnull=True) | Q(list_settings__wants_public=True) | Q(match_with_stores=True)
     )
-    rows = WantItem.objects.filter(owner__in=countable).values_list("card_id", "owner_id").distinct()
-    return Counter(card_id for card_id, _owner in rows)
+    wanters = wanters_by_card(owner_ids=countable.values_list("pk", flat=True))
+    return Counter({card_id: len(owners) for card_id, owners in wanters.items()})
 
 
 def signal_demand(*, card_ids) -> Counter:
@@ -168,8 +174,22 @@ def saved_card_rules(store: LGSProfile) -> dict:
     return rules
 
 
-def buylist_rows(*, store: LGSProfile, rules: BuylistRules, card_rules: dict | None = None) -> list[BuylistEntry]:
-    """The buylist these rules give (unsaved rows); `card_rules` (unsaved lists) for a preview."""
+class BuylistRow(NamedTuple):
+    card_id: int
+    card_name: str
+    condition: str
+    finish: str
+    cash_price: Decimal
+    credit_price: Decimal
+    breakdown_json: str  # the breakdown as JSON text (written as is; json.loads() for a dict)
+
+
+def buylist_values(*, store: LGSProfile, rules: BuylistRules, card_rules: dict | None = None) -> list[BuylistRow]:
+    """The buylist these rules give, as plain rows; `card_rules` (unsaved lists) for a preview.
+
+    Everything that does not depend on the condition (demand factor, taper, the breakdown's
+    strings) is computed once per card and finish; the condition loop only multiplies.
+    """
     card_rules = card_rules if card_rules is not None else saved_card_rules(store)
     dark, hot, fixed = set(card_rules["dark"]), set(card_rules["hot"]), dict(card_rules["fixed"])
 
@@ -186,75 +206,152 @@ def buylist_rows(*, store: LGSProfile, rules: BuylistRules, card_rules: dict | N
     if not covered:
         return []
     signals = signal_demand(card_ids=covered)
-    prices = CardPrice.objects.filter(card_id__in=covered, currency=MARKET_CURRENCY).values_list(
-        "card_id", "finish", "price", "change_7d_pct"
-    )
     by_card = defaultdict(list)
-    for card_id, finish, price, change in prices:
+    names: dict[int, str] = {}
+    for card_id, name, finish, price, change in CardPrice.objects.filter(
+        card_id__in=covered, currency=MARKET_CURRENCY
+    ).values_list("card_id", "card__name", "finish", "price", "change_7d_pct"):
+        names[card_id] = name
         by_card[card_id].append((finish, price, change))
+    unpriced_overrides = set(fixed).intersection(covered) - names.keys()
+    if unpriced_overrides:  # a fixed price needs no market price
+        names.update(Card.objects.filter(pk__in=unpriced_overrides).values_list("pk", "name"))
 
-    multipliers = {key: Decimal(str(value)) for key, value in rules.condition_multipliers.items()}
-    bonus = Decimal(store.trade_in_bonus_pct)
+    multipliers = []
+    for condition in Condition.values:
+        multiplier = Decimal(str(rules.condition_multipliers.get(condition, "0")))
+        multipliers.append((condition, multiplier, str(multiplier)))
+    bonus = Decimal(1) + Decimal(store.trade_in_bonus_pct) / Decimal(100)
+    hundred, zero, no_change = Decimal(100), Decimal(0), Decimal(0)
+    dumps = json.JSONEncoder(separators=(",", ":")).encode
     rows = []
     for card_id in covered:
+        if card_id not in names:
+            continue  # a card rule naming a card that no longer exists
         finishes = by_card.get(card_id) or []
         override = fixed.get(card_id)
         if not finishes and override is not None:
             finishes = [("nonfoil", None, None)]
         buy_pct = rules.buy_pct + (rules.hotlist_bonus_pct if card_id in hot else 0)
         taper = stock_taper(stock=stock.get(card_id, 0), max_qty=rules.max_qty_per_card)
+        local_count, signal_count = local.get(card_id, 0), signals.get(card_id, 0)
+        common = {
+            "override": str(override) if override is not None else None,
+            "buy_pct": str(buy_pct),
+            "local_demand": demand_bucket(local_count),
+            "signal_demand": signal_count,
+            "stock_taper": str(taper.quantize(Decimal("0.001"))),
+        }
+        name = names[card_id]
         for finish, market, change in finishes:
-            momentum = (Decimal(change) / Decimal(100)) if change is not None else Decimal(0)
-            factor = demand_factor(local=local.get(card_id, 0), signal=signals.get(card_id, 0), momentum=momentum)
-            for condition in Condition.values:
-                multiplier = multipliers.get(condition, Decimal(0))
-                cash = cash_price(
-                    market=market or Decimal(0),
-                    buy_pct=buy_pct,
-                    condition_multiplier=multiplier,
-                    factor=factor,
-                    taper=taper,
-                    override=override,
-                )
+            momentum = (Decimal(change) / hundred) if change is not None else no_change
+            factor = demand_factor(local=local_count, signal=signal_count, momentum=momentum)
+            # cash = market * buy% * condition multiplier * demand factor * stock taper, as cash_price()
+            base = (market or zero) * buy_pct / hundred
+            # One JSON encoding per card and finish; each condition appends its multiplier.
+            prefix = dumps(
+                {
+                    **common,
+                    "market": str(market) if market is not None else None,
+                    "demand_factor": str(factor.quantize(Decimal("0.001"))),
+                    "momentum": str(momentum.quantize(Decimal("0.0001"))),
+                }
+            )[:-1]
+            for condition, multiplier, multiplier_text in multipliers:
+                if override is not None:
+                    cash = Decimal(override).quantize(CENT, ROUND_HALF_UP)
+                else:
+                    cash = (base * multiplier * factor * taper).quantize(CENT, ROUND_HALF_UP)
                 if cash <= 0:
                     continue
                 rows.append(
-                    BuylistEntry(
-                        store=store,
-                        card_id=card_id,
-                        condition=condition,
-                        finish=finish,
-                        cash_price=cash,
-                        credit_price=credit_price(cash=cash, trade_in_bonus_pct=bonus),
-                        currency=MARKET_CURRENCY,
-                        breakdown={
-                            "market": str(market) if market is not None else None,
-                            "buy_pct": str(buy_pct),
-                            "condition_multiplier": str(multiplier),
-                            "demand_factor": str(factor.quantize(Decimal("0.001"))),
-                            "local_demand": demand_bucket(local.get(card_id, 0)),
-                            "signal_demand": signals.get(card_id, 0),
-                            "momentum": str(momentum.quantize(Decimal("0.0001"))),
-                            "stock_taper": str(taper.quantize(Decimal("0.001"))),
-                            "override": str(override) if override is not None else None,
-                        },
+                    BuylistRow(
+                        card_id,
+                        name,
+                        condition,
+                        finish,
+                        cash,
+                        (cash * bonus).quantize(CENT, ROUND_HALF_UP),
+                        f'{prefix},"condition_multiplier":"{multiplier_text}"}}',
                     )
                 )
     return rows
 
 
+def _entry(store: LGSProfile, row: BuylistRow) -> BuylistEntry:
+    """An unsaved BuylistEntry of a row (the preview renders them like saved ones)."""
+    return BuylistEntry(
+        store=store,
+        card_id=row.card_id,
+        card_name=row.card_name,
+        condition=row.condition,
+        finish=row.finish,
+        cash_price=row.cash_price,
+        credit_price=row.credit_price,
+        currency=MARKET_CURRENCY,
+        breakdown=json.loads(row.breakdown_json),
+    )
+
+
+BUYLIST_COPY_COLUMNS = (
+    "store_id",
+    "card_id",
+    "card_name",
+    "condition",
+    "finish",
+    "cash_price",
+    "credit_price",
+    "currency",
+    "breakdown",
+)
+
+
+def _entries_write(store: LGSProfile, rows: list[BuylistRow]) -> None:
+    """Replace the store's entries: one DELETE, then one COPY on PostgreSQL (bulk_create elsewhere)."""
+    BuylistEntry.objects.filter(store=store).delete()
+    if not rows:
+        return
+    if connection.vendor != "postgresql":
+        BuylistEntry.objects.bulk_create([_entry(store, row) for row in rows], batch_size=5000)
+        return
+    statement = f"COPY stores_buylistentry ({', '.join(BUYLIST_COPY_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(
+                (
+                    store.pk,
+                    row.card_id,
+                    row.card_name,
+                    row.condition,
+                    row.finish,
+                    row.cash_price,
+                    row.credit_price,
+                    MARKET_CURRENCY,
+                    row.breakdown_json,
+                )
+            )
+
+
 @transaction.atomic
 def buylist_recompute(*, store_id: int) -> int:
-    """Replace the store's precomputed buylist. Only verified stores that run a buylist have one."""
+    """Replace the store's precomputed buylist. Only verified stores that run a buylist have one.
+
+    Derived data: COMMIT does not wait for the WAL flush (a crash keeps the previous buylist,
+    which the next recompute replaces).
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit = off")
     store = LGSProfile.objects.select_for_update().get(pk=store_id)
-    BuylistEntry.objects.filter(store=store).delete()
     rules = rules_of(store)
     if not (store.offers_buylist and store.status == StoreStatus.VERIFIED):
+        BuylistEntry.objects.filter(store=store).delete()
+        BuylistRules.objects.filter(store=store).update(entry_count=0)
         return 0
-    rows = buylist_rows(store=store, rules=rules)
-    BuylistEntry.objects.bulk_create(rows, batch_size=5000)
+    rows = buylist_values(store=store, rules=rules)
+    _entries_write(store, rows)
     if rules.pk and BuylistRules.objects.filter(pk=rules.pk).exists():
-        BuylistRules.objects.filter(pk=rules.pk).update(computed_at=timezone.now())
+        BuylistRules.objects.filter(pk=rules.pk).update(computed_at=timezone.now(), entry_count=len(rows))
     return len(rows)
 
 
@@ -271,14 +368,10 @@ def buylist_preview(*, store: LGSProfile, data: dict, limit: int = 50) -> tuple[
     card_rules = data.get("card_rules")
     if card_rules is not None:
         _check_overlap(card_rules)
-    rows = buylist_rows(store=store, rules=rules, card_rules=card_rules)
-    from cards.models import Card
-
-    names = dict(Card.objects.filter(pk__in={row.card_id for row in rows}).values_list("pk", "name"))
-    for row in rows:
-        row.card_name = names.get(row.card_id, "")
-    rows.sort(key=lambda row: (row.card_name, row.card_id, row.finish, Condition.values.index(row.condition)))
-    return len(rows), rows[:limit]
+    rows = buylist_values(store=store, rules=rules, card_rules=card_rules)
+    order = {condition: index for index, condition in enumerate(Condition.values)}
+    rows.sort(key=lambda row: (row.card_name, row.card_id, row.finish, order[row.condition]))
+    return len(rows), [_entry(store, row) for row in rows[:limit]]
 
 
 def _check_overlap(card_rules: dict) -> None:

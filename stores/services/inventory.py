@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -75,22 +76,23 @@ class _Resolver:
             with contextlib.suppress(KeyError, ValueError, TypeError):
                 scryfall.add(uuid.UUID(str(item["scryfall_id"])))
         skus = {str(item["tcgplayer_sku"]) for item in items if item.get("tcgplayer_sku") not in (None, "")}
-        self.cards = {
-            card_id: tuple(finishes or ())
-            for card_id, finishes in Card.objects.filter(pk__in=card_ids).values_list("id", "finishes")
-        }
-        self.scryfall = {
-            str(scryfall_id): (card_id, tuple(finishes or ()))
-            for card_id, scryfall_id, finishes in Card.objects.filter(scryfall_id__in=scryfall).values_list(
-                "id", "scryfall_id", "finishes"
-            )
-        }
-        self.skus = {
-            sku: (card_id, condition, finish, language)
-            for sku, card_id, condition, finish, language in StoreInventoryItem.objects.filter(
-                store=store, provider_sku__in=skus
-            ).values_list("provider_sku", "card_id", "condition", "finish", "language")
-        }
+        self.names: dict[int, str] = {}  # card id → name, for the items this batch creates
+        self.cards = {}
+        for card_id, finishes, name in Card.objects.filter(pk__in=card_ids).values_list("id", "finishes", "name"):
+            self.cards[card_id] = tuple(finishes or ())
+            self.names[card_id] = name
+        self.scryfall = {}
+        for card_id, scryfall_id, finishes, name in Card.objects.filter(scryfall_id__in=scryfall).values_list(
+            "id", "scryfall_id", "finishes", "name"
+        ):
+            self.scryfall[str(scryfall_id)] = (card_id, tuple(finishes or ()))
+            self.names[card_id] = name
+        self.skus = {}
+        for sku, card_id, condition, finish, language, name in StoreInventoryItem.objects.filter(
+            store=store, provider_sku__in=skus
+        ).values_list("provider_sku", "card_id", "condition", "finish", "language", "card_name"):
+            self.skus[sku] = (card_id, condition, finish, language)
+            self.names.setdefault(card_id, name)
 
     def key(self, item: dict) -> tuple[tuple[int, str, str, str], str]:
         """((card, condition, finish, language), sku) or DomainError."""
@@ -182,6 +184,7 @@ def inventory_upsert(*, store: LGSProfile, acting_user: User, items: list[dict])
                     price=price,
                     feed_price=price,
                     provider_sku=sku,
+                    card_name=resolver.names.get(key[0], ""),
                 )
             )
             continue
@@ -298,3 +301,20 @@ def inventory_bulk_action(*, store: LGSProfile, acting_user: User, action: str, 
         return items.exclude(feed_price__isnull=True).update(price=F("feed_price"), updated_at=timezone.now())
     deleted, _ = items.delete()
     return deleted
+
+
+def card_names_refresh() -> int:
+    """Copy renamed cards' names onto store items and buylist rows (nightly; the catalog rarely renames).
+
+    Writers copy the name when they create a row (syncs, the API, the dashboard); this catches
+    a card the catalog import renamed since (docs/decisions/0038). Returns the rows changed.
+    """
+    from stores.models import BuylistEntry
+
+    changed = 0
+    for model in (StoreInventoryItem, BuylistEntry):
+        stale = model.objects.exclude(card_name=F("card__name")).values("pk")
+        changed += model.objects.filter(pk__in=stale).update(
+            card_name=Subquery(Card.objects.filter(pk=OuterRef("card_id")).values("name")[:1])
+        )
+    return changed

@@ -44,7 +44,7 @@ class Existing(NamedTuple):
 
 @dataclass
 class Plan:
-    creates: list[tuple] = field(default_factory=list)  # (key, quantity, feed_price, sku)
+    creates: list[tuple] = field(default_factory=list)  # (key, quantity, feed_price, sku, card name)
     updates: list[tuple] = field(default_factory=list)  # (id, quantity, feed_price, sku, reprice)
     zero_ids: list[int] = field(default_factory=list)
     unchanged: int = 0
@@ -169,7 +169,7 @@ def _plan_row(row: FeedRow, *, plan: Plan, matcher: Matcher, existing, seen_keys
         if row.quantity == 0:
             plan.unchanged += 1  # nothing on the shelf and nothing to record
         else:
-            plan.creates.append((key, row.quantity, row.price, sku))
+            plan.creates.append((key, row.quantity, row.price, sku, card.name))
         return
     feed_price = row.price if row.price is not None else current.feed_price
     if (
@@ -188,47 +188,110 @@ def apply_plan(*, store: LGSProfile, plan: Plan) -> None:
     """Pass 2, inside the caller's transaction."""
     now = timezone.now()
     auto = store.auto_price_adjustment
-    for start in range(0, len(plan.creates), WRITE_BATCH):
-        if connection.vendor == "postgresql":
-            _insert_batch(store.pk, plan.creates[start : start + WRITE_BATCH], auto=auto, now=now)
-            continue
-        batch = [
-            StoreInventoryItem(
-                store_id=store.pk,
-                card_id=key[0],
-                condition=key[1],
-                finish=key[2],
-                language=key[3],
-                quantity=quantity,
-                feed_price=feed_price,
-                price=None if auto else feed_price,
-                provider_sku=sku,
-                created_at=now,
-                updated_at=now,
+    if connection.vendor == "postgresql":
+        _create_postgresql(store.pk, plan.creates, auto=auto, now=now)
+    else:
+        for start in range(0, len(plan.creates), WRITE_BATCH):
+            batch = [
+                StoreInventoryItem(
+                    store_id=store.pk,
+                    card_id=key[0],
+                    condition=key[1],
+                    finish=key[2],
+                    language=key[3],
+                    quantity=quantity,
+                    feed_price=feed_price,
+                    price=None if auto else feed_price,
+                    provider_sku=sku,
+                    card_name=name,
+                    created_at=now,
+                    updated_at=now,
+                )
+                for key, quantity, feed_price, sku, name in plan.creates[start : start + WRITE_BATCH]
+            ]
+            StoreInventoryItem.objects.bulk_create(
+                batch,
+                update_conflicts=True,
+                unique_fields=["store", "card", "condition", "finish", "language"],
+                update_fields=["quantity", "feed_price", "price", "provider_sku", "card_name", "updated_at"],
             )
-            for key, quantity, feed_price, sku in plan.creates[start : start + WRITE_BATCH]
-        ]
-        StoreInventoryItem.objects.bulk_create(
-            batch,
-            update_conflicts=True,
-            unique_fields=["store", "card", "condition", "finish", "language"],
-            update_fields=["quantity", "feed_price", "price", "provider_sku", "updated_at"],
-        )
     for start in range(0, len(plan.updates), WRITE_BATCH):
         _update_batch(plan.updates[start : start + WRITE_BATCH], auto=auto, now=now)
+    if plan.zero_ids and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:  # one statement, however many items the feed left out
+            cursor.execute(
+                "UPDATE stores_storeinventoryitem SET quantity = 0, updated_at = %s "
+                "WHERE id = ANY(%s::bigint[]) AND quantity > 0",
+                [now, plan.zero_ids],
+            )
+        return
     for start in range(0, len(plan.zero_ids), WRITE_BATCH):
         StoreInventoryItem.objects.filter(pk__in=plan.zero_ids[start : start + WRITE_BATCH], quantity__gt=0).update(
             quantity=0, updated_at=now
         )
 
 
-def _insert_batch(store_id: int, batch: list[tuple], *, auto: bool, now) -> None:
-    """New items as one INSERT … SELECT FROM unnest(…): no model instances per row.
+COPY_COLUMNS = (
+    ("store_id", "int8"),
+    ("card_id", "int8"),
+    ("condition", "text"),
+    ("finish", "text"),
+    ("language", "text"),
+    ("quantity", "int4"),
+    ("feed_price", "numeric"),
+    ("price", "numeric"),
+    ("currency", "text"),
+    ("provider_sku", "text"),
+    ("card_name", "text"),
+    ("created_at", "timestamptz"),
+    ("updated_at", "timestamptz"),
+)
 
-    ON CONFLICT covers an item an API call created while this sync was reading the file.
+
+def _create_postgresql(store_id: int, creates: list[tuple], *, auto: bool, now) -> None:
+    """New items in one binary COPY straight into the table (docs/decisions/0038).
+
+    Pass 1 saw none of these keys stored, so nothing can conflict — unless an API call created
+    one of them while this sync read the file. Then the COPY fails as a whole, its savepoint
+    is rolled back, and the same rows go through INSERT … ON CONFLICT instead.
     """
-    card_ids, conditions, finishes, languages, quantities, feed_prices, skus = [], [], [], [], [], [], []
-    for (card_id, condition, finish, language), quantity, feed_price, sku in batch:
+    if not creates:
+        return
+    from psycopg.errors import UniqueViolation
+
+    statement = "COPY stores_storeinventoryitem ({}) FROM STDIN (FORMAT BINARY)".format(
+        ", ".join(name for name, _ in COPY_COLUMNS)
+    )
+    try:
+        with transaction.atomic(), connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+            copy.set_types([sql_type for _, sql_type in COPY_COLUMNS])
+            for (card_id, condition, finish, language), quantity, feed_price, sku, name in creates:
+                copy.write_row(
+                    (
+                        store_id,
+                        card_id,
+                        condition,
+                        finish,
+                        language,
+                        quantity,
+                        feed_price,
+                        None if auto else feed_price,
+                        "USD",
+                        sku,
+                        name,
+                        now,
+                        now,
+                    )
+                )
+    except UniqueViolation:
+        for start in range(0, len(creates), WRITE_BATCH):
+            _insert_batch(store_id, creates[start : start + WRITE_BATCH], auto=auto, now=now)
+
+
+def _insert_batch(store_id: int, batch: list[tuple], *, auto: bool, now) -> None:
+    """New items as one INSERT … SELECT FROM unnest(…) ON CONFLICT: the fallback of the COPY above."""
+    card_ids, conditions, finishes, languages, quantities, feed_prices, skus, names = ([] for _ in range(8))
+    for (card_id, condition, finish, language), quantity, feed_price, sku, name in batch:
         card_ids.append(card_id)
         conditions.append(condition)
         finishes.append(finish)
@@ -236,21 +299,24 @@ def _insert_batch(store_id: int, batch: list[tuple], *, auto: bool, now) -> None
         quantities.append(quantity)
         feed_prices.append(feed_price)
         skus.append(sku)
+        names.append(name)
     with connection.cursor() as cursor:
         cursor.execute(
             """
             INSERT INTO stores_storeinventoryitem
                 (store_id, card_id, condition, finish, language, quantity, feed_price, price, currency,
-                 provider_sku, created_at, updated_at)
+                 provider_sku, card_name, created_at, updated_at)
             SELECT %s, v.card_id, v.condition, v.finish, v.language, v.quantity, v.feed_price,
-                   CASE WHEN %s THEN NULL ELSE v.feed_price END, 'USD', v.sku, %s, %s
-            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::integer[], %s::numeric[], %s::text[])
-                AS v(card_id, condition, finish, language, quantity, feed_price, sku)
+                   CASE WHEN %s THEN NULL ELSE v.feed_price END, 'USD', v.sku, v.name, %s, %s
+            FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::integer[], %s::numeric[], %s::text[],
+                        %s::text[])
+                AS v(card_id, condition, finish, language, quantity, feed_price, sku, name)
             ON CONFLICT (store_id, card_id, condition, finish, language) DO UPDATE
                 SET quantity = EXCLUDED.quantity, feed_price = EXCLUDED.feed_price, price = EXCLUDED.price,
-                    provider_sku = EXCLUDED.provider_sku, updated_at = EXCLUDED.updated_at
+                    provider_sku = EXCLUDED.provider_sku, card_name = EXCLUDED.card_name,
+                    updated_at = EXCLUDED.updated_at
             """,
-            [store_id, auto, now, now, card_ids, conditions, finishes, languages, quantities, feed_prices, skus],
+            [store_id, auto, now, now, card_ids, conditions, finishes, languages, quantities, feed_prices, skus, names],
         )
 
 
@@ -287,6 +353,12 @@ def _update_batch(batch: list[tuple], *, auto: bool, now) -> None:
 
 def write_plan(*, run: InventorySyncRun, plan: Plan, started: float) -> None:
     with transaction.atomic():
+        if connection.vendor == "postgresql" and (plan.creates or plan.updates or plan.zero_ids):
+            # COMMIT need not wait for the WAL flush: a crash in that moment loses this whole
+            # run (never part of it: the run row is in the same transaction and is failed as
+            # stale later), and the next sync of the same feed writes it (docs/decisions/0038).
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
         store = LGSProfile.objects.select_for_update().get(pk=run.store_id)
         apply_plan(store=store, plan=plan)
         now = timezone.now()

@@ -19,6 +19,7 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import IO
 
 from cards.enums import Finish
@@ -128,6 +129,9 @@ _FINISH_MARKERS = (
 )
 
 
+# A feed repeats a few dozen condition texts, quantities and prices over 100,000 rows: the
+# parsers below are pure, so each distinct text is parsed once per process (bounded caches).
+@lru_cache(maxsize=1024)
 def parse_condition(value: str) -> tuple[str, str, str] | None:
     """A condition as exports write it ("Near Mint Foil", "Lightly Played Foil - Japanese",
     "NM-Mint, English") → (condition, finish, language), or None if it is not one we know.
@@ -160,6 +164,7 @@ def parse_condition(value: str) -> tuple[str, str, str] | None:
     return condition, finish, language
 
 
+@lru_cache(maxsize=4096)
 def parse_quantity(value: str) -> int | None:
     text = value.strip().replace(",", "")
     if not re.fullmatch(r"\d+(?:\.0+)?", text):
@@ -168,6 +173,7 @@ def parse_quantity(value: str) -> int | None:
     return number if number <= MAX_ITEM_QUANTITY else None
 
 
+@lru_cache(maxsize=16384)
 def parse_price(value: str) -> Decimal | str | None:
     """Decimal, None for a blank, or the string "bad" for something that is not a price."""
     text = value.strip().lstrip("$").replace(",", "").strip()
@@ -246,7 +252,7 @@ def iter_records(reader: Iterator[list[str]]) -> Iterator[tuple[int, list[str]]]
     try:
         for cells in reader:
             row_number += 1
-            if not any(cell.strip() for cell in cells):
+            if not "".join(cells).strip():
                 continue
             yield row_number, cells
     except UnicodeDecodeError as error:
@@ -371,15 +377,37 @@ def _column(positions: dict, field: str) -> str:
 
 
 def _tcgplayer_rows(reader, positions) -> Iterator[FeedRow | RowError]:
+    # Each row's cells are padded to one past the last mapped column, so a field the header
+    # lacks (index -1) and a short row both read "" — plain indexing, no call per cell.
+    index = {field: position[0] for field, position in positions.items()}
+    width = max(index.values()) + 2
+    (line_at, sku_at, name_at, set_at, number_at, condition_at, quantity_at, store_price_at, price_at) = (
+        index.get(field, -1)
+        for field in (
+            "product_line",
+            "sku",
+            "name",
+            "set_name",
+            "number",
+            "condition",
+            "quantity",
+            "store_price",
+            "price",
+        )
+    )
     for row_number, cells in iter_records(reader):
-        line = _cell(cells, positions, "product_line")
+        if len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
+        elif cells[-1]:
+            cells.append("")
+        line = cells[line_at].strip()
         if line and "magic" not in line.lower():
             yield RowError(row_number, "Product Line", f"“{line}” is not a Magic: The Gathering product; skipped.")
             continue
-        item = FeedRow(row=row_number, sku=_cell(cells, positions, "sku"))
-        item.name = _cell(cells, positions, "name")
-        item.set_name = _cell(cells, positions, "set_name")
-        item.number = _cell(cells, positions, "number")
+        item = FeedRow(row=row_number, sku=cells[sku_at].strip())
+        item.name = cells[name_at].strip()
+        item.set_name = cells[set_at].strip()
+        item.number = cells[number_at].strip()
         if not item.name:
             yield RowError(row_number, "Product Name", "The product name is empty.")
             continue
@@ -389,15 +417,15 @@ def _tcgplayer_rows(reader, positions) -> Iterator[FeedRow | RowError]:
         if item.sku and not item.sku.isdigit():
             yield RowError(row_number, "TCGplayer Id", f"“{item.sku}” is not a TCGplayer SKU id (digits).")
             continue
-        condition_text = _cell(cells, positions, "condition")
+        condition_text = cells[condition_at].strip()
         parsed = parse_condition(condition_text)
         if parsed is None:
             yield RowError(row_number, "Condition", f"Unknown condition “{condition_text}”.")
             continue
         item.condition, item.finish, item.language = parsed
-        if "etched" in item.name.lower() and item.finish == Finish.FOIL:
+        if item.finish == Finish.FOIL and "etched" in item.name.lower():
             item.finish = Finish.ETCHED
-        quantity_text = _cell(cells, positions, "quantity")
+        quantity_text = cells[quantity_at].strip()
         quantity = parse_quantity(quantity_text)
         if quantity is None:
             yield RowError(
@@ -405,8 +433,9 @@ def _tcgplayer_rows(reader, positions) -> Iterator[FeedRow | RowError]:
             )
             continue
         item.quantity = quantity
-        price_field = "store_price" if _cell(cells, positions, "store_price") else "price"
-        price = parse_price(_cell(cells, positions, price_field))
+        store_price = cells[store_price_at].strip()
+        price_field = "store_price" if store_price else "price"
+        price = parse_price(store_price or cells[price_at].strip())
         if price == "bad":
             yield RowError(row_number, _column(positions, price_field), "Not a price (e.g. 4.99).")
             continue

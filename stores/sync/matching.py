@@ -10,10 +10,15 @@ names a card of another name stays unmatched with the reason — never another p
 
 from __future__ import annotations
 
+import json
 import re
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
+
+from django.db.models import TextField
+from django.db.models.functions import Cast
 
 from cards.models import Card
 from stores.models import SetNameAlias
@@ -73,6 +78,14 @@ _NAME_SUFFIX = re.compile(r"\s*[\(\[][^\)\]]*[\)\]]\s*$")
 
 def normalise_card_name(name: str) -> str:
     """Lower-case, accents off, TCGplayer's "(Showcase)"/"(Borderless)"-style suffixes off."""
+    if (
+        name.isascii()
+        and name.isprintable()
+        and "  " not in name
+        and not name.startswith(" ")
+        and not name.endswith((")", "]", " "))
+    ):
+        return name.lower()  # the common case: nothing to strip, nothing to fold
     text = strip_accents(name).lower().strip()
     while text.endswith((")", "]")) and _NAME_SUFFIX.search(text):
         text = _NAME_SUFFIX.sub("", text)
@@ -80,6 +93,7 @@ def normalise_card_name(name: str) -> str:
     return " ".join(text.split())
 
 
+@lru_cache(maxsize=16384)
 def normalise_number(number: str) -> str:
     text = number.strip().lower().split("/")[0].strip()
     text = text.lstrip("#")
@@ -184,10 +198,17 @@ class CardIndex:
         if not codes:
             return
         self.loaded |= codes
-        query = Card.objects.filter(set_code__in=codes).values_list(
-            "id", "name", "set_code", "collector_number", "lang", "finishes"
+        # `finishes` as its JSON text: a catalog has a handful of distinct lists, decoded once each.
+        query = (
+            Card.objects.filter(set_code__in=codes)
+            .annotate(finishes_text=Cast("finishes", TextField()))
+            .values_list("id", "name", "set_code", "collector_number", "lang", "finishes_text")
         )
-        for card_id, name, set_code, number, lang, finishes in query.iterator(chunk_size=5000):
+        decoded: dict[str | None, list] = {None: []}
+        for card_id, name, set_code, number, lang, finishes_text in query.iterator(chunk_size=5000):
+            finishes = decoded.get(finishes_text)
+            if finishes is None:
+                finishes = decoded[finishes_text] = json.loads(finishes_text)
             ref = card_ref(card_id, name, set_code, number, lang, finishes)
             normalised = normalise_number(number)
             numbers = self.by_number[ref.set_code]

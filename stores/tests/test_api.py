@@ -311,6 +311,11 @@ def test_store_inventory_token_reaches_only_its_stores_inventory_and_syncs(api):
         ("get", f"/api/v1/stores/{store.pk}/"),
         ("get", "/api/v1/stores/?near=98101"),
         ("get", "/api/v1/cards/"),
+        # Part 2's store routes: a till reads and writes stock, never the traders who share lists.
+        ("get", f"/api/v1/stores/{store.pk}/matches/"),
+        ("get", f"/api/v1/stores/{store.pk}/buylist/"),
+        ("get", f"/api/v1/stores/{other.pk}/quote/"),
+        ("get", "/api/v1/me/store-matches/"),
     ]:
         response = getattr(api, method)(url, {}, format="json")
         assert response.status_code == 403, url

@@ -323,3 +323,16 @@ def test_trader_reports_a_store_message_once(store):
     with pytest.raises(DomainError):
         message_report(message=message, reporter=store.user, reason="My own")
     assert StoreMessageReport.objects.count() == 1
+
+
+def test_the_dashboard_shows_the_row_count_the_recompute_stored(client, store):
+    card = CardFactory()
+    CardPriceFactory(card=card, price=Decimal("10.00"))
+    StoreInventoryItemFactory(store=store, card=card, quantity=1)
+    buylist_rules_save(store=store, data={"buy_pct": Decimal("50")})
+    assert BuylistRules.objects.get(store=store).entry_count == 5 == BuylistEntry.objects.filter(store=store).count()
+    client.force_login(store.user)
+    assert "5 rows" in client.get("/dashboard/store/buylist/").content.decode()
+    type(store).objects.filter(pk=store.pk).update(offers_buylist=False)
+    buylist_recompute(store_id=store.pk)
+    assert BuylistRules.objects.get(store=store).entry_count == 0

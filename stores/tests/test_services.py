@@ -415,3 +415,38 @@ def test_runs_that_died_are_failed_so_the_store_can_sync_again():
     dead.refresh_from_db()
     assert dead.failure_message == STALE_MESSAGE and dead.store.sync_status == "failed"
     assert sync_runs_fail_stale(now=now) == 0
+
+
+# --- card names copied onto items (the store page lists by them) ------------------------------------
+
+
+def test_items_carry_their_card_name_and_the_store_page_lists_by_it():
+    from stores.selectors import inventory_public_list
+
+    store = StoreFactory()
+    for name in ("Ornithopter", "Birds of Paradise", "Zuran Orb"):
+        StoreInventoryItemFactory(store=store, card=CardFactory(name=name), quantity=1)
+    assert [item.card_name for item in inventory_public_list(store=store)] == [
+        "Birds of Paradise",
+        "Ornithopter",
+        "Zuran Orb",
+    ]
+    assert [item.card_name for item in inventory_public_list(store=store, q="orb")] == ["Zuran Orb"]
+
+
+def test_card_names_refresh_follows_a_renamed_card_onto_items_and_buylist_rows():
+    from cards.models import Card
+    from stores.models import BuylistEntry, StoreInventoryItem
+    from stores.services.inventory import card_names_refresh
+
+    store = StoreFactory(offers_buylist=True)
+    card = CardFactory(name="Old Name")
+    CardPriceFactory(card=card, price=Decimal("4.00"))
+    StoreInventoryItemFactory(store=store, card=card, quantity=1)
+    StoreInventoryItemFactory(store=store, card=CardFactory(name="Untouched"), quantity=1)
+    buylist_recompute(store_id=store.pk)
+    Card.objects.filter(pk=card.pk).update(name="New Name")  # the catalog import renames it
+    assert card_names_refresh() == 1 + BuylistEntry.objects.filter(store=store, card=card).count()
+    assert set(StoreInventoryItem.objects.values_list("card_name", flat=True)) == {"New Name", "Untouched"}
+    assert set(BuylistEntry.objects.filter(card=card).values_list("card_name", flat=True)) == {"New Name"}
+    assert card_names_refresh() == 0

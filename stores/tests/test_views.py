@@ -347,3 +347,42 @@ def test_staff_verify_and_reject_through_admin_actions(client):
     assert sorted(message.to[0] for message in mail.outbox) == sorted([pending.user.email, other.user.email])
     assert client.get(reverse("admin:stores_lgsprofile_change", args=[pending.pk])).status_code == 200
     assert client.get(reverse("admin:stores_inventorysyncrun_changelist")).status_code == 200
+
+
+def test_store_page_and_dashboard_inventory_show_live_market_prices(client):
+    """Market prices carry the live price span (ticks over /ws/prices/ swap it by id) on the first row
+    of a card and finish; further rows of that card and finish follow it (data-market-*)."""
+    store = StoreFactory()
+    card = CardFactory(name="Lightning Bolt")
+    CardPriceFactory(card=card, finish="nonfoil", price=Decimal("3.25"), currency="USD")
+    StoreInventoryItemFactory(store=store, card=card, condition="NM", quantity=1)
+    StoreInventoryItemFactory(store=store, card=card, condition="LP", quantity=1)
+    unpriced = CardFactory(name="Unpriced Card")
+    StoreInventoryItemFactory(store=store, card=unpriced, quantity=1)
+    live = f'id="price-{card.pk}-nonfoil" class="price" data-live-card="{card.pk}" data-price="3.25"'
+    follower = f'data-market-card="{card.pk}" data-market-finish="nonfoil">$3.25</span>'
+    for url, viewer in (
+        (reverse("stores:detail", args=[store.pk]), None),
+        (reverse("stores:dashboard_inventory"), store.user),
+    ):
+        if viewer:
+            client.force_login(viewer)
+        page = client.get(url).content.decode()
+        assert page.count(live) == 1 and page.count(follower) == 1
+        assert f'id="price-{unpriced.pk}-nonfoil" class="price" data-live-card="{unpriced.pk}">—' in page
+        assert 'id="live-prices-socket"' in page and "js/live_prices" in page
+
+
+def test_store_page_pages_through_stock_by_name_without_counting(client):
+    store = StoreFactory()
+    for index in range(55):
+        StoreInventoryItemFactory(store=store, card=CardFactory(name=f"Card {index:02d}"), quantity=1)
+    url = reverse("stores:detail", args=[store.pk])
+    first = client.get(url).content.decode()
+    assert "Card 00" in first and "Card 49" in first and "Card 50" not in first
+    assert "Page 1" in first and "page=2" in first and "Previous" not in first
+    second = client.get(url, {"page": "2"}).content.decode()
+    assert "Card 50" in second and "Card 54" in second and "Card 49" not in second
+    assert "page=1" in second and "page=3" not in second
+    assert "No more stock" in client.get(url, {"page": "3"}).content.decode()
+    assert client.get(url, {"page": "x"}).status_code == 404
