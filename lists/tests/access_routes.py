@@ -30,7 +30,7 @@ def _want_api():
 def _import():
     owner = UserFactory()
     list_import = ListImport.objects.create(
-        owner=owner, kind="have", file="x.csv", original_filename="x.csv", status=ImportStatus.PREVIEW
+        owner=owner, kind="have", file="x.csv", original_filename="x.csv", status=ImportStatus.READY
     )
     return Target(kwargs={"pk": list_import.pk}, owners=[owner])
 
@@ -40,7 +40,7 @@ def _import_with_file():
     owner = UserFactory()
     name = default_storage.save("list-imports/access/haves.csv", ContentFile(b"Count,Name\n1,Sol Ring\n"))
     list_import = ListImport.objects.create(
-        owner=owner, kind="have", file=name, original_filename="haves.csv", status=ImportStatus.PREVIEW
+        owner=owner, kind="have", file=name, original_filename="haves.csv", status=ImportStatus.READY
     )
     return Target(kwargs={"pk": list_import.pk}, owners=[owner])
 

@@ -142,7 +142,7 @@ def test_tasks_are_idempotent(owner, catalog, django_capture_on_commit_callbacks
     list_import = preview(owner, "deckbox_haves.csv", django_capture_on_commit_callbacks)
     parse_list_import.delay(list_import.pk)  # delivered twice: already parsed, nothing changes
     list_import.refresh_from_db()
-    assert (list_import.status, list_import.matched_rows) == (ImportStatus.PREVIEW, 3)
+    assert (list_import.status, list_import.matched_rows) == (ImportStatus.READY, 3)
 
     commit(owner, list_import, django_capture_on_commit_callbacks)
     commit_list_import.delay(list_import.pk)  # delivered twice: quantities are not doubled

@@ -84,7 +84,7 @@ def test_unknown_header_is_refused_by_name():
 def test_deckbox_preview(owner, catalog, django_capture_on_commit_callbacks):
     list_import = start(owner, "deckbox_haves.csv", capture=django_capture_on_commit_callbacks)
 
-    assert list_import.status == ImportStatus.PREVIEW
+    assert list_import.status == ImportStatus.READY
     assert list_import.format == ImportFormat.DECKBOX
     assert (list_import.total_rows, list_import.processed_rows, list_import.matched_rows) == (4, 4, 3)
     assert [
@@ -154,7 +154,7 @@ def test_manabox_without_binder_columns(owner, catalog, django_capture_on_commit
 def test_bad_rows_are_reported_with_row_numbers(owner, catalog, django_capture_on_commit_callbacks):
     list_import = start(owner, "deckbox_bad_rows.csv", capture=django_capture_on_commit_callbacks)
 
-    assert list_import.status == ImportStatus.PREVIEW
+    assert list_import.status == ImportStatus.READY
     assert [(error["row"], error["reason"]) for error in list_import.errors] == [
         (2, "Quantity 'abc' is not a whole number."),
         (3, "Unknown condition 'Mint-ish'."),

@@ -318,7 +318,7 @@ def test_another_traders_import_is_404(client, owner, name, method):
         kind="have",
         file="x.csv",
         original_filename="x.csv",
-        status=ImportStatus.PREVIEW,
+        status=ImportStatus.READY,
         matched=[{"card_id": CardFactory().pk, "quantity": 1}],
         matched_rows=1,
     )
@@ -327,7 +327,7 @@ def test_another_traders_import_is_404(client, owner, name, method):
 
     assert response.status_code == 404
     list_import.refresh_from_db()
-    assert list_import.status == ImportStatus.PREVIEW
+    assert list_import.status == ImportStatus.READY
 
 
 def test_lists_are_paginated(client, owner):
