@@ -244,8 +244,10 @@ class Matcher:
 
     def _named_printing(self, row: ParsedRow, code: str | None, by_printing) -> Match:
         if code is None:
-            label = (row.set_code or row.set_name).upper()
-            return Match(None, f"Printing {label} {row.collector_number} is not in the catalog (no set {label}).")
+            label = row.set_code.upper() or row.set_name
+            return Match(
+                None, f"Printing {label} {row.collector_number} is not in the catalog (it has no set {label})."
+            )
         cards = by_printing.get((code, row.collector_number))
         if not cards:
             return Match(None, f"Printing {code.upper()} {row.collector_number} is not in the catalog.")
