@@ -33,18 +33,61 @@ os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
 
 SETS = 300
 FORMATS = ("deckbox", "moxfield", "manabox")
-DECKBOX_HEADER = (
-    "Count,Tradelist Count,Name,Edition,Edition Code,Card Number,Condition,Language,Foil,Signed,Artist Proof,"
-    "Altered Art,Misprint,Promo,Textless,Printing Id,Printing Note,Tags,My Price"
-).split(",")
-MOXFIELD_HEADER = (
-    "Count,Tradelist Count,Name,Edition,Condition,Language,Foil,Tags,Last Modified,Collector Number,Alter,Proxy,"
-    "Purchase Price"
-).split(",")
-MANABOX_HEADER = (
-    "Binder Name,Binder Type,Name,Set code,Set name,Collector number,Foil,Rarity,Quantity,ManaBox ID,Scryfall ID,"
-    "Purchase price,Misprint,Altered,Condition,Language,Purchase price currency"
-).split(",")
+DECKBOX_HEADER = [
+    "Count",
+    "Tradelist Count",
+    "Name",
+    "Edition",
+    "Edition Code",
+    "Card Number",
+    "Condition",
+    "Language",
+    "Foil",
+    "Signed",
+    "Artist Proof",
+    "Altered Art",
+    "Misprint",
+    "Promo",
+    "Textless",
+    "Printing Id",
+    "Printing Note",
+    "Tags",
+    "My Price",
+]
+MOXFIELD_HEADER = [
+    "Count",
+    "Tradelist Count",
+    "Name",
+    "Edition",
+    "Condition",
+    "Language",
+    "Foil",
+    "Tags",
+    "Last Modified",
+    "Collector Number",
+    "Alter",
+    "Proxy",
+    "Purchase Price",
+]
+MANABOX_HEADER = [
+    "Binder Name",
+    "Binder Type",
+    "Name",
+    "Set code",
+    "Set name",
+    "Collector number",
+    "Foil",
+    "Rarity",
+    "Quantity",
+    "ManaBox ID",
+    "Scryfall ID",
+    "Purchase price",
+    "Misprint",
+    "Altered",
+    "Condition",
+    "Language",
+    "Purchase price currency",
+]
 
 
 def card_of(index: int) -> tuple[str, str, str, str, str]:
@@ -112,17 +155,55 @@ def setup(cards: int, rows: int) -> None:
                     )
                 elif file_format == "moxfield":
                     writer.writerow(
-                        [count, tradelist, name, code, "Near Mint", "English", foil, "", "2024-05-01 10:00:00.000000"]
-                        + [collector, "False", "False", ""]
+                        [
+                            count,
+                            tradelist,
+                            name,
+                            code,
+                            "Near Mint",
+                            "English",
+                            foil,
+                            "",
+                            "2024-05-01 10:00:00.000000",
+                            collector,
+                            "False",
+                            "False",
+                            "",
+                        ]
                     )
                 else:
                     binder = "deck" if number % 10 == 0 else "binder"
                     writer.writerow(
-                        ["Trade binder", binder, name, code.upper(), set_name, collector, foil or "normal", "common"]
-                        + [count, number, scryfall_id, "0.25", "false", "false", "near_mint", "en", "USD"]
+                        [
+                            "Trade binder",
+                            binder,
+                            name,
+                            code.upper(),
+                            set_name,
+                            collector,
+                            foil or "normal",
+                            "common",
+                            count,
+                            number,
+                            scryfall_id,
+                            "0.25",
+                            "false",
+                            "false",
+                            "near_mint",
+                            "en",
+                            "USD",
+                        ]
                     )
         print(f"setup: {path} ({path.stat().st_size / 1e6:.1f} MB)")
     print(f"setup: {cards:,} cards in {SETS} sets")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM: ru_maxrss carries the parent's peak across fork + exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def import_once(path: Path) -> None:
@@ -148,9 +229,10 @@ def import_once(path: Path) -> None:
     cpu = time.process_time() - cpu_before
     list_import.refresh_from_db()
     rows = list_import.total_rows
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = peak_rss_mb()
     print(
-        f"{path.name}: {list_import.format} {list_import.status}; {rows:,} rows; check + store {stored - started:.1f} s; "
+        f"{path.name}: {list_import.format} {list_import.status}; {rows:,} rows; "
+        f"check + store {stored - started:.1f} s; "
         f"parse + match + write rows {finished - stored:.1f} s = {rows / (finished - stored):,.0f} rows/s "
         f"(this process's CPU {cpu:.1f} s); counts {list_import.counts}; peak RSS {peak:.0f} MB; "
         f"load {os.getloadavg()[0]:.2f}"

@@ -435,16 +435,6 @@ def _row(row_number: int, values: dict[str, str], conditions: dict[str, str], *,
     quantity = _quantity(values.get("quantity", "") or "1", "Quantity")
     if isinstance(quantity, str):
         return RowError(row_number, quantity, name)
-    if uses_tradelist and "tradelist_quantity" in values:
-        tradelist = _quantity(values["tradelist_quantity"] or "0", "Tradelist count", allow_zero=True)
-        if isinstance(tradelist, str):
-            return RowError(row_number, tradelist, name)
-        if tradelist == 0:
-            return NotForTrade(row_number, "Tradelist count is 0 (owned, not offered for trade).", name, quantity)
-        quantity = tradelist
-    binder_type = values.get("binder_type", "").lower()
-    if uses_tradelist and binder_type and binder_type != TRADE_BINDER:
-        return NotForTrade(row_number, f"In a ManaBox {binder_type}, not a binder.", name, quantity)
     raw_condition = values.get("condition", "").lower()
     condition = conditions.get(raw_condition, "") if raw_condition else ""
     if raw_condition and not condition:
@@ -462,6 +452,17 @@ def _row(row_number: int, values: dict[str, str], conditions: dict[str, str], *,
             scryfall_id = str(uuid.UUID(scryfall_id))
         except ValueError:
             return RowError(row_number, f"Scryfall ID {scryfall_id!r} is not a valid id.", name)
+    # What the export offers for trade, once the row is known to be readable.
+    if uses_tradelist and "tradelist_quantity" in values:
+        tradelist = _quantity(values["tradelist_quantity"] or "0", "Tradelist count", allow_zero=True)
+        if isinstance(tradelist, str):
+            return RowError(row_number, tradelist, name)
+        if tradelist == 0:
+            return NotForTrade(row_number, "Tradelist count is 0 (owned, not offered for trade).", name, quantity)
+        quantity = tradelist
+    binder_type = values.get("binder_type", "").lower()
+    if uses_tradelist and binder_type and binder_type != TRADE_BINDER:
+        return NotForTrade(row_number, f"In a ManaBox {binder_type}, not a binder.", name, quantity)
     return ParsedRow(
         row=row_number,
         name=name,

@@ -17,12 +17,13 @@ pairs are looked up as such, sets for the name fallback are fetched once per imp
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db import connection
-from django.db.models import F, Func, Q, Value
+from django.db.models import CharField, F, Func, Q, Value
 from django.db.models.functions import Lower
 
 from cards.enums import Finish
@@ -43,6 +44,7 @@ CARD_COLUMNS = (
     "digital_only",
     "released_at",
 )
+_COLUMNS_SQL = ", ".join(f'"{column}"' for column in CARD_COLUMNS)
 CANDIDATES_SHOWN = 5
 NOT_TRADABLE_LAYOUTS = {
     "token": "a token",
@@ -75,6 +77,8 @@ class CardRef:
 
 def _ref(values) -> CardRef:
     card_id, name, set_code, number, lang, finishes, tradable, layout, digital_only, released_at = values
+    if isinstance(finishes, str):  # a raw cursor hands jsonb over as text
+        finishes = json.loads(finishes)
     return CardRef(
         card_id,
         name,
@@ -163,7 +167,17 @@ class Matcher:
     def _by_scryfall_id(ids: set[str]) -> dict[str, CardRef]:
         if not ids:
             return {}
-        found = Card.objects.filter(scryfall_id__in=ids).values_list("scryfall_id", *CARD_COLUMNS)
+        if connection.vendor == "postgresql":
+            # A join on unnest, not `IN (…1,000 ids…)`, which the planner answers with a scan of the catalog.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f'SELECT "scryfall_id", {_COLUMNS_SQL} FROM "{Card._meta.db_table}" '  # noqa: S608 (names are ours)
+                    'WHERE "scryfall_id" IN (SELECT unnest(%s::uuid[]))',
+                    [sorted(ids)],
+                )
+                found = cursor.fetchall()
+        else:
+            found = Card.objects.filter(scryfall_id__in=ids).values_list("scryfall_id", *CARD_COLUMNS)
         return {str(values[0]): _ref(values[1:]) for values in found}
 
     @staticmethod
@@ -174,11 +188,9 @@ class Matcher:
             return found
         codes, numbers = zip(*sorted(pairs), strict=True)
         if connection.vendor == "postgresql":
-            table = Card._meta.db_table
-            columns = ", ".join(f'"{column}"' for column in CARD_COLUMNS)
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f'SELECT {columns} FROM "{table}" WHERE ("set_code", "collector_number") IN '  # noqa: S608 (names are ours)
+                    f'SELECT {_COLUMNS_SQL} FROM "{Card._meta.db_table}" WHERE ("set_code", "collector_number") IN '  # noqa: S608
                     "(SELECT * FROM unnest(%s::varchar[], %s::varchar[]))",
                     [list(codes), list(numbers)],
                 )
@@ -199,7 +211,7 @@ class Matcher:
         if not names:
             return found
         if connection.vendor == "postgresql":
-            key = Lower(Func(F("name"), Value(" // "), Value(1), function="split_part"))
+            key = Lower(Func(F("name"), Value(" // "), Value(1), function="split_part", output_field=CharField()))
         else:
             key = Lower("name")
         for values in Card.objects.annotate(front=key).filter(front__in=names).values_list(*CARD_COLUMNS):
@@ -209,14 +221,16 @@ class Matcher:
 
     # Rules ------------------------------------------------------------------------------
     def match(self, rows: list[ParsedRow]) -> list[Match]:
-        numbered: dict[int, str] = {}
+        by_id = self._by_scryfall_id({row.scryfall_id for row in rows if row.scryfall_id})
+        numbered: dict[int, str | None] = {}
         set_only: dict[int, str | None] = {}
         for row in rows:
+            if row.scryfall_id in by_id:
+                continue
             if row.collector_number and (row.set_code or row.set_name):
                 numbered[row.row] = self.resolve_set(row)
             elif row.set_code or row.set_name:
                 set_only[row.row] = self.resolve_set(row)
-        by_id = self._by_scryfall_id({row.scryfall_id for row in rows if row.scryfall_id})
         by_printing = self._by_printing(
             {(code, row.collector_number) for row in rows if (code := numbered.get(row.row))}
         )

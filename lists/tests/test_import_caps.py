@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from cards.tests.factories import CardFactory
 from core.errors import LimitReached, PayloadTooLarge
 from lists.enums import ImportStatus
-from lists.models import ListImport
+from lists.models import ListImport, ListImportRow
 from lists.services.imports import (
     EXPIRED_MESSAGE,
     KEPT_STATUSES,
@@ -148,7 +149,7 @@ def test_the_parse_loop_stops_at_the_row_cap(owner, settings, django_capture_on_
     list_import.refresh_from_db()
     assert list_import.status == ImportStatus.FAILED
     assert list_import.error_message == "The file has more than 2 rows; split it into smaller files."
-    assert list_import.matched == []
+    assert not list_import.rows.exists()
 
 
 # --- unfinished imports: 409 -------------------------------------------------------------------------------
@@ -273,8 +274,11 @@ def _stored_import(owner, status, *, age: timedelta, name: str) -> ListImport:
         file=path,
         original_filename=name,
         status=status,
-        matched=[{"card_id": 1, "quantity": 1}] if status == ImportStatus.READY else [],
     )
+    if status == ImportStatus.READY:
+        ListImportRow.objects.create(
+            list_import=list_import, row=2, outcome="matched", card=CardFactory(), quantity=1, condition="NM"
+        )
     ListImport.objects.filter(pk=list_import.pk).update(created_at=timezone.now() - age)
     return list_import
 
@@ -303,7 +307,7 @@ def test_the_beat_job_discards_day_old_unfinished_imports_and_deletes_old_upload
     assert purged == 3
     for list_import in (stale_preview, stale_failed):
         list_import.refresh_from_db()
-        assert (list_import.status, list_import.file.name, list_import.matched) == ("discarded", "", [])
+        assert (list_import.status, list_import.file.name, list_import.rows.count()) == ("discarded", "", 0)
         assert list_import.error_message == EXPIRED_MESSAGE
     stale_committing.refresh_from_db()
     assert (stale_committing.status, stale_committing.file.name) == ("committing", "")  # the commit task owns it

@@ -319,7 +319,6 @@ def test_another_traders_import_is_404(client, owner, name, method):
         file="x.csv",
         original_filename="x.csv",
         status=ImportStatus.READY,
-        matched=[{"card_id": CardFactory().pk, "quantity": 1}],
         matched_rows=1,
     )
 
