@@ -133,11 +133,16 @@ def test_whole_collection_and_want_list(api, owner, catalog, django_capture_on_c
 
     assert api.get(f"/api/v1/list-imports/{whole.json()['id']}/").json()["counts"]["not_for_trade"] == 0
     rows = api.get(f"/api/v1/list-imports/{wants.json()['id']}/rows/?outcome=matched").json()["results"]
-    assert [(row["name"], row["any_printing"]) for row in rows] == [("Lightning Bolt", True)]
+    # A name alone: any printing; a name and a set with one printing of it there: that printing.
+    assert [(row["name"], row["any_printing"]) for row in rows] == [("Lightning Bolt", True), ("Forest", False)]
     with django_capture_on_commit_callbacks(execute=True):
         api.post(f"/api/v1/list-imports/{wants.json()['id']}/commit/", {}, format="json")
-    assert api.get("/api/v1/wants/").json()["results"][0]["any_printing"] is True
-    assert WantItem.objects.get(owner=owner).any_printing is True
+    listed = api.get("/api/v1/wants/").json()["results"]
+    assert sorted((row["card_name"], row["any_printing"]) for row in listed) == [
+        ("Forest", False),
+        ("Lightning Bolt", True),
+    ]
+    assert WantItem.objects.get(owner=owner, any_printing=True).card == catalog["bolt"]
 
 
 def test_generic_csv_needs_a_mapping(api, catalog, django_capture_on_commit_callbacks):

@@ -267,13 +267,20 @@ def test_import_journey_through_the_pages(client, owner, django_capture_on_commi
         )
     list_import = ListImport.objects.get(owner=owner)
     preview = client.get(upload["Location"])
+    unmatched_tab = client.get(upload["Location"] + "?outcome=unmatched")
     polled = client.get(upload["Location"], **HTMX)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("lists:list_import_commit", args=[list_import.pk]), {})
 
     assert upload.status_code == 302 and upload["Location"] == reverse("lists:list_import", args=[list_import.pk])
     body = preview.content.decode()
-    assert "Ready to review" in body and "Imaginary Beast" in body and "Import 3 rows" in body
+    assert "Ready to review" in body and "Import 3 rows" in body
+    # The preview lists the matched rows (card, printing, finish, quantity), then the others by tab.
+    assert 'data-testid="import-rows-matched"' in body
+    assert "Lightning Bolt" in body and "2X2 #117" in body and "Foil" in body
+    assert "Matched (3)" in body and "Unmatched (1)" in body
+    other = unmatched_tab.content.decode()
+    assert "Imaginary Beast" in other and "Printing ZZZ 1 is not in the catalog" in other
     assert polled.content.decode().startswith('<section id="import-status"')
     assert "hx-trigger" not in polled.content.decode()  # finished: polling stops
     list_import.refresh_from_db()
