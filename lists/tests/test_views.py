@@ -110,6 +110,23 @@ def test_add_with_htmx_returns_the_panel(client, owner):
     )
 
 
+def test_a_want_for_any_printing_is_chosen_shown_and_edited(client, owner):
+    card = CardFactory(name="Sol Ring", set_code="cmm", collector_number="410")
+    fields = {"card": card.pk, "quantity": 1, "condition": "LP", "finish": "nonfoil", "language": "en"}
+
+    client.post(reverse("lists:list_item_add", args=["want"]), {**fields, "any_printing": "on"})
+    item = WantItem.objects.get(owner=owner)
+    page = client.get(reverse("lists:lists") + "?tab=want").content.decode()
+    have_form = client.get(reverse("lists:lists") + "?tab=have").content.decode()
+    client.post(reverse("lists:list_item_edit", args=["want", item.pk]), {**fields, "quantity": 2})
+
+    assert item.any_printing is True
+    assert f'data-testid="any-printing-{item.pk}"' in page and "shown: CMM #410" in page
+    assert 'name="any_printing"' in page and 'name="any_printing"' not in have_form  # wants only
+    item.refresh_from_db()
+    assert (item.quantity, item.any_printing) == (2, False)  # unticked on the edit form: this printing only
+
+
 def test_add_without_javascript_accepts_the_picker_label(client, owner):
     card = CardFactory(name="Sol Ring", set_code="cmm", collector_number="410")
     CardFactory(name="Sol Ring", set_code="c21", collector_number="263")
@@ -345,3 +362,55 @@ def test_lists_are_paginated(client, owner):
 
     assert first.count('id="have-item-') == 50 and "Page 1 of 2" in first
     assert second.count('id="have-item-') == 1 and "Card 50" in second
+
+
+def test_an_unknown_header_asks_which_column_holds_what(client, owner, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    CardFactory(name="Lightning Bolt", set_code="2x2", set_name="Double Masters 2022", collector_number="117")
+    data = (FIXTURES / "formats" / "generic.csv").read_bytes()
+
+    asked = client.post(
+        reverse("lists:list_import_upload"),
+        {"kind": "have", "file": SimpleUploadedFile("mine.csv", data), "whole_collection": "on"},
+    )
+    body = asked.content.decode()
+    held = asked.context["form"]["held"].value()
+    columns = ["Card", "Qty", "Set", "Number", "Shape"]
+    missing_name = client.post(
+        reverse("lists:list_import_upload"), {"held": held, "kind": "have", "columns": columns, "map_name": ""}
+    )
+    forged = client.post(
+        reverse("lists:list_import_upload"),
+        {"held": held + "x", "kind": "have", "columns": columns, "map_name": "Card"},
+    )
+    mapped = client.post(
+        reverse("lists:list_import_upload"),
+        {"held": held, "kind": "have", "whole_collection": "True", "columns": columns, "map_name": "Card",
+         "map_quantity": "Qty", "map_set_code": "Set", "map_collector_number": "Number"},
+    )  # fmt: skip
+
+    assert asked.status_code == 200 and "Which column holds what?" in body
+    assert '<option value="Shape">Shape</option>' in body
+    assert missing_name.status_code == 422 and forged.status_code == 422
+    assert "upload it again" in forged.content.decode()
+    list_import = ListImport.objects.get(owner=owner)
+    assert mapped.status_code == 302 and mapped["Location"] == reverse("lists:list_import", args=[list_import.pk])
+    assert (list_import.format, list_import.whole_collection) == ("generic", True)
+    assert list_import.mapping == {"name": "Card", "quantity": "Qty", "set_code": "Set", "collector_number": "Number"}
+    assert list_import.original_filename == "mine.csv"
+
+
+def test_another_traders_held_upload_cannot_be_used(client, owner, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    other = UserFactory()
+    from lists.services.imports import list_import_hold
+
+    token, columns = list_import_hold(
+        owner=other, uploaded_file=SimpleUploadedFile("t.csv", (FIXTURES / "formats" / "generic.csv").read_bytes())
+    )
+    response = client.post(
+        reverse("lists:list_import_upload"), {"held": token, "kind": "have", "columns": columns, "map_name": "Card"}
+    )
+
+    assert response.status_code == 422
+    assert not ListImport.objects.exists()
