@@ -27,6 +27,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from lists.importers.export import MOXFIELD_HEADER  # noqa: E402 (after the path above; imports no Django model)
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
@@ -53,21 +56,6 @@ DECKBOX_HEADER = [
     "Printing Note",
     "Tags",
     "My Price",
-]
-MOXFIELD_HEADER = [
-    "Count",
-    "Tradelist Count",
-    "Name",
-    "Edition",
-    "Condition",
-    "Language",
-    "Foil",
-    "Tags",
-    "Last Modified",
-    "Collector Number",
-    "Alter",
-    "Proxy",
-    "Purchase Price",
 ]
 MANABOX_HEADER = [
     "Binder Name",

@@ -78,20 +78,7 @@ class ReadOptions:
     mapping: dict[str, str] | None = None  # generic CSV: field -> column header
 
 
-# The fields a row can carry; a generic CSV maps its columns onto these.
-FIELDS = (
-    "quantity",
-    "tradelist_quantity",
-    "name",
-    "set_code",
-    "set_name",
-    "collector_number",
-    "scryfall_id",
-    "condition",
-    "language",
-    "finish",
-    "binder_type",
-)
+# The fields a generic CSV can map its columns onto (the formats below also read tradelist and binder columns).
 MAPPABLE_FIELDS = (
     "name",
     "quantity",

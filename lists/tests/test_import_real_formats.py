@@ -16,10 +16,10 @@ from lists.importers.matching import Matcher
 from lists.models import HaveItem, ListImport, WantItem
 from lists.services.imports import list_import_request_commit, list_import_start
 
+from .factories import make_catalog
+
 FORMATS = Path(__file__).parent / "fixtures" / "formats"
 pytestmark = pytest.mark.django_db
-
-BOLT_ID = "8f4c0b8b-3c39-4b1e-9e5f-0a1b2c3d4e01"
 
 
 @pytest.fixture(autouse=True)
@@ -29,61 +29,23 @@ def _media(settings, tmp_path):
 
 @pytest.fixture
 def cards():
+    """The lists catalog (factories.make_catalog) and the printings these files name."""
     both = ["nonfoil", "foil"]
-    return {
-        "bolt": CardFactory(
-            name="Lightning Bolt",
-            set_code="2x2",
-            set_name="Double Masters 2022",
-            collector_number="117",
-            scryfall_id=BOLT_ID,
-            finishes=[*both, "etched"],
-        ),
-        "bolt_m10": CardFactory(
-            name="Lightning Bolt", set_code="m10", set_name="Magic 2010", collector_number="146", finishes=both
-        ),
+    catalog = make_catalog()
+    catalog["bolt"].finishes = [*both, "etched"]
+    catalog["bolt"].save(update_fields=["finishes"])
+
+    def card(name, set_code, set_name, number, **fields):
+        return CardFactory(name=name, set_code=set_code, set_name=set_name, collector_number=number, **fields)
+
+    return catalog | {
         # WOE 263 is not in this catalog: a row naming it must never become this Island.
-        "island_269": CardFactory(
-            name="Island", set_code="woe", set_name="Wilds of Eldraine", collector_number="269", finishes=both
-        ),
-        "forest_293": CardFactory(
-            name="Forest", set_code="neo", set_name="Kamigawa: Neon Dynasty", collector_number="293", finishes=both
-        ),
-        "forest_294": CardFactory(
-            name="Forest", set_code="neo", set_name="Kamigawa: Neon Dynasty", collector_number="294", finishes=both
-        ),
-        "rhystic": CardFactory(
-            name="Rhystic Study", set_code="pcy", set_name="Prophecy", collector_number="45", finishes=["nonfoil"]
-        ),
-        "fact": CardFactory(
-            name="Fact or Fiction", set_code="inv", set_name="Invasion", collector_number="56", finishes=both
-        ),
-        "counterspell": CardFactory(
-            name="Counterspell", set_code="sld", set_name="Secret Lair Drop", collector_number="1001", finishes=["foil"]
-        ),
-        "delver": CardFactory(
-            name="Delver of Secrets // Insectile Aberration",
-            set_code="isd",
-            set_name="Innistrad",
-            collector_number="51",
-            finishes=both,
-        ),
-        "goblin_token": CardFactory(
-            name="Goblin",
-            set_code="tmom",
-            set_name="March of the Machine Tokens",
-            collector_number="5",
-            layout="token",
-            tradable=False,
-        ),
-        "elves_digital": CardFactory(
-            name="Llanowar Elves",
-            set_code="ha1",
-            set_name="Historic Anthology 1",
-            collector_number="16",
-            digital_only=True,
-            tradable=False,
-        ),
+        "island_269": card("Island", "woe", "Wilds of Eldraine", "269"),
+        "rhystic": card("Rhystic Study", "pcy", "Prophecy", "45", finishes=["nonfoil"]),
+        "fact": card("Fact or Fiction", "inv", "Invasion", "56"),
+        "counterspell": card("Counterspell", "sld", "Secret Lair Drop", "1001", finishes=["foil"]),
+        "goblin_token": card("Goblin", "tmom", "March of the Machine Tokens", "5", layout="token", tradable=False),
+        "elves_digital": card("Llanowar Elves", "ha1", "Historic Anthology 1", "16", digital_only=True, tradable=False),
     }
 
 
@@ -150,7 +112,7 @@ def test_deckbox_whole_collection_takes_every_count(owner, cards, django_capture
     list_import = start(owner, "deckbox_current.csv", django_capture_on_commit_callbacks, whole_collection=True)
 
     rows = outcomes(list_import, cards)
-    assert rows[4] == ("matched", "forest_293", 3, "NM", "nonfoil", False, "")
+    assert rows[4] == ("matched", "forest_a", 3, "NM", "nonfoil", False, "")
     assert rows[5][:3] == ("matched", "rhystic", 2)  # Count, not Tradelist Count
     assert list_import.not_for_trade_rows == 0
 
@@ -262,50 +224,58 @@ def test_manabox_one_binder(owner, cards, django_capture_on_commit_callbacks):
     assert list_import.rows.get(row=3).language == "zhs"
 
 
-def test_tcgplayer_app(owner, cards, django_capture_on_commit_callbacks):
-    list_import = start(owner, "tcgplayer_app.csv", django_capture_on_commit_callbacks)
+NO_NOTE = ""
+FORMAT_CASES = {
+    "tcgplayer_app.csv": (
+        ImportFormat.TCGPLAYER,
+        {
+            2: ("matched", "bolt", 2, "LP", "foil", False, NO_NOTE),
+            3: ("matched", "rhystic", 1, "DMG", "nonfoil", False, NO_NOTE),
+            # "Normal" is an explicit finish: a foil-only printing in it is an error, not a guess.
+            4: ("error", "Counterspell (SLD 1001) is not printed in nonfoil."),
+        },
+    ),
+    "dragonshield.csv": (  # the "sep=," line is row 1, the header row 2
+        ImportFormat.DRAGON_SHIELD,
+        {
+            3: ("matched", "bolt", 2, "NM", "nonfoil", False, NO_NOTE),  # Trade Quantity, not Quantity
+            4: ("not_for_trade", "Tradelist count is 0 (owned, not offered for trade)."),
+            5: ("matched", "fact", 1, "HP", "nonfoil", False, NO_NOTE),  # Cardmarket's Played
+        },
+    ),
+    "archidekt.csv": (
+        ImportFormat.ARCHIDEKT,
+        {
+            2: ("matched", "bolt", 1, "NM", "etched", False, NO_NOTE),
+            3: ("matched", "fact", 2, "MP", "nonfoil", False, NO_NOTE),
+            4: ("unmatched", "2 printings of Forest in NEO (293, 294); add the collector number."),
+        },
+    ),
+    "deckstats.csv": (
+        ImportFormat.DECKSTATS,
+        {
+            2: ("matched", "bolt", 3, "NM", "nonfoil", False, NO_NOTE),
+            3: ("matched", "counterspell", 1, "HP", "foil", False, NO_NOTE),
+            4: ("matched", "rhystic", 1, "DMG", "nonfoil", False, NO_NOTE),
+        },
+    ),
+}
 
-    assert list_import.format == ImportFormat.TCGPLAYER
-    assert outcomes(list_import, cards) == {
-        2: ("matched", "bolt", 2, "LP", "foil", False, ""),
-        3: ("matched", "rhystic", 1, "DMG", "nonfoil", False, ""),
-        # "Normal" is an explicit finish: a foil-only printing in it is an error, not a guess.
-        4: ("error", "Counterspell (SLD 1001) is not printed in nonfoil."),
-    }
+
+@pytest.mark.parametrize("name", list(FORMAT_CASES))
+def test_format_rows(owner, cards, django_capture_on_commit_callbacks, name):
+    expected_format, expected_rows = FORMAT_CASES[name]
+
+    list_import = start(owner, name, django_capture_on_commit_callbacks)
+
+    assert list_import.format == expected_format
+    assert outcomes(list_import, cards) == expected_rows
 
 
-def test_dragon_shield(owner, cards, django_capture_on_commit_callbacks):
+def test_dragon_shield_languages(owner, cards, django_capture_on_commit_callbacks):
     list_import = start(owner, "dragonshield.csv", django_capture_on_commit_callbacks)
 
-    assert list_import.format == ImportFormat.DRAGON_SHIELD
-    assert outcomes(list_import, cards) == {
-        3: ("matched", "bolt", 2, "NM", "nonfoil", False, ""),  # Trade Quantity, not Quantity
-        4: ("not_for_trade", "Tradelist count is 0 (owned, not offered for trade)."),
-        5: ("matched", "fact", 1, "HP", "nonfoil", False, ""),
-    }
     assert list_import.rows.get(row=5).language == "de"
-
-
-def test_archidekt(owner, cards, django_capture_on_commit_callbacks):
-    list_import = start(owner, "archidekt.csv", django_capture_on_commit_callbacks)
-
-    assert list_import.format == ImportFormat.ARCHIDEKT
-    assert outcomes(list_import, cards) == {
-        2: ("matched", "bolt", 1, "NM", "etched", False, ""),
-        3: ("matched", "fact", 2, "MP", "nonfoil", False, ""),
-        4: ("unmatched", "2 printings of Forest in NEO (293, 294); add the collector number."),
-    }
-
-
-def test_deckstats(owner, cards, django_capture_on_commit_callbacks):
-    list_import = start(owner, "deckstats.csv", django_capture_on_commit_callbacks)
-
-    assert list_import.format == ImportFormat.DECKSTATS
-    assert outcomes(list_import, cards) == {
-        2: ("matched", "bolt", 3, "NM", "nonfoil", False, ""),
-        3: ("matched", "counterspell", 1, "HP", "foil", False, ""),
-        4: ("matched", "rhystic", 1, "DMG", "nonfoil", False, ""),
-    }
 
 
 def test_generic_csv_with_a_column_mapping(owner, cards, django_capture_on_commit_callbacks):
