@@ -313,6 +313,11 @@ def open_csv(raw: IO[bytes], *, file_format: str = "", mapping: dict[str, str] |
         check_mapping(mapping or {}, header)
     elif detected not in FORMAT_COLUMNS:
         raise ImportFileError(f"Unknown format {detected!r}.")
+    else:
+        columns = {column.strip().lower() for column in header}
+        name_column = FORMAT_COLUMNS[detected]["name"]
+        if name_column not in columns:
+            raise ImportFileError(f"The file has no {name_column!r} column, so it is not a {detected} export.")
     stream.seek(0)
     return detected, stream
 

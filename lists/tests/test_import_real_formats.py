@@ -346,3 +346,15 @@ def test_unknown_header_lists_its_columns(owner, cards):
     assert raised.value.columns == ["Card", "Qty", "Set", "Number", "Shape"]
     assert json.dumps(raised.value.columns)  # what the API returns in errors.columns
     assert not ListImport.objects.exists()
+
+
+def test_a_format_override_is_used_and_checked(owner, cards, django_capture_on_commit_callbacks):
+    from core.errors import DomainError
+
+    forced = start(owner, "archidekt.csv", django_capture_on_commit_callbacks, file_format=ImportFormat.ARCHIDEKT)
+    upload = SimpleUploadedFile("m.csv", (FORMATS / "manabox_one_binder.csv").read_bytes())
+
+    assert forced.format == ImportFormat.ARCHIDEKT
+    with pytest.raises(DomainError, match="no 'card_name' column, so it is not a deckstats export"):
+        list_import_start(owner=owner, kind="have", uploaded_file=upload, file_format=ImportFormat.DECKSTATS)
+    assert ListImport.objects.count() == 1

@@ -414,3 +414,27 @@ def test_another_traders_held_upload_cannot_be_used(client, owner, settings, tmp
 
     assert response.status_code == 422
     assert not ListImport.objects.exists()
+
+
+def test_the_preview_reads_a_page_of_rows_in_a_fixed_number_of_queries(client, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lists.models import ListImportRow
+
+    def preview_queries(rows: int) -> int:
+        list_import = ListImport.objects.create(
+            owner=owner, kind="have", file="x.csv", original_filename="x.csv", status=ImportStatus.READY,
+            matched_rows=rows, total_rows=rows,
+        )  # fmt: skip
+        ListImportRow.objects.bulk_create(
+            ListImportRow(list_import=list_import, row=number + 2, outcome="matched", card=CardFactory(), quantity=1,
+                          condition="NM", finish="nonfoil", language="en")
+            for number in range(rows)
+        )  # fmt: skip
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(reverse("lists:list_import", args=[list_import.pk])).content.decode()
+        assert body.count('<tr><td class="num">') == rows
+        return len(queries)
+
+    assert preview_queries(3) == preview_queries(30)
