@@ -136,9 +136,10 @@ class ListImportViewSet(viewsets.GenericViewSet):
         return selectors.list_imports_of(owner=self.request.user)
 
     def get_parsers(self):
-        # Called before the action is known: the collection route's only body is the upload.
+        # Called before the action is known: the collection route's body is the upload (a JSON
+        # body is read too, so that it is refused as any other API refuses a bad body: 400, not 415).
         if "pk" not in getattr(self, "kwargs", {}):
-            return [MultiPartParser()]
+            return [MultiPartParser(), *super().get_parsers()]
         return super().get_parsers()
 
     @extend_schema(summary="Your imports, newest first")

@@ -35,6 +35,9 @@ def test_forward_migration_keeps_list_rows_and_their_content_types():
     old_apps = _migrate(BEFORE_SPLIT)
     ContentType.objects.clear_cache()
     OldContentType = old_apps.get_model("contenttypes", "ContentType")
+    # Models born after the split (ListImportRow) got their content type when the test database
+    # was made, not from a migration: they did not exist before the split.
+    OldContentType.objects.filter(app_label="lists").exclude(model__in=MODELS).delete()
     assert not OldContentType.objects.filter(app_label="lists").exists()
     old_types = {model: OldContentType.objects.get_or_create(app_label="trades", model=model)[0].pk for model in MODELS}
     OldPermission = old_apps.get_model("auth", "Permission")
