@@ -210,7 +210,11 @@ class ListImportViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def commit(self, request, pk=None):
         list_import = selectors.access_list_import(user=request.user, pk=int(pk))
-        body = request.data if isinstance(request.data, dict) else {}
+        body = request.data
+        if not isinstance(body, dict):
+            if body:
+                raise serializers.ValidationError({"non_field_errors": ["Send a JSON object (or no body)."]})
+            body = {}
         replace = body.get("replace_existing", list_import.replace_existing)
         if not isinstance(replace, bool):
             raise serializers.ValidationError({"replace_existing": ["Must be true or false."]})

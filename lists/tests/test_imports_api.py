@@ -198,3 +198,12 @@ def test_bad_outcome_is_400(api, owner):
     response = api.get(f"/api/v1/list-imports/{mine.pk}/rows/?outcome=maybe")
 
     assert response.status_code == 400
+
+
+def test_commit_refuses_a_body_that_is_not_an_object(api, owner):
+    ready = ListImport.objects.create(owner=owner, kind="have", original_filename="b.csv", status="ready")
+
+    response = api.post(f"/api/v1/list-imports/{ready.pk}/commit/", [None, None], format="json")
+
+    assert response.status_code == 400
+    assert ListImport.objects.get(pk=ready.pk).status == ImportStatus.READY
