@@ -109,7 +109,6 @@ class ListImportAdmin(admin.ModelAdmin):
     search_fields = ["owner__username", "owner__email", "original_filename"]
     list_select_related = ["owner"]
     date_hierarchy = "created_at"
-    exclude = ["matched"]
     readonly_fields = [
         "owner",
         "kind",
@@ -118,11 +117,14 @@ class ListImportAdmin(admin.ModelAdmin):
         "original_filename",
         "status",
         "replace_existing",
+        "whole_collection",
+        "mapping",
         "total_rows",
         "processed_rows",
         "matched_rows",
-        "unmatched",
-        "errors",
+        "unmatched_rows",
+        "error_rows",
+        "not_for_trade_rows",
         "error_message",
         "committed_at",
         "created_at",
@@ -134,6 +136,3 @@ class ListImportAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).defer("matched")

@@ -39,12 +39,24 @@ class ImportFormat(models.TextChoices):
     DECKBOX = "deckbox", "Deckbox"
     MOXFIELD = "moxfield", "Moxfield"
     MANABOX = "manabox", "ManaBox"
+    TCGPLAYER = "tcgplayer", "TCGplayer app"
+    DRAGON_SHIELD = "dragonshield", "Dragon Shield"
+    ARCHIDEKT = "archidekt", "Archidekt"
+    DECKSTATS = "deckstats", "deckstats"
+    GENERIC = "generic", "CSV with chosen columns"
 
 
 class ImportStatus(models.TextChoices):
     PARSING = "parsing", "Reading file"
-    PREVIEW = "preview", "Ready to review"
+    READY = "ready", "Ready to review"
     COMMITTING = "committing", "Importing"
     COMMITTED = "committed", "Imported"
     FAILED = "failed", "Failed"
     DISCARDED = "discarded", "Discarded"
+
+
+class ImportRowOutcome(models.TextChoices):
+    MATCHED = "matched", "Matched"
+    UNMATCHED = "unmatched", "Unmatched"
+    ERROR = "error", "Error"
+    NOT_FOR_TRADE = "not_for_trade", "Not for trade"

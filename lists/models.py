@@ -13,7 +13,7 @@ from cards.enums import Finish
 from core.models import TimeStampedModel
 from core.money import MoneyField
 
-from .enums import Condition, ImportFormat, ImportStatus, Language, ListKind
+from .enums import Condition, ImportFormat, ImportRowOutcome, ImportStatus, Language, ListKind
 
 User = settings.AUTH_USER_MODEL
 
@@ -107,21 +107,25 @@ class ListSettings(TimeStampedModel):
 
 
 class ListImport(TimeStampedModel):
-    """One uploaded CSV: parsed to a preview, then committed all-or-nothing."""
+    """One uploaded CSV: parsed to a preview (its rows in ListImportRow), then committed all-or-nothing."""
 
     owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="list_imports")
     kind = models.CharField(max_length=4, choices=ListKind.choices)
-    format = models.CharField(max_length=10, choices=ImportFormat.choices, blank=True)
+    format = models.CharField(max_length=20, choices=ImportFormat.choices, blank=True)
     file = models.FileField(upload_to="list-imports/%Y/%m/")
     original_filename = models.CharField(max_length=255)
     status = models.CharField(max_length=12, choices=ImportStatus.choices, default=ImportStatus.PARSING)
     replace_existing = models.BooleanField(default=False)
+    whole_collection = models.BooleanField(
+        default=False, help_text="Have import: every owned copy, not only the export's tradelist / trade binder."
+    )
+    mapping = models.JSONField(default=dict, blank=True, help_text="Generic CSV: {field: column header}.")
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     matched_rows = models.PositiveIntegerField(default=0)
-    matched = models.JSONField(default=list, blank=True, help_text="Parsed, matched rows awaiting commit.")
-    unmatched = models.JSONField(default=list, blank=True, help_text="[{row, name, set, reason}]")
-    errors = models.JSONField(default=list, blank=True, help_text="[{row, reason}]")
+    unmatched_rows = models.PositiveIntegerField(default=0)
+    error_rows = models.PositiveIntegerField(default=0)
+    not_for_trade_rows = models.PositiveIntegerField(default=0)
     error_message = models.TextField(blank=True)
     committed_at = models.DateTimeField(null=True, blank=True)
 
@@ -132,3 +136,52 @@ class ListImport(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.kind} import {self.pk} ({self.status})"
+
+    @property
+    def counts(self) -> dict[str, int]:
+        return {
+            "rows": self.total_rows,
+            "matched": self.matched_rows,
+            "unmatched": self.unmatched_rows,
+            "errors": self.error_rows,
+            "not_for_trade": self.not_for_trade_rows,
+        }
+
+
+class ListImportRow(models.Model):
+    """One data row of an import and what became of it.
+
+    Matched rows carry the printing found (card, its set code and number) and what the commit
+    writes; other rows carry the file's own set and number and the reason. Written in chunks
+    while the file is read, so an import is never held whole in memory.
+    """
+
+    list_import = models.ForeignKey(ListImport, on_delete=models.CASCADE, related_name="rows")
+    row = models.PositiveIntegerField(help_text="Spreadsheet row number (the header is row 1).")
+    outcome = models.CharField(max_length=14, choices=ImportRowOutcome.choices)
+    name = models.CharField(max_length=300, blank=True)
+    set_code = models.CharField(max_length=40, blank=True)
+    collector_number = models.CharField(max_length=40, blank=True)
+    # No index of its own: rows are read through their import; a card is never deleted while
+    # an import row points to it (catalog imports update cards in place).
+    card = models.ForeignKey("cards.Card", on_delete=models.PROTECT, null=True, blank=True, db_index=False)
+    any_printing = models.BooleanField(default=False)
+    quantity = models.PositiveIntegerField(default=0)
+    condition = models.CharField(max_length=3, choices=Condition.choices, blank=True)
+    finish = models.CharField(max_length=10, choices=Finish.choices, blank=True)
+    language = models.CharField(max_length=3, choices=Language.choices, blank=True)
+    reason = models.CharField(max_length=500, blank=True, help_text="Why not matched, or a note on a matched row.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["list_import", "row"], name="list_import_row_unique"),
+            models.CheckConstraint(condition=Q(outcome__in=ImportRowOutcome.values), name="list_import_row_outcome"),
+            models.CheckConstraint(
+                condition=~Q(outcome=ImportRowOutcome.MATCHED) | Q(card__isnull=False, quantity__gte=1),
+                name="list_import_row_matched_has_card",
+            ),
+        ]
+        indexes = [models.Index(fields=["list_import", "outcome", "row"], name="list_import_row_outcome_idx")]
+
+    def __str__(self) -> str:
+        return f"import {self.list_import_id} row {self.row} ({self.outcome})"

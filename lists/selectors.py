@@ -26,7 +26,7 @@ from cards.selectors import PRICES_VERSION_KEY, Page, card_prices_current, price
 from core.money import DEFAULT_CURRENCY, quantize_money
 from core.pagination import page_number_from
 from lists.enums import CONDITION_ORDER, ImportStatus, ListKind
-from lists.models import HaveItem, ListImport, ListSettings, WantItem
+from lists.models import HaveItem, ListImport, ListImportRow, ListSettings, WantItem
 
 LIST_PAGE_SIZE = 50
 
@@ -57,7 +57,7 @@ def access_list_item(*, user, kind: str, pk: int) -> HaveItem | WantItem:
 
 
 def access_list_import(*, user, pk: int) -> ListImport:
-    list_import = ListImport.objects.defer("matched").filter(pk=pk, owner_id=user.pk).first()
+    list_import = ListImport.objects.filter(pk=pk, owner_id=user.pk).first()
     if list_import is None:
         raise Http404("No such import.")
     return list_import
@@ -336,10 +336,31 @@ def access_public_list(*, viewer, username: str, kind: str) -> User:
 
 def list_imports_recent(*, owner, limit: int = 10) -> list[ListImport]:
     return list(
-        ListImport.objects.filter(owner=owner)
-        .exclude(status=ImportStatus.DISCARDED)
-        .defer("matched", "unmatched", "errors")
-        .order_by("-created_at")[:limit]
+        ListImport.objects.filter(owner=owner).exclude(status=ImportStatus.DISCARDED).order_by("-created_at")[:limit]
+    )
+
+
+def list_imports_of(*, owner) -> QuerySet[ListImport]:
+    """The trader's imports, newest first (the API pages them)."""
+    return ListImport.objects.filter(owner=owner).order_by("-created_at", "-pk")
+
+
+IMPORT_ROWS_PER_PAGE = 100
+
+
+def list_import_rows(*, list_import: ListImport, outcome: str | None = None) -> QuerySet[ListImportRow]:
+    """Rows of one import in file order, with the matched printing's name (one query per page)."""
+    rows = ListImportRow.objects.filter(list_import=list_import).select_related("card").order_by("row")
+    if outcome:
+        rows = rows.filter(outcome=outcome)
+    return rows
+
+
+def list_import_rows_page(*, list_import: ListImport, outcome: str, page_number) -> Page:
+    return page_of(
+        list_import_rows(list_import=list_import, outcome=outcome),
+        per_page=IMPORT_ROWS_PER_PAGE,
+        page_number=page_number,
     )
 
 

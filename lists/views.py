@@ -13,10 +13,11 @@ from django.views.decorators.http import require_POST, require_safe
 from core.errors import DomainError, LimitReached, PayloadTooLarge
 from core.files import private_file_response
 from lists import selectors
-from lists.enums import ImportStatus, ListKind
+from lists.enums import ImportRowOutcome, ImportStatus, ListKind
 from lists.forms import (
     ListImportCommitForm,
     ListImportForm,
+    ListImportMappingForm,
     ListItemAddForm,
     ListItemEditForm,
     ListSettingsForm,
@@ -27,7 +28,7 @@ from lists.services import items as services
 
 ITEM_FIELDS = {
     ListKind.HAVE: ("quantity", "condition", "finish", "language", "note", "min_trade_value", "trade_for_wants_only"),
-    ListKind.WANT: ("quantity", "condition", "finish", "language", "note", "max_price"),
+    ListKind.WANT: ("quantity", "condition", "finish", "language", "note", "max_price", "any_printing"),
 }
 
 
@@ -225,6 +226,14 @@ def _declared_body_size(request) -> int:
         return 0
 
 
+def _start_options(data) -> dict:
+    return {
+        "kind": data["kind"],
+        "replace_existing": data["replace_existing"],
+        "whole_collection": data["whole_collection"],
+    }
+
+
 @login_required
 def import_upload(request):
     initial = {"kind": request.GET.get("kind", "have")}
@@ -237,16 +246,21 @@ def import_upload(request):
         form.full_clean()
         form.errors["file"] = form.error_class([import_services.too_large_message()])
         return render(request, "lists/import_upload.html", {"form": form}, status=413)
+    if request.method == "POST" and "held" in request.POST:
+        return _import_mapping(request)
     form = ListImportForm(request.POST or None, request.FILES or None, initial=initial)
     status = 200
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
             list_import = import_services.list_import_start(
-                owner=request.user,
-                kind=form.cleaned_data["kind"],
-                uploaded_file=form.cleaned_data["file"],
-                replace_existing=form.cleaned_data["replace_existing"],
+                owner=request.user, uploaded_file=data["file"], file_format=data["format"], **_start_options(data)
             )
+        except import_services.UnknownHeaderError as error:
+            token, columns = import_services.list_import_hold(owner=request.user, uploaded_file=data["file"])
+            mapping_form = ListImportMappingForm(columns=columns, initial={"held": token, **_start_options(data)})
+            context = {"form": mapping_form, "columns": columns, "message": error.message}
+            return render(request, "lists/import_mapping.html", context)
         except (PayloadTooLarge, LimitReached, import_services.TooManyRows) as error:
             form.add_error("file", error.message)
             status = error.status_code  # 413 / 409 / 400: the caps answer as themselves
@@ -259,6 +273,25 @@ def import_upload(request):
     return render(request, "lists/import_upload.html", {"form": form}, status=status)
 
 
+def _import_mapping(request):
+    """The column-mapping step: the upload is held; the trader says which column holds what."""
+    columns = [column for column in request.POST.getlist("columns") if column][:200]
+    form = ListImportMappingForm(request.POST, columns=columns)
+    if form.is_valid():
+        try:
+            list_import = import_services.list_import_start_held(
+                owner=request.user,
+                token=form.cleaned_data["held"],
+                mapping=form.mapping(),
+                **_start_options(form.cleaned_data),
+            )
+        except DomainError as error:
+            form.add_error(None, error.message)
+        else:
+            return redirect("lists:list_import", pk=list_import.pk)
+    return render(request, "lists/import_mapping.html", {"form": form, "columns": columns}, status=422)
+
+
 @login_required
 def import_file(request, pk: int):
     """The uploaded file, to its owner only, while the import keeps it."""
@@ -266,14 +299,33 @@ def import_file(request, pk: int):
     return private_file_response(list_import.file, filename=list_import.original_filename, content_type="text/csv")
 
 
+IMPORT_TABS = [
+    (ImportRowOutcome.MATCHED, "Matched", "matched_rows"),
+    (ImportRowOutcome.UNMATCHED, "Unmatched", "unmatched_rows"),
+    (ImportRowOutcome.ERROR, "Errors", "error_rows"),
+    (ImportRowOutcome.NOT_FOR_TRADE, "Not for trade", "not_for_trade_rows"),
+]
+
+
 @login_required
 def import_detail(request, pk: int):
     list_import = selectors.access_list_import(user=request.user, pk=pk)
+    is_working = list_import.status in (ImportStatus.PARSING, ImportStatus.COMMITTING)
+    tabs = [(value, label, getattr(list_import, counter)) for value, label, counter in IMPORT_TABS]
+    outcome = request.GET.get("outcome")
+    if outcome not in ImportRowOutcome.values:
+        outcome = next((value for value, _label, count in tabs if count), ImportRowOutcome.MATCHED)
     context = {
         "list_import": list_import,
         "commit_form": ListImportCommitForm(initial={"replace_existing": list_import.replace_existing}),
-        "is_working": list_import.status in (ImportStatus.PARSING, ImportStatus.COMMITTING),
-        "preview_limit": 200,
+        "is_working": is_working,
+        "tabs": tabs,
+        "outcome": outcome,
+        "rows_page": None
+        if is_working or list_import.status == ImportStatus.DISCARDED
+        else selectors.list_import_rows_page(
+            list_import=list_import, outcome=outcome, page_number=request.GET.get("page")
+        ),
     }
     template = "lists/partials/_import_status.html" if request.htmx else "lists/import_detail.html"
     return render(request, template, context)

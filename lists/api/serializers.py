@@ -39,3 +39,6 @@ class HaveItemSerializer(ListItemSerializer):
 
 class WantItemSerializer(ListItemSerializer):
     max_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=0, allow_null=True, required=False)
+    any_printing = serializers.BooleanField(
+        default=False, help_text="Any printing of the card (same oracle id) satisfies it; `card` is the one shown."
+    )

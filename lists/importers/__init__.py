@@ -1,16 +1,30 @@
-"""CSV parsers for the collection exports traders bring (Deckbox, Moxfield, ManaBox).
+"""Collection exports in (csv_formats: bytes to rows, pure) and matched to the catalog (matching: reads).
 
-Parsing is pure: bytes in, `ParsedRow`s and `RowError`s out. Matching the rows to cards
-and writing the list are the services' job (lists.services.imports).
+Writing the list is the services' job (lists.services.imports).
 """
 
 from .csv_formats import (
     ImportFileError,
+    NotForTrade,
     ParsedRow,
+    ReadOptions,
     RowError,
+    UnknownHeader,
     detect_format,
     iter_rows,
     open_csv,
+    read_header,
 )
 
-__all__ = ["ImportFileError", "ParsedRow", "RowError", "detect_format", "iter_rows", "open_csv"]
+__all__ = [
+    "ImportFileError",
+    "NotForTrade",
+    "ParsedRow",
+    "ReadOptions",
+    "RowError",
+    "UnknownHeader",
+    "detect_format",
+    "iter_rows",
+    "open_csv",
+    "read_header",
+]

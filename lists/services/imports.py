@@ -12,57 +12,55 @@ import csv
 import logging
 import os
 import posixpath
-from collections import defaultdict
-from dataclasses import dataclass
+import secrets
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from itertools import islice
 from typing import IO
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core import signing
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connection, transaction
 from django.db.models import Q
-from django.db.models.functions import Lower
 from django.http import Http404
 from django.utils import timezone
 
-from cards.models import Card
 from core.errors import DomainError, InvalidTransition, LimitReached, PayloadTooLarge
-from lists.enums import ImportStatus, ListKind
-from lists.importers import ImportFileError, ParsedRow, RowError, iter_rows, open_csv
-from lists.models import ListImport
+from lists.enums import ImportFormat, ImportRowOutcome, ImportStatus, ListKind
+from lists.importers import (
+    ImportFileError,
+    NotForTrade,
+    ParsedRow,
+    ReadOptions,
+    RowError,
+    iter_rows,
+    open_csv,
+    read_header,
+)
+from lists.importers.csv_formats import UnknownHeader
+from lists.importers.matching import Matcher
+from lists.models import ListImport, ListImportRow
 
 from .items import DEFAULT_CONDITION, list_items_check_reservations, list_items_upsert
 from .reservations import ReservedCopies
 
 logger = logging.getLogger(__name__)
 
+# Rows parsed, matched and written per round: few round trips to the database, little memory.
 CHUNK_ROWS = 1000
 # Imports still holding an upload (and its preview); committed and discarded ones are history.
-KEPT_STATUSES = (ImportStatus.PARSING, ImportStatus.PREVIEW, ImportStatus.COMMITTING, ImportStatus.FAILED)
+KEPT_STATUSES = (ImportStatus.PARSING, ImportStatus.READY, ImportStatus.COMMITTING, ImportStatus.FAILED)
 UPLOAD_DIRECTORY = "list-imports"
 EXPIRED_MESSAGE = "Not reviewed within a day, so it was discarded; upload the file again to import it."
 PARSE_FAILED_MESSAGE = "The file could not be read to the end; nothing was changed. Please try again."
 COMMIT_FAILED_MESSAGE = "The import could not be saved, so nothing was changed. Please try again."
-
-
-@dataclass(frozen=True)
-class CardRef:
-    id: int
-    name: str
-    set_code: str
-    collector_number: str
-    lang: str
-    finishes: tuple[str, ...]
-
-
-CARD_FIELDS = ("id", "name", "set_code", "collector_number", "lang", "finishes")
-
-
-def _ref(values: tuple) -> CardRef:
-    card_id, name, set_code, number, lang, finishes = values
-    return CardRef(card_id, name, set_code.lower(), number, lang, tuple(finishes or ()))
+# An upload describes the list as it is: quantities set, and a want's any-printing choice.
+IMPORT_UPDATE_FIELDS = {ListKind.HAVE: ("quantity",), ListKind.WANT: ("quantity", "any_printing")}
+MATCHED_FIELDS = ("card_id", "quantity", "condition", "finish", "language", "any_printing")
 
 
 class TooManyRows(DomainError):
@@ -93,13 +91,32 @@ def _count_records_beyond(stream: IO[str], limit: int) -> int:
 
 
 @transaction.atomic
-def list_import_start(*, owner, kind: str, uploaded_file: UploadedFile, replace_existing: bool = False) -> ListImport:
+def list_import_start(
+    *,
+    owner,
+    kind: str,
+    uploaded_file: UploadedFile,
+    replace_existing: bool = False,
+    whole_collection: bool = False,
+    file_format: str = "",
+    mapping: dict[str, str] | None = None,
+) -> ListImport:
     """Refuse a structurally bad file now (nothing stored); otherwise store it and parse in a task.
 
-    Caps (settings.LIST_IMPORT_*): size 413, rows 400, unfinished imports per trader 409.
+    `file_format` overrides detection; `mapping` ({field: column}) reads any other CSV (the
+    generic format). Caps (settings.LIST_IMPORT_*): size 413, rows 400, unfinished imports per
+    trader 409. An unknown header without a mapping raises UnknownHeaderError (its columns
+    attached, for the column-mapping screen).
     """
     if kind not in ListKind.values:
         raise DomainError("Choose the have list or the want list.", field="kind")
+    if file_format and file_format not in ImportFormat.values:
+        raise DomainError(f"Unknown format {file_format!r}.", field="format")
+    mapping = {field: column for field, column in (mapping or {}).items() if column}
+    if mapping and not file_format:
+        file_format = ImportFormat.GENERIC
+    if file_format == ImportFormat.GENERIC and not mapping:
+        raise DomainError("A generic CSV needs a column mapping (at least the name column).", field="mapping")
     if uploaded_file.size and uploaded_file.size > settings.LIST_IMPORT_MAX_BYTES:
         raise PayloadTooLarge(too_large_message(), field="file")
     # Lock the trader's row so two uploads at once cannot both pass the kept-imports cap.
@@ -114,10 +131,16 @@ def list_import_start(*, owner, kind: str, uploaded_file: UploadedFile, replace_
         )
     uploaded_file.seek(0)
     try:
-        file_format, stream = open_csv(uploaded_file)
+        file_format, stream = open_csv(uploaded_file, file_format=file_format, mapping=mapping)
+    except UnknownHeader as error:
+        raise UnknownHeaderError(str(error), columns=error.columns) from None
     except ImportFileError as error:
-        raise DomainError(str(error), field="file", code="bad_file") from None
-    if _count_records_beyond(stream, settings.LIST_IMPORT_MAX_ROWS) > settings.LIST_IMPORT_MAX_ROWS:
+        raise DomainError(str(error), field="mapping" if mapping else "file", code="bad_file") from None
+    try:
+        records = _count_records_beyond(stream, settings.LIST_IMPORT_MAX_ROWS)
+    finally:
+        stream.detach()  # the upload itself stays open: it is stored next
+    if records > settings.LIST_IMPORT_MAX_ROWS:
         raise TooManyRows(too_many_rows_message(), field="file")
     uploaded_file.seek(0)
     list_import = ListImport.objects.create(
@@ -128,6 +151,9 @@ def list_import_start(*, owner, kind: str, uploaded_file: UploadedFile, replace_
         original_filename=(uploaded_file.name or "upload.csv")[:255],
         status=ImportStatus.PARSING,
         replace_existing=replace_existing,
+        whole_collection=whole_collection and kind == ListKind.HAVE,
+        mapping=mapping if file_format == ImportFormat.GENERIC else {},
+        total_rows=records,
     )
     from lists.tasks import parse_list_import
 
@@ -135,8 +161,53 @@ def list_import_start(*, owner, kind: str, uploaded_file: UploadedFile, replace_
     return list_import
 
 
+class UnknownHeaderError(DomainError):
+    code = "unknown_header"
+
+    def __init__(self, message: str, *, columns: list[str]):
+        super().__init__(message, field="file")
+        self.columns = columns
+
+
+HELD_DIRECTORY = f"{UPLOAD_DIRECTORY}/held"
+HELD_SALT = "lists.import.held"
+
+
+def list_import_hold(*, owner, uploaded_file: UploadedFile) -> tuple[str, list[str]]:
+    """Keep an upload whose header no format knows while its owner maps the columns.
+
+    Returns a signed token naming the held file (only its owner can use it) and the header's
+    columns. Held files are deleted with the other stale uploads (list_imports_purge_stale).
+    """
+    if uploaded_file.size and uploaded_file.size > settings.LIST_IMPORT_MAX_BYTES:
+        raise PayloadTooLarge(too_large_message(), field="file")
+    uploaded_file.seek(0)
+    columns = read_header(uploaded_file)
+    name = default_storage.save(f"{HELD_DIRECTORY}/{secrets.token_hex(16)}.csv", uploaded_file)
+    token = signing.dumps(
+        {"owner": owner.pk, "name": name, "filename": (uploaded_file.name or "upload.csv")[:255]}, salt=HELD_SALT
+    )
+    return token, columns
+
+
+def list_import_start_held(*, owner, token: str, **options) -> ListImport:
+    """list_import_start on a held upload (the column-mapping step); the held copy is then deleted."""
+    try:
+        held = signing.loads(token, salt=HELD_SALT, max_age=settings.LIST_IMPORT_RETENTION_HOURS * 3600)
+    except signing.BadSignature:
+        raise DomainError("The uploaded file has expired; upload it again.", field="file") from None
+    if held.get("owner") != owner.pk or not default_storage.exists(held["name"]):
+        raise DomainError("The uploaded file has expired; upload it again.", field="file")
+    with default_storage.open(held["name"], "rb") as raw:
+        uploaded = File(raw, name=held["filename"])
+        uploaded.size = default_storage.size(held["name"])
+        list_import = list_import_start(owner=owner, uploaded_file=uploaded, **options)
+    transaction.on_commit(lambda: default_storage.delete(held["name"]))
+    return list_import
+
+
 def list_import_parse(*, list_import_id: int) -> None:
-    """Read, check and match every row; store the preview. Safe to run twice (only from PARSING).
+    """Read, check and match every row into ListImportRow. Safe to run twice (only from PARSING).
 
     Anything unexpected (including the task's time limit) marks the import failed, so the
     page never polls a dead import forever.
@@ -148,218 +219,169 @@ def list_import_parse(*, list_import_id: int) -> None:
         _parse(list_import)
     except Exception:
         logger.exception("list import %s failed to parse", list_import_id)
+        ListImportRow.objects.filter(list_import_id=list_import_id).delete()
         ListImport.objects.filter(pk=list_import_id, status=ImportStatus.PARSING).update(
             status=ImportStatus.FAILED, error_message=PARSE_FAILED_MESSAGE, updated_at=timezone.now()
         )
 
 
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
 def _parse(list_import: ListImport) -> None:
+    """Stream the file: CHUNK_ROWS rows parsed, matched and written at a time."""
+    ListImportRow.objects.filter(list_import=list_import).delete()  # a redelivered task starts again
+    counts = dict.fromkeys(ImportRowOutcome.values, 0)
+    default_condition = DEFAULT_CONDITION[list_import.kind]
+    options = ReadOptions(
+        for_haves=list_import.kind == ListKind.HAVE,
+        whole_collection=list_import.whole_collection,
+        mapping=list_import.mapping or None,
+    )
+    matcher = Matcher(file_format=list_import.format, for_wants=list_import.kind == ListKind.WANT)
+    processed = 0
     try:
         with list_import.file.open("rb") as raw:
-            file_format, stream = open_csv(raw)
-        rows = []
-        for row in iter_rows(stream, file_format):
-            if row.row - 1 > settings.LIST_IMPORT_MAX_ROWS:  # row numbers count the header
-                raise ImportFileError(too_many_rows_message())
-            rows.append(row)
+            file_format, stream = open_csv(raw, file_format=list_import.format, mapping=options.mapping)
+            for chunk in _chunks(iter_rows(stream, file_format, options), CHUNK_ROWS):
+                if chunk[-1].row - 1 > settings.LIST_IMPORT_MAX_ROWS:  # row numbers count the header
+                    raise ImportFileError(too_many_rows_message())
+                values = _row_values(list_import, chunk, matcher, default_condition)
+                processed += len(chunk)
+                with transaction.atomic():
+                    _write_rows(values)
+                    ListImport.objects.filter(pk=list_import.pk).update(processed_rows=processed)
+                for row in values:
+                    counts[row[2]] += 1
     except ImportFileError as error:
+        ListImportRow.objects.filter(list_import=list_import).delete()
         ListImport.objects.filter(pk=list_import.pk, status=ImportStatus.PARSING).update(
             status=ImportStatus.FAILED, error_message=str(error), updated_at=timezone.now()
         )
         return
-    ListImport.objects.filter(pk=list_import.pk).update(total_rows=len(rows), processed_rows=0)
-    matched: list[dict] = []
-    unmatched: list[dict] = []
-    errors: list[dict] = []
-    default_condition = DEFAULT_CONDITION[list_import.kind]
-    set_index = SetIndex()
-    for start in range(0, len(rows), CHUNK_ROWS):
-        chunk = rows[start : start + CHUNK_ROWS]
-        parsed = [row for row in chunk if isinstance(row, ParsedRow)]
-        errors.extend(
-            {"row": row.row, "name": row.name, "reason": row.reason} for row in chunk if isinstance(row, RowError)
-        )
-        for row, card, reason in match_rows(parsed, set_index=set_index):
-            if card is None:
-                unmatched.append(
-                    {"row": row.row, "name": row.name, "set": row.set_code or row.set_name, "reason": reason}
-                )
-            elif card.finishes and row.finish not in card.finishes:
-                errors.append(
-                    {
-                        "row": row.row,
-                        "name": row.name,
-                        "reason": f"{card.name} ({card.set_code.upper()} {card.collector_number}) "
-                        f"is not printed in {row.finish}.",
-                    }
-                )
-            else:
-                matched.append(
-                    {
-                        "row": row.row,
-                        "card_id": card.id,
-                        "name": card.name,
-                        "quantity": row.quantity,
-                        "condition": row.condition or default_condition,
-                        "finish": row.finish,
-                        "language": row.language,
-                    }
-                )
-        ListImport.objects.filter(pk=list_import.pk).update(processed_rows=min(len(rows), start + CHUNK_ROWS))
-    errors.sort(key=lambda error: error["row"])
     ListImport.objects.filter(pk=list_import.pk, status=ImportStatus.PARSING).update(
-        status=ImportStatus.PREVIEW,
+        status=ImportStatus.READY,
         format=file_format,
-        total_rows=len(rows),
-        processed_rows=len(rows),
-        matched_rows=len(matched),
-        matched=matched,
-        unmatched=unmatched,
-        errors=errors,
+        total_rows=processed,
+        processed_rows=processed,
+        matched_rows=counts[ImportRowOutcome.MATCHED],
+        unmatched_rows=counts[ImportRowOutcome.UNMATCHED],
+        error_rows=counts[ImportRowOutcome.ERROR],
+        not_for_trade_rows=counts[ImportRowOutcome.NOT_FOR_TRADE],
         updated_at=timezone.now(),
     )
 
 
-class SetIndex:
-    """Cards of the sets an import names, by (name, set), each set fetched once per import.
-
-    Rows without a collector number (or with one we do not know) fall back to name + set;
-    a 50,000-row file names the same few hundred sets over and over, so caching the sets
-    across chunks keeps this to one fetch per set.
-    """
-
-    def __init__(self) -> None:
-        self.by_name_set: dict[tuple[str, str], set[CardRef]] = defaultdict(set)
-        self.loaded_codes: set[str] = set()
-        self.loaded_names: set[str] = set()
-
-    def load(self, *, codes: set[str], set_names: set[str]) -> None:
-        codes, set_names = codes - self.loaded_codes, set_names - self.loaded_names
-        if not codes and not set_names:
-            return
-        self.loaded_codes |= codes
-        self.loaded_names |= set_names
-        for values in Card.objects.filter(Q(set_code__in=codes) | Q(set_name__in=set_names)).values_list(
-            *CARD_FIELDS, "set_name"
-        ):
-            card = _ref(values[:-1])
-            for name in _name_keys(card.name):
-                self.by_name_set[(name, card.set_code)].add(card)
-                self.by_name_set[(name, values[-1].lower())].add(card)
+# The columns of a ListImportRow as _row_values builds them (COPY order).
+ROW_COLUMNS = (
+    "list_import_id",
+    "row",
+    "outcome",
+    "name",
+    "set_code",
+    "collector_number",
+    "card_id",
+    "any_printing",
+    "quantity",
+    "condition",
+    "finish",
+    "language",
+    "reason",
+)
 
 
-def match_rows(
-    rows: list[ParsedRow], *, set_index: SetIndex | None = None
-) -> list[tuple[ParsedRow, CardRef | None, str]]:
-    """Find each row's printing: Scryfall id, then set + collector number, then name + set,
-    then the name alone when exactly one printing has it. A handful of queries per chunk.
-    """
-    set_index = set_index or SetIndex()
-    results: dict[int, tuple[CardRef | None, str]] = {}
-
-    ids = {row.scryfall_id for row in rows if row.scryfall_id}
-    by_scryfall = {
-        str(values[0]): _ref(values[1:])
-        for values in Card.objects.filter(scryfall_id__in=ids).values_list("scryfall_id", *CARD_FIELDS)
-    }
-    pending = []
-    for row in rows:
-        card = by_scryfall.get(row.scryfall_id) if row.scryfall_id else None
-        if card:
-            results[row.row] = (card, "")
-        else:
-            pending.append(row)
-
-    numbered = [row for row in pending if row.set_code and row.collector_number]
-    by_set_number: dict[tuple[str, str], list[CardRef]] = defaultdict(list)
-    if numbered:
-        for values in Card.objects.filter(
-            set_code__in={row.set_code for row in numbered},
-            collector_number__in={row.collector_number for row in numbered},
-        ).values_list(*CARD_FIELDS):
-            card = _ref(values)
-            by_set_number[(card.set_code, card.collector_number)].append(card)
-    still = []
-    for row in pending:
-        candidates = by_set_number.get((row.set_code, row.collector_number), [])
-        if candidates:
-            results[row.row] = (_prefer_language(candidates, row.language), "")
-        else:
-            still.append(row)
-    pending = still
-
-    with_set = [row for row in pending if row.set_code or row.set_name]
-    if with_set:
-        set_index.load(
-            codes={row.set_code for row in with_set if row.set_code},
-            set_names={row.set_name for row in with_set if row.set_name},
-        )
-    by_name_set = set_index.by_name_set
-    still = []
-    for row in pending:
-        set_key = row.set_code or row.set_name.lower()
-        candidates = _one_per_printing(by_name_set.get((row.name.lower(), set_key), set())) if set_key else []
-        if len(candidates) == 1:
-            results[row.row] = (candidates[0], "")
-        elif len(candidates) > 1:
-            results[row.row] = (
-                None,
-                f"{len(candidates)} printings of this card in {set_key.upper()}; add the collector number.",
+def _row_values(list_import: ListImport, chunk: list, matcher: Matcher, default_condition: str) -> list[tuple]:
+    """One tuple per row (ROW_COLUMNS): plain values, so 50,000 rows cost no model instances."""
+    parsed = [row for row in chunk if isinstance(row, ParsedRow)]
+    matches = dict(zip((row.row for row in parsed), matcher.match(parsed), strict=True))
+    pk = list_import.pk
+    values = []
+    for row in chunk:
+        name = row.name[:300]
+        if isinstance(row, RowError):
+            values.append(
+                (pk, row.row, ImportRowOutcome.ERROR.value, name, "", "", None, False, 0, "", "", "", row.reason[:500])
+            )
+        elif isinstance(row, NotForTrade):
+            values.append(
+                (
+                    pk,
+                    row.row,
+                    ImportRowOutcome.NOT_FOR_TRADE.value,
+                    name,
+                    "",
+                    "",
+                    None,
+                    False,
+                    row.quantity,
+                    "",
+                    "",
+                    "",
+                    row.reason[:500],
+                )
+            )
+        elif (match := matches[row.row]).card is None:
+            outcome = ImportRowOutcome.ERROR if match.is_error else ImportRowOutcome.UNMATCHED
+            values.append(
+                (
+                    pk,
+                    row.row,
+                    outcome.value,
+                    name,
+                    (row.set_code or row.set_name)[:40],
+                    row.collector_number[:40],
+                    None,
+                    False,
+                    0,
+                    "",
+                    "",
+                    "",
+                    match.reason[:500],
+                )
             )
         else:
-            still.append(row)
-    pending = still
-
-    by_name: dict[str, set[CardRef]] = defaultdict(set)
-    if pending:
-        for values in (
-            Card.objects.annotate(lower_name=Lower("name"))
-            .filter(lower_name__in={row.name.lower() for row in pending})
-            .values_list(*CARD_FIELDS)
-        ):
-            card = _ref(values)
-            by_name[card.name.lower()].add(card)
-    for row in pending:
-        candidates = _one_per_printing(by_name.get(row.name.lower(), set()))
-        where = f" in set {(row.set_code or row.set_name).upper()}" if (row.set_code or row.set_name) else ""
-        if len(candidates) == 1 and not (row.set_code or row.set_name):
-            results[row.row] = (candidates[0], "")
-        elif len(candidates) == 1:
-            results[row.row] = (
-                None,
-                f"No printing of this card{where}; it exists in {candidates[0].set_code.upper()}.",
+            card = match.card
+            values.append(
+                (
+                    pk,
+                    row.row,
+                    ImportRowOutcome.MATCHED.value,
+                    name,
+                    card.set_code,
+                    card.collector_number,
+                    card.id,
+                    match.any_printing,
+                    row.quantity,
+                    row.condition or default_condition,
+                    match.finish,
+                    row.language,
+                    match.reason[:500],
+                )
             )
-        elif candidates and where:
-            results[row.row] = (None, f"{len(candidates)} printings of this card, none{where}.")
-        elif candidates:
-            results[row.row] = (None, f"{len(candidates)} printings have this name; add the set and collector number.")
-        else:
-            results[row.row] = (None, "No card with this name in the catalog.")
-    return [(row, *results[row.row]) for row in rows]
+    return values
 
 
-def _name_keys(name: str) -> set[str]:
-    """Exports write double-faced cards as 'Front // Back' or just 'Front'; accept both."""
-    lowered = name.lower()
-    return {lowered, lowered.split(" // ")[0]}
+def _write_rows(values: list[tuple]) -> None:
+    """COPY on PostgreSQL (bulk_create spends more time preparing values than the database writing them)."""
+    if connection.vendor != "postgresql":
+        ListImportRow.objects.bulk_create([ListImportRow(**dict(zip(ROW_COLUMNS, row, strict=True))) for row in values])
+        return
+    statement = f"COPY {ListImportRow._meta.db_table} ({', '.join(ROW_COLUMNS)}) FROM STDIN"
+    with connection.cursor() as cursor:
+        # A preview, not the trader's list: a crash may lose the last chunks' rows, and the parse
+        # starts again from the file (docs/decisions/0009-copy-based-import-writes.md).
+        cursor.execute("SET LOCAL synchronous_commit = off")
+    with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
+        for row in values:
+            copy.write_row(row)
 
 
-def _one_per_printing(cards: set[CardRef]) -> list[CardRef]:
-    """Language copies of one printing are one choice, not an ambiguity."""
-    printings: dict[tuple[str, str], CardRef] = {}
-    for card in sorted(cards, key=lambda c: (c.lang != "en", c.id)):
-        printings.setdefault((card.set_code, card.collector_number), card)
-    return sorted(printings.values(), key=lambda c: c.id)
-
-
-def _prefer_language(cards: list[CardRef], language: str) -> CardRef:
-    for card in cards:
-        if card.lang == language:
-            return card
-    for card in cards:
-        if card.lang == "en":
-            return card
-    return min(cards, key=lambda c: c.id)
+def matched_items(list_import: ListImport) -> Iterator[dict]:
+    """The matched rows as list items, read in chunks (the commit's input)."""
+    rows = list_import.rows.filter(outcome=ImportRowOutcome.MATCHED).order_by("row").values(*MATCHED_FIELDS)
+    return rows.iterator(chunk_size=2000)
 
 
 @transaction.atomic
@@ -368,13 +390,15 @@ def list_import_request_commit(*, owner, list_import_id: int, replace_existing: 
     list_import = ListImport.objects.select_for_update().filter(pk=list_import_id, owner=owner).first()
     if list_import is None:
         raise Http404("No such import.")
-    if list_import.status != ImportStatus.PREVIEW:
+    if list_import.status == ImportStatus.PARSING:
+        raise InvalidTransition("This import is still being read; commit it once it is ready.")
+    if list_import.status != ImportStatus.READY:
         raise InvalidTransition("This import is not waiting for review any more.")
-    if not list_import.matched:
+    if not list_import.matched_rows:
         raise DomainError("Nothing to import: no row matched a card.")
     # Say it now rather than after the task: the commit would fail for the same reason.
     list_items_check_reservations(
-        owner=owner, kind=list_import.kind, items=list_import.matched, replace=replace_existing
+        owner=owner, kind=list_import.kind, items=matched_items(list_import), replace=replace_existing
     )
     list_import.status = ImportStatus.COMMITTING
     list_import.replace_existing = replace_existing
@@ -405,8 +429,9 @@ def list_import_commit(*, list_import_id: int) -> None:
             list_items_upsert(
                 owner=list_import.owner,
                 kind=list_import.kind,
-                items=list_import.matched,
+                items=matched_items(list_import),
                 replace=list_import.replace_existing,
+                update_fields=IMPORT_UPDATE_FIELDS[list_import.kind],
             )
             list_import.status = ImportStatus.COMMITTED
             list_import.committed_at = timezone.now()
@@ -438,12 +463,12 @@ def list_import_discard(*, owner, list_import_id: int) -> ListImport:
     list_import = ListImport.objects.select_for_update().filter(pk=list_import_id, owner=owner).first()
     if list_import is None:
         raise Http404("No such import.")
-    if list_import.status not in (ImportStatus.PREVIEW, ImportStatus.FAILED):
+    if list_import.status not in (ImportStatus.READY, ImportStatus.FAILED):
         raise InvalidTransition("Only an import waiting for review can be discarded.")
     list_import.status = ImportStatus.DISCARDED
-    list_import.matched = []
+    list_import.rows.all().delete()  # a discarded import keeps its counts, not the trader's rows
     _forget_file(list_import)
-    list_import.save(update_fields=["status", "matched", "file", "updated_at"])
+    list_import.save(update_fields=["status", "file", "updated_at"])
     return list_import
 
 
@@ -454,7 +479,7 @@ def list_imports_purge_stale(*, now: datetime | None = None) -> int:
     Safe to run twice and beside anything else: each row is claimed under a lock."""
     cutoff = (now or timezone.now()) - timedelta(hours=settings.LIST_IMPORT_RETENTION_HOURS)
     stale = ListImport.objects.filter(created_at__lt=cutoff).filter(
-        Q(status__in=(ImportStatus.PARSING, ImportStatus.PREVIEW, ImportStatus.FAILED)) | ~Q(file="")
+        Q(status__in=(ImportStatus.PARSING, ImportStatus.READY, ImportStatus.FAILED)) | ~Q(file="")
     )
     purged = 0
     for pk in stale.values_list("pk", flat=True):
@@ -463,11 +488,11 @@ def list_imports_purge_stale(*, now: datetime | None = None) -> int:
             if list_import is None:
                 continue
             fields = ["file", "updated_at"]
-            if list_import.status in (ImportStatus.PARSING, ImportStatus.PREVIEW, ImportStatus.FAILED):
+            if list_import.status in (ImportStatus.PARSING, ImportStatus.READY, ImportStatus.FAILED):
                 list_import.status = ImportStatus.DISCARDED
-                list_import.matched = []
+                list_import.rows.all().delete()
                 list_import.error_message = EXPIRED_MESSAGE
-                fields += ["status", "matched", "error_message"]
+                fields += ["status", "error_message"]
             _forget_file(list_import)
             list_import.save(update_fields=fields)
             purged += 1

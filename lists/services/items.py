@@ -22,7 +22,7 @@ PRINTING_FIELDS = ("card", "condition", "finish", "language")
 # Fields a caller may set per kind, besides the printing and the quantity.
 KIND_FIELDS = {
     ListKind.HAVE: ("note", "min_trade_value", "trade_for_wants_only"),
-    ListKind.WANT: ("note", "max_price"),
+    ListKind.WANT: ("note", "max_price", "any_printing"),
 }
 DEFAULT_CONDITION = {ListKind.HAVE: Condition.NEAR_MINT, ListKind.WANT: Condition.LIGHTLY_PLAYED}
 
@@ -57,6 +57,7 @@ def list_item_add(
     max_price: Decimal | None = None,
     min_trade_value: Decimal | None = None,
     trade_for_wants_only: bool = False,
+    any_printing: bool = False,
 ) -> HaveItem | WantItem:
     """Add copies of a printing; the same printing added again adds to the existing row.
 
@@ -73,7 +74,7 @@ def list_item_add(
         extra |= {"min_trade_value": min_trade_value, "trade_for_wants_only": trade_for_wants_only}
     else:
         _check_money(max_price, "max_price")
-        extra |= {"max_price": max_price}
+        extra |= {"max_price": max_price, "any_printing": any_printing}
     existing = (
         model.objects.select_for_update()
         .filter(owner=owner, card=card, condition=condition, finish=finish, language=language)

@@ -63,6 +63,7 @@ def test_create_retrieve_update_delete(api, owner):
         "language": "en",
         "note": "",
         "max_price": "4.00",
+        "any_printing": False,
         "currency": "USD",
         "created_at": None,
         "updated_at": None,

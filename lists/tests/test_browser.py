@@ -63,7 +63,12 @@ def test_keep_a_have_list_in_the_browser(page, settings, tmp_path):
     page.set_input_files("input[type=file]", str(FIXTURES / "deckbox_haves.csv"))
     page.get_by_role("button", name="Upload and preview").click()
     expect(page.locator("#import-status")).to_contain_text("Ready to review")
-    expect(page.locator("#import-status")).to_contain_text("Imaginary Beast")
+    matched = page.get_by_test_id("import-rows-matched")
+    expect(matched).to_contain_text("Lightning Bolt")
+    expect(matched).to_contain_text("2X2 #117")
+    page.get_by_role("link", name="Unmatched (1)").click()
+    expect(page.get_by_test_id("import-rows-unmatched")).to_contain_text("Imaginary Beast")
+    expect(page.get_by_test_id("import-rows-unmatched")).to_contain_text("Printing ZZZ 1 is not in the catalog")
     page.get_by_role("button", name="Import 3 rows").click()
     expect(page.locator("#import-status")).to_contain_text("Imported 3 rows into your have list")
     assert HaveItem.objects.filter(owner=trader).count() == 3

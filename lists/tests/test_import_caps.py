@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
+from cards.tests.factories import CardFactory
 from core.errors import LimitReached, PayloadTooLarge
 from lists.enums import ImportStatus
-from lists.models import ListImport
+from lists.models import ListImport, ListImportRow
 from lists.services.imports import (
     EXPIRED_MESSAGE,
     KEPT_STATUSES,
@@ -129,7 +130,7 @@ def test_the_row_cap_is_inclusive(owner, settings, django_capture_on_commit_call
     with django_capture_on_commit_callbacks(execute=True):
         accepted = list_import_start(owner=owner, kind="have", uploaded_file=SimpleUploadedFile("x.csv", _csv(3)))
     accepted.refresh_from_db()
-    assert (accepted.status, accepted.total_rows) == (ImportStatus.PREVIEW, 3)
+    assert (accepted.status, accepted.total_rows) == (ImportStatus.READY, 3)
     with pytest.raises(TooManyRows) as refused:
         list_import_start(owner=owner, kind="have", uploaded_file=SimpleUploadedFile("y.csv", _csv(4)))
     assert refused.value.status_code == 400
@@ -148,7 +149,7 @@ def test_the_parse_loop_stops_at_the_row_cap(owner, settings, django_capture_on_
     list_import.refresh_from_db()
     assert list_import.status == ImportStatus.FAILED
     assert list_import.error_message == "The file has more than 2 rows; split it into smaller files."
-    assert list_import.matched == []
+    assert not list_import.rows.exists()
 
 
 # --- unfinished imports: 409 -------------------------------------------------------------------------------
@@ -165,7 +166,7 @@ def _imports(owner, statuses):
 def test_the_eleventh_unfinished_import_is_refused_with_409(client, owner, settings):
     kept = [KEPT_STATUSES[index % len(KEPT_STATUSES)] for index in range(10)]
     _imports(owner, [*kept, ImportStatus.COMMITTED, ImportStatus.DISCARDED])  # finished ones do not count
-    _imports(UserFactory(), [ImportStatus.PREVIEW] * 10)  # nor do other traders'
+    _imports(UserFactory(), [ImportStatus.READY] * 10)  # nor do other traders'
 
     response = _upload(client, (FIXTURES / "deckbox_haves.csv").read_bytes())
 
@@ -177,7 +178,7 @@ def test_the_eleventh_unfinished_import_is_refused_with_409(client, owner, setti
 
 @pytest.mark.django_db
 def test_discarding_one_makes_room_again(owner, settings, django_capture_on_commit_callbacks):
-    _imports(owner, [ImportStatus.PREVIEW] * 10)
+    _imports(owner, [ImportStatus.READY] * 10)
     upload = SimpleUploadedFile("x.csv", (FIXTURES / "deckbox_haves.csv").read_bytes())
     with pytest.raises(LimitReached) as refused:
         list_import_start(owner=owner, kind="have", uploaded_file=upload)
@@ -273,8 +274,11 @@ def _stored_import(owner, status, *, age: timedelta, name: str) -> ListImport:
         file=path,
         original_filename=name,
         status=status,
-        matched=[{"card_id": 1, "quantity": 1}] if status == ImportStatus.PREVIEW else [],
     )
+    if status == ImportStatus.READY:
+        ListImportRow.objects.create(
+            list_import=list_import, row=2, outcome="matched", card=CardFactory(), quantity=1, condition="NM"
+        )
     ListImport.objects.filter(pk=list_import.pk).update(created_at=timezone.now() - age)
     return list_import
 
@@ -283,10 +287,10 @@ def _stored_import(owner, status, *, age: timedelta, name: str) -> ListImport:
 def test_the_beat_job_discards_day_old_unfinished_imports_and_deletes_old_uploads(settings):
     owner = UserFactory()
     day_old = timedelta(hours=settings.LIST_IMPORT_RETENTION_HOURS, minutes=5)
-    stale_preview = _stored_import(owner, ImportStatus.PREVIEW, age=day_old, name="stale.csv")
+    stale_preview = _stored_import(owner, ImportStatus.READY, age=day_old, name="stale.csv")
     stale_failed = _stored_import(owner, ImportStatus.FAILED, age=day_old, name="failed.csv")
     stale_committing = _stored_import(owner, ImportStatus.COMMITTING, age=day_old, name="committing.csv")
-    fresh = _stored_import(owner, ImportStatus.PREVIEW, age=timedelta(hours=2), name="fresh.csv")
+    fresh = _stored_import(owner, ImportStatus.READY, age=timedelta(hours=2), name="fresh.csv")
     done = ListImport.objects.create(owner=owner, kind="have", original_filename="d.csv", status="committed")
     ListImport.objects.filter(pk=done.pk).update(created_at=timezone.now() - day_old)
     # An upload no row points to any more (its account was deleted), two days old, and a new one.
@@ -303,7 +307,7 @@ def test_the_beat_job_discards_day_old_unfinished_imports_and_deletes_old_upload
     assert purged == 3
     for list_import in (stale_preview, stale_failed):
         list_import.refresh_from_db()
-        assert (list_import.status, list_import.file.name, list_import.matched) == ("discarded", "", [])
+        assert (list_import.status, list_import.file.name, list_import.rows.count()) == ("discarded", "", 0)
         assert list_import.error_message == EXPIRED_MESSAGE
     stale_committing.refresh_from_db()
     assert (stale_committing.status, stale_committing.file.name) == ("committing", "")  # the commit task owns it
@@ -311,7 +315,7 @@ def test_the_beat_job_discards_day_old_unfinished_imports_and_deletes_old_upload
     assert not default_storage.exists(orphan)
     assert not Path(settings.MEDIA_ROOT, "list-imports/2025/12").exists()  # emptied month folder removed
     fresh.refresh_from_db()
-    assert fresh.status == ImportStatus.PREVIEW and default_storage.exists(fresh.file.name)
+    assert fresh.status == ImportStatus.READY and default_storage.exists(fresh.file.name)
     assert default_storage.exists(new_orphan)
     # Running again finds nothing to do.
     assert list_imports_purge_stale() == 0

@@ -6,12 +6,14 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 
 from accounts.tests.factories import UserFactory
+from cards.tests.factories import CardFactory
 from core.errors import InvalidTransition
 from lists.enums import ImportStatus
 from lists.importers.export import moxfield_rows, neutralise_cell
-from lists.models import HaveItem, ListImport, WantItem
+from lists.models import HaveItem, ListImport, ListImportRow, WantItem
 from lists.services.imports import (
     COMMIT_FAILED_MESSAGE,
     PARSE_FAILED_MESSAGE,
@@ -128,21 +130,26 @@ def test_commit_is_all_or_nothing(owner, catalog, django_capture_on_commit_callb
     including the replace's deletions."""
     keep = HaveItemFactory(owner=owner, card=catalog["mace"], quantity=7)
     list_import = preview(owner, "deckbox_haves.csv", django_capture_on_commit_callbacks)
-    list_import.matched = [*list_import.matched, {**list_import.matched[0], "card_id": 987654321, "row": 9}]
-    list_import.save(update_fields=["matched"])
+    vanished = CardFactory()
+    ListImportRow.objects.create(
+        list_import=list_import, row=9, outcome="matched", card=vanished, quantity=1, condition="NM", finish="nonfoil"
+    )
+    with connection.cursor() as cursor:  # gone from the catalog behind the ORM's back
+        cursor.execute("DELETE FROM cards_card WHERE id = %s", [vanished.pk])
 
     list_import = commit(owner, list_import, django_capture_on_commit_callbacks, replace=True)
 
     assert list_import.status == ImportStatus.FAILED
     assert list_import.error_message == COMMIT_FAILED_MESSAGE
     assert list(HaveItem.objects.filter(owner=owner).values_list("pk", "quantity")) == [(keep.pk, 7)]
+    ListImportRow.objects.filter(card_id=vanished.pk).delete()  # the test database checks its keys at the end
 
 
 def test_tasks_are_idempotent(owner, catalog, django_capture_on_commit_callbacks):
     list_import = preview(owner, "deckbox_haves.csv", django_capture_on_commit_callbacks)
     parse_list_import.delay(list_import.pk)  # delivered twice: already parsed, nothing changes
     list_import.refresh_from_db()
-    assert (list_import.status, list_import.matched_rows) == (ImportStatus.PREVIEW, 3)
+    assert (list_import.status, list_import.matched_rows) == (ImportStatus.READY, 3)
 
     commit(owner, list_import, django_capture_on_commit_callbacks)
     commit_list_import.delay(list_import.pk)  # delivered twice: quantities are not doubled
@@ -168,7 +175,7 @@ def test_discard_leaves_the_list_alone(owner, catalog, django_capture_on_commit_
 
     assert not stored.exists()
     list_import.refresh_from_db()
-    assert (list_import.status, list_import.matched) == (ImportStatus.DISCARDED, [])
+    assert (list_import.status, list_import.rows.count()) == (ImportStatus.DISCARDED, 0)
     assert HaveItem.objects.count() == 0
     with pytest.raises(InvalidTransition):
         list_import_request_commit(owner=owner, list_import_id=list_import.pk, replace_existing=False)

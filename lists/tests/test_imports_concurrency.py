@@ -28,7 +28,7 @@ def test_racing_commits_claim_the_import_once(settings, tmp_path):
         kind="have",
         uploaded_file=SimpleUploadedFile("x.csv", (FIXTURES / "deckbox_haves.csv").read_bytes()),
     )  # eager Celery: parsed on commit
-    assert ListImport.objects.get(pk=list_import.pk).status == ImportStatus.PREVIEW
+    assert ListImport.objects.get(pk=list_import.pk).status == ImportStatus.READY
     barrier = threading.Barrier(2)
     outcomes = []
 

@@ -81,24 +81,38 @@ def test_unknown_header_is_refused_by_name():
         detect_format(["Card", "Qty", "Set"])
 
 
+def matched(list_import):
+    rows = list_import.rows.filter(outcome="matched").order_by("row")
+    return [(r.row, r.card_id, r.quantity, r.condition, r.finish, r.language) for r in rows]
+
+
+def unmatched(list_import, outcome="unmatched"):
+    return [
+        {"row": r.row, "name": r.name, "set": r.set_code, "reason": r.reason}
+        for r in list_import.rows.filter(outcome=outcome).order_by("row")
+    ]
+
+
 def test_deckbox_preview(owner, catalog, django_capture_on_commit_callbacks):
     list_import = start(owner, "deckbox_haves.csv", capture=django_capture_on_commit_callbacks)
 
-    assert list_import.status == ImportStatus.PREVIEW
+    assert list_import.status == ImportStatus.READY
     assert list_import.format == ImportFormat.DECKBOX
     assert (list_import.total_rows, list_import.processed_rows, list_import.matched_rows) == (4, 4, 3)
-    assert [
-        (row["row"], row["card_id"], row["quantity"], row["condition"], row["finish"], row["language"])
-        for row in list_import.matched
-    ] == [
+    assert matched(list_import) == [
         (2, catalog["bolt"].pk, 4, "NM", "nonfoil", "en"),
         (3, catalog["sol_ring"].pk, 1, "LP", "foil", "en"),
         (4, catalog["delver"].pk, 2, "MP", "nonfoil", "ja"),
     ]
-    assert list_import.unmatched == [
-        {"row": 5, "name": "Imaginary Beast", "set": "zzz", "reason": "No card with this name in the catalog."}
+    assert unmatched(list_import) == [
+        {
+            "row": 5,
+            "name": "Imaginary Beast",
+            "set": "zzz",
+            "reason": "Printing ZZZ 1 is not in the catalog (it has no set ZZZ).",
+        }
     ]
-    assert list_import.errors == []
+    assert list_import.error_rows == 0
     assert HaveItem.objects.count() == 0  # nothing written before the owner commits
 
 
@@ -106,20 +120,18 @@ def test_moxfield_preview(owner, catalog, django_capture_on_commit_callbacks):
     list_import = start(owner, "moxfield_collection.csv", kind="want", capture=django_capture_on_commit_callbacks)
 
     assert list_import.format == ImportFormat.MOXFIELD
-    assert [
-        (row["row"], row["card_id"], row["quantity"], row["condition"], row["finish"], row["language"])
-        for row in list_import.matched
-    ] == [
+    assert matched(list_import) == [
         (2, catalog["thoughtseize"].pk, 2, "NM", "nonfoil", "en"),
         (3, catalog["bolt"].pk, 1, "NM", "foil", "en"),
-        (5, catalog["sol_ring"].pk, 1, "HP", "nonfoil", "de"),  # name alone: the only Sol Ring
+        (5, catalog["sol_ring"].pk, 1, "HP", "nonfoil", "de"),  # name alone: a want for any printing
     ]
-    assert list_import.unmatched == [
+    assert list_import.rows.get(row=5).any_printing is True
+    assert unmatched(list_import) == [
         {
             "row": 4,
             "name": "Forest",
             "set": "neo",
-            "reason": "2 printings of this card in NEO; add the collector number.",
+            "reason": "2 printings of Forest in NEO (293, 294); add the collector number.",
         }
     ]
 
@@ -128,24 +140,19 @@ def test_manabox_with_binder_columns(owner, catalog, django_capture_on_commit_ca
     list_import = start(owner, "manabox_binder.csv", capture=django_capture_on_commit_callbacks)
 
     assert list_import.format == ImportFormat.MANABOX
-    assert [
-        (row["row"], row["card_id"], row["quantity"], row["condition"], row["finish"]) for row in list_import.matched
-    ] == [
+    assert [row[:5] for row in matched(list_import)] == [
         (2, catalog["bolt"].pk, 3, "NM", "nonfoil"),  # by Scryfall id
         (3, catalog["sol_ring"].pk, 1, "LP", "foil"),  # unknown Scryfall id: set + number
     ]
-    assert list_import.errors == [
-        {"row": 4, "name": "Thoughtseize", "reason": "Thoughtseize (2XM 107) is not printed in etched."}
+    assert [(r["row"], r["name"], r["reason"]) for r in unmatched(list_import, "error")] == [
+        (4, "Thoughtseize", "Thoughtseize (2XM 107) is not printed in etched.")
     ]
 
 
 def test_manabox_without_binder_columns(owner, catalog, django_capture_on_commit_callbacks):
     list_import = start(owner, "manabox_plain.csv", capture=django_capture_on_commit_callbacks)
 
-    assert [
-        (row["card_id"], row["quantity"], row["condition"], row["finish"], row["language"])
-        for row in list_import.matched
-    ] == [
+    assert [row[1:] for row in matched(list_import)] == [
         (catalog["thoughtseize"].pk, 2, "MP", "foil", "ja"),
         (catalog["bolt"].pk, 1, "DMG", "nonfoil", "en"),
     ]
@@ -154,15 +161,15 @@ def test_manabox_without_binder_columns(owner, catalog, django_capture_on_commit
 def test_bad_rows_are_reported_with_row_numbers(owner, catalog, django_capture_on_commit_callbacks):
     list_import = start(owner, "deckbox_bad_rows.csv", capture=django_capture_on_commit_callbacks)
 
-    assert list_import.status == ImportStatus.PREVIEW
-    assert [(error["row"], error["reason"]) for error in list_import.errors] == [
+    assert list_import.status == ImportStatus.READY
+    assert [(r["row"], r["reason"]) for r in unmatched(list_import, "error")] == [
         (2, "Quantity 'abc' is not a whole number."),
         (3, "Unknown condition 'Mint-ish'."),
         (4, "Unknown language 'Klingon'."),
         (6, "Quantity must be between 1 and 9999 (got 0)."),
         (7, "Unknown foil value 'shiny'."),
     ]
-    assert [(row["row"], row["card_id"]) for row in list_import.matched] == [(8, catalog["sol_ring"].pk)]
+    assert [(row[0], row[1]) for row in matched(list_import)] == [(8, catalog["sol_ring"].pk)]
 
 
 @pytest.mark.parametrize(
@@ -195,9 +202,7 @@ def test_want_rows_without_condition_default_to_lightly_played(owner, catalog, d
     )
     list_import = start(owner, "wants.csv", kind="want", content=content, capture=django_capture_on_commit_callbacks)
 
-    assert [(row["card_id"], row["condition"], row["language"]) for row in list_import.matched] == [
-        (catalog["sol_ring"].pk, "LP", "en")
-    ]
+    assert [(row[1], row[3], row[5]) for row in matched(list_import)] == [(catalog["sol_ring"].pk, "LP", "en")]
     assert WantItem.objects.count() == 0
 
 
@@ -208,12 +213,12 @@ def test_name_alone_that_is_ambiguous_is_unmatched(owner, catalog, django_captur
     )
     list_import = start(owner, "mox.csv", content=content, capture=django_capture_on_commit_callbacks)
 
-    assert list_import.matched == []
-    assert list_import.unmatched == [
+    assert matched(list_import) == []
+    assert unmatched(list_import) == [
         {
             "row": 2,
             "name": "Lightning Bolt",
             "set": "",
-            "reason": "2 printings have this name; add the set and collector number.",
+            "reason": "2 printings of Lightning Bolt (2X2 117, M10 146); add the set and collector number.",
         }
     ]

@@ -110,6 +110,23 @@ def test_add_with_htmx_returns_the_panel(client, owner):
     )
 
 
+def test_a_want_for_any_printing_is_chosen_shown_and_edited(client, owner):
+    card = CardFactory(name="Sol Ring", set_code="cmm", collector_number="410")
+    fields = {"card": card.pk, "quantity": 1, "condition": "LP", "finish": "nonfoil", "language": "en"}
+
+    client.post(reverse("lists:list_item_add", args=["want"]), {**fields, "any_printing": "on"})
+    item = WantItem.objects.get(owner=owner)
+    page = client.get(reverse("lists:lists") + "?tab=want").content.decode()
+    have_form = client.get(reverse("lists:lists") + "?tab=have").content.decode()
+    client.post(reverse("lists:list_item_edit", args=["want", item.pk]), {**fields, "quantity": 2})
+
+    assert item.any_printing is True
+    assert f'data-testid="any-printing-{item.pk}"' in page and "shown: CMM #410" in page
+    assert 'name="any_printing"' in page and 'name="any_printing"' not in have_form  # wants only
+    item.refresh_from_db()
+    assert (item.quantity, item.any_printing) == (2, False)  # unticked on the edit form: this printing only
+
+
 def test_add_without_javascript_accepts_the_picker_label(client, owner):
     card = CardFactory(name="Sol Ring", set_code="cmm", collector_number="410")
     CardFactory(name="Sol Ring", set_code="c21", collector_number="263")
@@ -267,13 +284,20 @@ def test_import_journey_through_the_pages(client, owner, django_capture_on_commi
         )
     list_import = ListImport.objects.get(owner=owner)
     preview = client.get(upload["Location"])
+    unmatched_tab = client.get(upload["Location"] + "?outcome=unmatched")
     polled = client.get(upload["Location"], **HTMX)
     with django_capture_on_commit_callbacks(execute=True):
         client.post(reverse("lists:list_import_commit", args=[list_import.pk]), {})
 
     assert upload.status_code == 302 and upload["Location"] == reverse("lists:list_import", args=[list_import.pk])
     body = preview.content.decode()
-    assert "Ready to review" in body and "Imaginary Beast" in body and "Import 3 rows" in body
+    assert "Ready to review" in body and "Import 3 rows" in body
+    # The preview lists the matched rows (card, printing, finish, quantity), then the others by tab.
+    assert 'data-testid="import-rows-matched"' in body
+    assert "Lightning Bolt" in body and "2X2 #117" in body and "Foil" in body
+    assert "Matched (3)" in body and "Unmatched (1)" in body
+    other = unmatched_tab.content.decode()
+    assert "Imaginary Beast" in other and "Printing ZZZ 1 is not in the catalog" in other
     assert polled.content.decode().startswith('<section id="import-status"')
     assert "hx-trigger" not in polled.content.decode()  # finished: polling stops
     list_import.refresh_from_db()
@@ -318,8 +342,7 @@ def test_another_traders_import_is_404(client, owner, name, method):
         kind="have",
         file="x.csv",
         original_filename="x.csv",
-        status=ImportStatus.PREVIEW,
-        matched=[{"card_id": CardFactory().pk, "quantity": 1}],
+        status=ImportStatus.READY,
         matched_rows=1,
     )
 
@@ -327,7 +350,7 @@ def test_another_traders_import_is_404(client, owner, name, method):
 
     assert response.status_code == 404
     list_import.refresh_from_db()
-    assert list_import.status == ImportStatus.PREVIEW
+    assert list_import.status == ImportStatus.READY
 
 
 def test_lists_are_paginated(client, owner):
@@ -339,3 +362,79 @@ def test_lists_are_paginated(client, owner):
 
     assert first.count('id="have-item-') == 50 and "Page 1 of 2" in first
     assert second.count('id="have-item-') == 1 and "Card 50" in second
+
+
+def test_an_unknown_header_asks_which_column_holds_what(client, owner, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    CardFactory(name="Lightning Bolt", set_code="2x2", set_name="Double Masters 2022", collector_number="117")
+    data = (FIXTURES / "formats" / "generic.csv").read_bytes()
+
+    asked = client.post(
+        reverse("lists:list_import_upload"),
+        {"kind": "have", "file": SimpleUploadedFile("mine.csv", data), "whole_collection": "on"},
+    )
+    body = asked.content.decode()
+    held = asked.context["form"]["held"].value()
+    columns = ["Card", "Qty", "Set", "Number", "Shape"]
+    missing_name = client.post(
+        reverse("lists:list_import_upload"), {"held": held, "kind": "have", "columns": columns, "map_name": ""}
+    )
+    forged = client.post(
+        reverse("lists:list_import_upload"),
+        {"held": held + "x", "kind": "have", "columns": columns, "map_name": "Card"},
+    )
+    mapped = client.post(
+        reverse("lists:list_import_upload"),
+        {"held": held, "kind": "have", "whole_collection": "True", "columns": columns, "map_name": "Card",
+         "map_quantity": "Qty", "map_set_code": "Set", "map_collector_number": "Number"},
+    )  # fmt: skip
+
+    assert asked.status_code == 200 and "Which column holds what?" in body
+    assert '<option value="Shape">Shape</option>' in body
+    assert missing_name.status_code == 422 and forged.status_code == 422
+    assert "upload it again" in forged.content.decode()
+    list_import = ListImport.objects.get(owner=owner)
+    assert mapped.status_code == 302 and mapped["Location"] == reverse("lists:list_import", args=[list_import.pk])
+    assert (list_import.format, list_import.whole_collection) == ("generic", True)
+    assert list_import.mapping == {"name": "Card", "quantity": "Qty", "set_code": "Set", "collector_number": "Number"}
+    assert list_import.original_filename == "mine.csv"
+
+
+def test_another_traders_held_upload_cannot_be_used(client, owner, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    other = UserFactory()
+    from lists.services.imports import list_import_hold
+
+    token, columns = list_import_hold(
+        owner=other, uploaded_file=SimpleUploadedFile("t.csv", (FIXTURES / "formats" / "generic.csv").read_bytes())
+    )
+    response = client.post(
+        reverse("lists:list_import_upload"), {"held": token, "kind": "have", "columns": columns, "map_name": "Card"}
+    )
+
+    assert response.status_code == 422
+    assert not ListImport.objects.exists()
+
+
+def test_the_preview_reads_a_page_of_rows_in_a_fixed_number_of_queries(client, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from lists.models import ListImportRow
+
+    def preview_queries(rows: int) -> int:
+        list_import = ListImport.objects.create(
+            owner=owner, kind="have", file="x.csv", original_filename="x.csv", status=ImportStatus.READY,
+            matched_rows=rows, total_rows=rows,
+        )  # fmt: skip
+        ListImportRow.objects.bulk_create(
+            ListImportRow(list_import=list_import, row=number + 2, outcome="matched", card=CardFactory(), quantity=1,
+                          condition="NM", finish="nonfoil", language="en")
+            for number in range(rows)
+        )  # fmt: skip
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(reverse("lists:list_import", args=[list_import.pk])).content.decode()
+        assert body.count('<tr><td class="num">') == rows
+        return len(queries)
+
+    assert preview_queries(3) == preview_queries(30)
