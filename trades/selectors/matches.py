@@ -357,7 +357,8 @@ CARD_FIELDS = ("card__name", "card__set_code", "card__oracle_id", "card__tradabl
 
 def _price_of_row():
     """The current price of the row's own printing and finish (one unique-index lookup per row)."""
-    return Subquery(CardPrice.objects.filter(card_id=OuterRef("card_id"), finish=OuterRef("finish")).values("price")[:1])
+    price = CardPrice.objects.filter(card_id=OuterRef("card_id"), finish=OuterRef("finish"))
+    return Subquery(price.values("price")[:1])
 
 
 def _my_haves(user, prices: dict) -> list[ListRow]:
@@ -629,7 +630,7 @@ def _freshness(user) -> str | None:
     users, stamps = User._meta.db_table, MatchingStamp._meta.db_table
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT count(*), coalesce(sum(s.stamp), 0), (SELECT stamp FROM {stamps} WHERE key = 0) "
+            f"SELECT count(*), coalesce(sum(s.stamp), 0), (SELECT stamp FROM {stamps} WHERE key = 0) "  # noqa: S608 (constant names)
             f"FROM {users} u LEFT JOIN {stamps} s ON s.key = u.id WHERE {' AND '.join(where)}",
             params,
         )
