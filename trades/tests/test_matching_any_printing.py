@@ -171,3 +171,24 @@ def test_queries_with_any_printing_wants_stay_constant(django_assert_max_num_que
 
     with django_assert_max_num_queries(8):  # one more than with specific wants only: the other printings
         assert len(matches_for(user=me, limit=20)) == 8
+
+
+def test_the_api_shape_is_the_declared_serializer_s(pair):
+    """MatchSerializer builds its dicts directly; they must equal DRF's field-by-field output."""
+    from rest_framework import serializers
+
+    from trades.api.serializers import MatchSerializer
+
+    me, them, _ = pair
+    m10, m11 = printings("2.00", "3.00")
+    WantItemFactory(owner=me, card=m10, any_printing=True)
+    HaveItemFactory(owner=them, card=m11, quantity=2)
+    [match] = matches_for(user=me)
+    match.they_give[0].unit_price = None  # an unpriced line too
+
+    serializer = MatchSerializer()
+    fast = serializer.to_representation(match)
+    generic = serializers.Serializer.to_representation(serializer, match)
+
+    assert fast == dict(generic)
+    assert fast["they_give"][0]["unit_price"] is None and fast["get_value"] == "3.00"
