@@ -252,11 +252,9 @@ class MatchSerializer(serializers.Serializer):
         }
 
 
-_MONEY = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
-
-
 def _money(value):
-    return None if value is None else _MONEY.to_representation(value)
+    """A DecimalField(decimal_places=2)'s output: rounded half-even to cents, as a string."""
+    return None if value is None else f"{value:.2f}"
 
 
 def _reason(reason: dict) -> dict:
