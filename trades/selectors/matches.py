@@ -648,7 +648,8 @@ def matches_for(*, user, limit: int = 20) -> list[Match]:
     freshness = _freshness(user)
     if freshness is None:
         return _compute(user=user, limit=limit)
-    key = f"matches:{CACHE_VERSION}:{user.pk}:{limit}:{freshness}"
+    cap = getattr(settings, "MATCHING_MAX_SCORED", MAX_SCORED)
+    key = f"matches:{CACHE_VERSION}:{user.pk}:{limit}:{cap}:{freshness}"
     matches = cache.get(key)
     if matches is None:
         matches = _compute(user=user, limit=limit)
