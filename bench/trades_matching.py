@@ -7,6 +7,11 @@ Usage (PostgreSQL, a scratch database):
     .venv/bin/python bench/trades_matching.py --setup --traders 1000   # once
     .venv/bin/python bench/trades_matching.py --runs 15 [--reference path/to/older/matches.py]
 
+Two lines for today's code: "computed" runs the whole matching on every call (what the first
+request after a change pays), "cached" is `matches_for` as pages call it (the freshness query
+and a cache read while nothing matching reads has changed; docs/decisions/0033). Each line
+prints wall-clock percentiles, this process's CPU time per call and the load average.
+
 The dataset is issue 10's: a trader with 200 haves and 200 wants, `--traders` traders within
 30 km holding 30 haves and 30 wants each, over a 30,000-card catalog with current prices.
 `--reference` loads another version of trades/selectors/matches.py (e.g. `git show
@@ -136,20 +141,26 @@ def measure(versions: dict, runs: int) -> None:
     from accounts.models import User
 
     me = User.objects.get(username=ME)
+    for matches_for in versions.values():  # warm-up; "cached" then reads what this stored
+        matches_for(user=me, limit=20)
     profiles = {label: _profile(matches_for, me) for label, matches_for in versions.items()}
     times: dict[str, list[float]] = {label: [] for label in versions}
+    cpu: dict[str, float] = dict.fromkeys(versions, 0.0)
     for _ in range(runs):
         for label, matches_for in versions.items():
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             matches_for(user=me, limit=20)
             times[label].append((time.perf_counter() - started) * 1000)
+            cpu[label] += time.process_time() - cpu_started
     for label, samples in times.items():
         samples.sort()
         matches, queries, instances = profiles[label]
         p90 = samples[max(0, int(len(samples) * 0.9) - 1)]
+        p99 = samples[max(0, int(len(samples) * 0.99) - 1)]
         print(
             f"{label}: matches={matches} queries={queries} model_instances={instances} "
-            f"p50={statistics.median(samples):.0f}ms p90={p90:.0f}ms load={os.getloadavg()[0]:.2f}"
+            f"p50={statistics.median(samples):.0f}ms p90={p90:.0f}ms p99={p99:.0f}ms "
+            f"cpu={cpu[label] / runs * 1000:.0f}ms/call load={os.getloadavg()[0]:.2f}"
         )
 
 
@@ -166,7 +177,7 @@ def main() -> None:
     if args.setup:
         setup(args.traders)
         return
-    from trades.selectors.matches import matches_for
+    from trades.selectors.matches import _compute, matches_for
 
     versions = {}
     if args.reference:
@@ -175,7 +186,8 @@ def main() -> None:
         sys.modules["reference_matches"] = module
         spec.loader.exec_module(module)
         versions["reference"] = module.matches_for
-    versions["current"] = matches_for
+    versions["computed"] = _compute
+    versions["cached"] = matches_for
     measure(versions, args.runs)
 
 

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db.models import (
     Count,
     DecimalField,
+    Exists,
     ExpressionWrapper,
     F,
     FilteredRelation,
@@ -22,9 +23,10 @@ from django.db.models import (
 from django.http import Http404
 
 from accounts.models import User
+from cards.models import Card
 from cards.selectors import PRICES_VERSION_KEY, Page, card_prices_current, prices_version
 from core.money import DEFAULT_CURRENCY, quantize_money
-from core.pagination import page_number_from
+from core.pagination import page_number_from, page_of
 from lists.enums import CONDITION_ORDER, ImportStatus, ListKind
 from lists.models import HaveItem, ListImport, ListImportRow, ListSettings, WantItem
 
@@ -114,27 +116,63 @@ def condition_satisfies(have_condition: str, want_condition: str) -> bool:
     return CONDITION_ORDER.index(have_condition) <= CONDITION_ORDER.index(want_condition)
 
 
+ACCEPTS_CARD = "accepts_card_{}"
+
+
 def wants_filled_by(*, owner_id: int, printings) -> QuerySet:
     """The owner's wants that copies of these printings could fill, in id order (one query).
 
-    `printings` are objects with card_id, condition, finish and language. This and
-    `want_accepts` are the one definition of "a received card fills a want": a new kind of
-    want (any printing of a card) extends both.
+    `printings` are objects with card_id, condition, finish and language. A specific want
+    takes its own printing; an any-printing want takes every printing of its card (same oracle
+    id). Each row carries, for each of the given cards, whether it is of the want's card
+    (`accepts_card_<id>`): `want_accepts` reads it. The oracle ids are compared in subqueries,
+    never through a join, so the caller may lock the rows (`select_for_update`) without
+    locking cards.
     """
+    printings = list(printings)
+    card_ids = sorted({printing.card_id for printing in printings})
+    want_oracle = Subquery(Card.objects.filter(pk=OuterRef("card_id")).values("oracle_id")[:1])
+    accepts = {
+        ACCEPTS_CARD.format(card_id): Exists(
+            Card.objects.filter(pk=card_id, oracle_id__isnull=False, oracle_id=OuterRef("want_oracle"))
+        )
+        for card_id in card_ids
+    }
     match = Q(pk__in=[])
     for printing in printings:
-        match |= Q(card_id=printing.card_id, finish=printing.finish, language=printing.language)
-    return WantItem.objects.filter(match, owner_id=owner_id).order_by("pk")
+        same = Q(finish=printing.finish, language=printing.language)
+        match |= same & (
+            Q(card_id=printing.card_id) | Q(any_printing=True, **{ACCEPTS_CARD.format(printing.card_id): True})
+        )
+    return (
+        WantItem.objects.filter(owner_id=owner_id)
+        .annotate(want_oracle=want_oracle, **accepts)
+        .filter(match)
+        .order_by("pk")
+    )
 
 
 def want_accepts(want, printing) -> bool:
-    """Same card, finish and language, in a condition at least as good as the want's worst."""
-    return (
-        want.card_id == printing.card_id
-        and want.finish == printing.finish
+    """Same finish and language, in a condition at least as good as the want's worst, and the
+    same card: the want's own printing, or for an any-printing want any printing of that card.
+
+    Rows from `wants_filled_by` say which cards share the want's oracle id (`accepts_card_<id>`);
+    rows that carry `oracle_id` themselves (matching's value rows) compare it directly.
+    """
+    if not (
+        want.finish == printing.finish
         and want.language == printing.language
         and condition_satisfies(printing.condition, want.condition)
-    )
+    ):
+        return False
+    if want.card_id == printing.card_id:
+        return True
+    if not want.any_printing:
+        return False
+    oracle_id = getattr(want, "oracle_id", None)
+    if oracle_id is not None and oracle_id == getattr(printing, "oracle_id", None):
+        return True
+    return bool(getattr(want, ACCEPTS_CARD.format(printing.card_id), False))
 
 
 def list_items_queryset(*, owner, kind: str) -> QuerySet:

@@ -222,3 +222,21 @@ class TradeReview(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"review {self.pk}: {self.overall}/5"
+
+
+# --- Matching freshness ----------------------------------------------------------------------
+
+
+class MatchingStamp(models.Model):
+    """Bumped by database triggers whenever something matching reads changes (docs/decisions/0033).
+
+    `key` is a user id (their lists, reservations, visibility, location, radius, reputation,
+    agreed trades) or 0 (the catalog and its prices). `stamp` is a fresh sequence value on every
+    bump. Written only by the triggers of migration 0004; read by trades.selectors.matches.
+    """
+
+    key = models.BigIntegerField(primary_key=True)
+    stamp = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"matching stamp {self.key}: {self.stamp}"

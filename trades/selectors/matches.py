@@ -7,9 +7,19 @@ want lists are public (matching uses my private lists for my own matches, but sh
 what others made public), holding an available copy of a card I want and wanting a card I
 have. Only if more than `MAX_SCORED` qualify is the list cut, and then after ranking them by a
 cheap SQL score (overlap values and counts, distance, reputation), so the best are never the
-ones dropped. Their rows are then read as value tuples (no model instances), wants less what
-agreed trades already bring, and scored in Python by card-indexed lookups. Seven queries (eight
-with a cut) however many traders or items there are.
+ones dropped. Their rows are then read as value tuples (no model instances; cards reached only through their
+primary key or the oracle index, never a join over the catalog), wants less what agreed trades
+already bring, and scored in Python by card-indexed lookups. Only tradable cards are offered.
+
+An any-printing want (`WantItem.any_printing`) is filled by any printing of its card (same
+oracle id), under the same finish, language, condition and price rules as a specific want.
+
+The result is cached per user under a freshness stamp (docs/decisions/0033): one indexed query
+sums the stamps that database triggers bump on every change matching reads (lists, reservations,
+list visibility, location and radius, reputation, agreed trades, prices and cards). A page then
+costs that query and a cache read; a change anywhere in the box of traders recomputes it.
+Six queries to compute (one more with any-printing wants, one more with a cut), however many
+traders or items there are.
 """
 
 from __future__ import annotations
@@ -20,7 +30,10 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     Exists,
@@ -32,6 +45,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import ACos, Cast, Coalesce, Cos, Greatest, Least, Radians, Sin
 from django.urls import reverse
@@ -39,12 +53,12 @@ from django.urls import reverse
 from accounts.enums import AccountType
 from accounts.models import User
 from cards.enums import Finish
-from cards.models import CardPrice
+from cards.models import Card, CardPrice
 from core.money import DEFAULT_CURRENCY, quantize_money
 from lists.enums import CONDITION_ORDER, ListKind
 from lists.selectors import condition_satisfies, list_items_for, private_list_owner_ids, want_accepts
 from trades.enums import TradeStatus
-from trades.models import TradeItem
+from trades.models import MatchingStamp, TradeItem
 
 EARTH_RADIUS_KM = 6371.0088
 # Scoring is cheap per trader (tuples and dict lookups); the cut exists only so that a city of
@@ -79,7 +93,8 @@ class ListRow:
     """A have or want row as matching reads it (a tuple's fields, not a model instance).
 
     For haves `quantity` is what is available (not promised in agreed trades) and `limit` the
-    minimum trade value; for wants `limit` is the maximum price.
+    minimum trade value; for wants `limit` is the maximum price. `oracle_id` is the card's (for
+    other traders' wants, read only when the want is for any printing).
     """
 
     pk: int
@@ -90,6 +105,8 @@ class ListRow:
     language: str
     quantity: int
     limit: Decimal | None
+    any_printing: bool = False
+    oracle_id: object = None
     card: CardRef | None = None
 
     @property
@@ -248,7 +265,26 @@ def _overlap(kind: str, card_ids, *, available_only: bool):
 CANDIDATE_FIELDS = ("pk", "username", "trade_radius_km", "reputation_score", "reputation_tier", "latitude", "longitude")
 
 
-def _qualifying(*, user, want_card_ids, have_card_ids):
+@dataclass(frozen=True)
+class Wanted:
+    """What the candidates' rows must be on.
+
+    `printings`: the tradable cards that can fill my wants (my specific wants' printings, and
+    every printing of my any-printing wants' cards). `have_card_ids`: my tradable haves' cards;
+    `have_oracle_ids`: their oracle ids, which other traders' any-printing wants ask for.
+    """
+
+    printings: frozenset
+    have_card_ids: frozenset
+    have_oracle_ids: frozenset
+
+    def wants_on_my_haves(self) -> Q:
+        """Another trader's want my haves could fill: on the same card, or any printing of it."""
+        same_oracle = Card.objects.filter(oracle_id__in=list(self.have_oracle_ids)).values("pk")
+        return Q(card_id__in=list(self.have_card_ids)) | Q(any_printing=True, card_id__in=same_oracle)
+
+
+def _qualifying(*, user, wanted: Wanted):
     """Active personal traders within both radii, lists public, with an available copy of a card I
     want and a want for a card I have. Unordered; annotated with `distance` (km)."""
     lat, lon = float(user.latitude), float(user.longitude)
@@ -263,11 +299,11 @@ def _qualifying(*, user, want_card_ids, have_card_ids):
         .exclude(pk__in=private_list_owner_ids(kind=ListKind.WANT))
         .filter(
             Exists(
-                list_items_for(kind=ListKind.HAVE, owner=OuterRef("pk"), card_ids=want_card_ids).filter(
+                list_items_for(kind=ListKind.HAVE, owner=OuterRef("pk"), card_ids=wanted.printings).filter(
                     quantity__gt=F("reserved")
                 )
             ),
-            Exists(list_items_for(kind=ListKind.WANT, owner=OuterRef("pk"), card_ids=have_card_ids)),
+            Exists(list_items_for(kind=ListKind.WANT, owner=OuterRef("pk")).filter(wanted.wants_on_my_haves())),
         )
         .annotate(distance=_distance_sql(lat, lon))
         .filter(Q(distance__lte=float(user.trade_radius_km)) & Q(distance__lte=Cast("trade_radius_km", FloatField())))
@@ -278,18 +314,20 @@ def _qualifying(*, user, want_card_ids, have_card_ids):
     )
 
 
-def _candidates(*, user, want_card_ids, have_card_ids, cap: int) -> list[tuple]:
+def _candidates(*, user, wanted: Wanted, cap: int) -> list[tuple]:
     """Every qualifying trader as CANDIDATE_FIELDS tuples; at most `cap`, the best by the SQL score.
 
     While there are no more than `cap` of them (the usual case) one plain query returns them
     all: ranking is only worth its subqueries when some must be left out.
     """
-    qualifying = _qualifying(user=user, want_card_ids=want_card_ids, have_card_ids=have_card_ids)
+    qualifying = _qualifying(user=user, wanted=wanted)
     everyone = list(qualifying.order_by("pk").values_list(*CANDIDATE_FIELDS)[: cap + 1])
     if len(everyone) <= cap:
         return everyone
-    has_count, has_value = _overlap(ListKind.HAVE, want_card_ids, available_only=True)
-    wants_count, wants_value = _overlap(ListKind.WANT, have_card_ids, available_only=False)
+    # The cheap score counts wants on my haves' own printings (any-printing wants of other
+    # printings are scored in Python like the rest, only not ranked for the cut).
+    has_count, has_value = _overlap(ListKind.HAVE, wanted.printings, available_only=True)
+    wants_count, wants_value = _overlap(ListKind.WANT, wanted.have_card_ids, available_only=False)
     radius = Cast("trade_radius_km", FloatField())
     ranked = (
         qualifying
@@ -313,26 +351,94 @@ def _candidates(*, user, want_card_ids, have_card_ids, cap: int) -> list[tuple]:
     return list(ranked)
 
 
-HAVE_FIELDS = ("pk", "owner_id", "card_id", "condition", "finish", "language", "available", "min_trade_value")
-SHOWN_CARD_FIELDS = ("card__name", "card__set_code")
-WANT_FIELDS = ("pk", "owner_id", "card_id", "condition", "finish", "language", "quantity", "max_price")
+ROW_FIELDS = ("pk", "owner_id", "card_id", "condition", "finish", "language")
+CARD_FIELDS = ("card__name", "card__set_code", "card__oracle_id", "card__tradable")
 
 
-def _haves(**filters) -> list[ListRow]:
+def _price_of_row():
+    """The current price of the row's own printing and finish (one unique-index lookup per row)."""
+    price = CardPrice.objects.filter(card_id=OuterRef("card_id"), finish=OuterRef("finish"))
+    return Subquery(price.values("price")[:1])
+
+
+def _my_haves(user, prices: dict) -> list[ListRow]:
+    """My available haves on tradable cards, with their cards (joined by primary key) and prices."""
     rows = (
-        list_items_for(kind=ListKind.HAVE, **filters)
+        list_items_for(kind=ListKind.HAVE, owner=user)
+        .filter(quantity__gt=F("reserved"), card__tradable=True)
+        .annotate(available=F("quantity") - F("reserved"), unit_price=_price_of_row())
+        .order_by("pk")
+        .values_list(*ROW_FIELDS, "available", "min_trade_value", *CARD_FIELDS, "unit_price")
+    )
+    haves = []
+    for *row, available, minimum, name, set_code, oracle_id, _, unit_price in rows:
+        prices[(row[2], row[4])] = unit_price
+        haves.append(ListRow(*row, available, minimum, oracle_id=oracle_id, card=CardRef(row[2], name, set_code)))
+    return haves
+
+
+def _my_wants(user, prices: dict, cards: dict) -> list[ListRow]:
+    """My wants, with each want's card and its price; `cards` gets the tradable ones."""
+    rows = (
+        list_items_for(kind=ListKind.WANT, owner=user)
+        .annotate(unit_price=_price_of_row())
+        .order_by("pk")
+        .values_list(*ROW_FIELDS, "quantity", "max_price", "any_printing", *CARD_FIELDS, "unit_price")
+    )
+    wants = []
+    for *row, quantity, maximum, any_printing, name, set_code, oracle_id, tradable, unit_price in rows:
+        if tradable:
+            prices[(row[2], row[4])] = unit_price
+            cards[row[2]] = (CardRef(row[2], name, set_code), oracle_id)
+        wants.append(ListRow(*row, quantity, maximum, any_printing=any_printing, oracle_id=oracle_id))
+    return wants
+
+
+def _other_printings(oracle_ids, prices: dict, cards: dict) -> None:
+    """Every tradable printing of these cards (oracle index) with its prices, into `cards` and `prices`."""
+    by_finish = {
+        finish: Subquery(CardPrice.objects.filter(card_id=OuterRef("pk"), finish=finish).values("price")[:1])
+        for finish in Finish.values
+    }
+    rows = (
+        Card.objects.filter(oracle_id__in=list(oracle_ids), tradable=True)
+        .annotate(**{f"price_{finish}": expression for finish, expression in by_finish.items()})
+        .values_list("pk", "name", "set_code", "oracle_id", *(f"price_{finish}" for finish in Finish.values))
+    )
+    for pk, name, set_code, oracle_id, *finish_prices in rows:
+        cards[pk] = (CardRef(pk, name, set_code), oracle_id)
+        for finish, price in zip(Finish.values, finish_prices, strict=True):
+            if price is not None:
+                prices[(pk, finish)] = price
+
+
+def _their_haves(owner_ids, cards: dict) -> list[ListRow]:
+    """Their available haves on the printings that fill my wants; no join (cards are known)."""
+    rows = (
+        list_items_for(kind=ListKind.HAVE, owner_ids=owner_ids, card_ids=cards)
         .filter(quantity__gt=F("reserved"))
         .annotate(available=F("quantity") - F("reserved"))
         .order_by("pk")
-        .values_list(*HAVE_FIELDS, *SHOWN_CARD_FIELDS)
+        .values_list(*ROW_FIELDS, "available", "min_trade_value")
     )
-    # Haves are what a match shows (card name and set), joined by the cards' primary key.
-    return [ListRow(*row[:8], card=CardRef(row[2], row[8], row[9])) for row in rows]
+    haves = []
+    for row in rows:
+        card, oracle_id = cards[row[2]]
+        haves.append(ListRow(*row, oracle_id=oracle_id, card=card))
+    return haves
 
 
-def _wants(**filters) -> list[ListRow]:
-    rows = list_items_for(kind=ListKind.WANT, **filters).order_by("pk").values_list(*WANT_FIELDS)
-    return [ListRow(*row) for row in rows]
+def _their_wants(owner_ids, wanted: Wanted) -> list[ListRow]:
+    """Their wants my haves could fill; an any-printing want's oracle id by primary key, only for those."""
+    oracle = Subquery(Card.objects.filter(pk=OuterRef("card_id")).values("oracle_id")[:1])
+    rows = (
+        list_items_for(kind=ListKind.WANT, owner_ids=owner_ids)
+        .filter(wanted.wants_on_my_haves())
+        .annotate(want_oracle=Case(When(any_printing=True, then=oracle)))
+        .order_by("pk")
+        .values_list(*ROW_FIELDS, "quantity", "max_price", "any_printing", "want_oracle")
+    )
+    return [ListRow(*row[:8], any_printing=row[8], oracle_id=row[9]) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -344,14 +450,20 @@ class Incoming:
     finish: str
     language: str
     quantity: int
+    oracle_id: object = None
 
 
-def _incoming(*, receiver_ids, card_ids) -> dict[int, list[Incoming]]:
-    """{receiver id: what their active trades bring them} on these cards, in one query."""
+def _incoming(*, receiver_ids, card_ids, oracle_ids) -> dict[int, list[Incoming]]:
+    """{receiver id: what their active trades bring them} on these cards or printings of these
+    oracle ids, in one query."""
     receiver_ids = set(receiver_ids)
+    printings = Q(card_id__in=list(card_ids))
+    if oracle_ids:
+        printings |= Q(card_id__in=Card.objects.filter(oracle_id__in=list(oracle_ids)).values("pk"))
     rows = (
-        TradeItem.objects.filter(trade__status=TradeStatus.ACTIVE, card_id__in=card_ids)
+        TradeItem.objects.filter(printings, trade__status=TradeStatus.ACTIVE)
         .filter(Q(trade__party_a_id__in=receiver_ids) | Q(trade__party_b_id__in=receiver_ids))
+        .annotate(oracle=Subquery(Card.objects.filter(pk=OuterRef("card_id")).values("oracle_id")[:1]))
         .order_by("pk")
         .values_list(
             "trade__party_a_id",
@@ -362,6 +474,7 @@ def _incoming(*, receiver_ids, card_ids) -> dict[int, list[Incoming]]:
             "finish",
             "language",
             "quantity",
+            "oracle",
         )
     )
     incoming: dict[int, list[Incoming]] = defaultdict(list)
@@ -392,48 +505,48 @@ def _still_wanted(wants: list[ListRow], incoming: list[Incoming]) -> list[ListRo
     return [replace(want, quantity=left[want.pk]) for want in wants if left[want.pk]]
 
 
-def _by_card(rows: list[ListRow]) -> dict[int, list[ListRow]]:
-    grouped: dict[int, list[ListRow]] = defaultdict(list)
+def _grouped(rows: list[ListRow], *, by_oracle: bool) -> tuple[dict, dict]:
+    """Rows by card id and (when any-printing wants read them) by oracle id."""
+    by_card: dict[int, list[ListRow]] = defaultdict(list)
+    by_oracle_id: dict[object, list[ListRow]] = defaultdict(list)
     for row in rows:
-        grouped[row.card_id].append(row)
-    return grouped
+        by_card[row.card_id].append(row)
+        if by_oracle and row.oracle_id is not None:
+            by_oracle_id[row.oracle_id].append(row)
+    return by_card, by_oracle_id
 
 
-def _better(have: ListRow, other: ListRow) -> bool:
-    """Give the best-condition copy first (then the oldest row)."""
-    return (CONDITION_RANK[have.condition], have.pk) < (CONDITION_RANK[other.condition], other.pk)
-
-
-def _lines(haves_by_card: dict[int, list[ListRow]], wants: list[ListRow], prices: dict) -> list[MatchLine]:
-    """Pair each want with the best have that satisfies it (same card, finish and language,
-    condition at least as good, market price within the want's max price). `wants` in id order."""
+def _lines(haves: tuple[dict, dict], wants: list[ListRow], prices: dict) -> list[MatchLine]:
+    """Pair each want with the best have that satisfies it (the want's card, or for an
+    any-printing want any printing of it; same finish and language; condition at least as
+    good; that printing's market price within the want's max price), best condition first,
+    then the oldest row. `wants` in id order."""
+    haves_by_card, haves_by_oracle = haves
     remaining: dict[int, int] = {}  # copies left per have: one copy fills one want, never two
     lines = []
     for want in wants:
-        candidates = haves_by_card.get(want.card_id)
+        if want.any_printing and want.oracle_id is not None:
+            candidates = haves_by_oracle.get(want.oracle_id)
+        else:
+            candidates = haves_by_card.get(want.card_id)
         if not candidates:
             continue
-        unit_price = prices.get((want.card_id, want.finish))
-        if want.max_price is not None and unit_price is not None and unit_price > want.max_price:
-            continue
-        best = None
+        worst = CONDITION_RANK[want.condition]
+        best, best_key, best_price = None, None, None
         for have in candidates:
-            if (
-                have.finish == want.finish
-                and have.language == want.language
-                and CONDITION_RANK[have.condition] <= CONDITION_RANK[want.condition]  # condition_satisfies
-                and remaining.get(have.pk, have.quantity) > 0
-                and (
-                    best is None
-                    or (CONDITION_ORDER.index(have.condition), have.pk)
-                    < (CONDITION_ORDER.index(best.condition), best.pk)
-                )
-            ):
-                best = have
+            rank = CONDITION_RANK[have.condition]  # condition_satisfies
+            if have.finish != want.finish or have.language != want.language or rank > worst:
+                continue
+            if remaining.get(have.pk, have.quantity) <= 0 or (best_key is not None and (rank, have.pk) >= best_key):
+                continue
+            unit_price = prices.get((have.card_id, have.finish))
+            if want.max_price is not None and unit_price is not None and unit_price > want.max_price:
+                continue
+            best, best_key, best_price = have, (rank, have.pk), unit_price
         if best is not None:
             quantity = min(remaining.get(best.pk, best.quantity), want.quantity)
             remaining[best.pk] = remaining.get(best.pk, best.quantity) - quantity
-            lines.append(MatchLine(have=best, want=want, quantity=quantity, unit_price=unit_price))
+            lines.append(MatchLine(have=best, want=want, quantity=quantity, unit_price=best_price))
     return lines
 
 
@@ -490,18 +603,79 @@ def _attach_urls(matches: list[Match]) -> None:
         match.lists_url = lists.replace("-user-", match.trader.username)
 
 
+# Bump when what is cached changes shape, so a deploy never reads another version's pickles.
+CACHE_VERSION = 2
+# A backstop only: every change that matching reads bumps a stamp (docs/decisions/0033).
+CACHE_SECONDS = 15 * 60
+
+
+def _freshness(user) -> str | None:
+    """A key that changes whenever anything my matches read changes; None where the stamps are
+    not kept (databases other than PostgreSQL: matches are then computed on every request).
+
+    One indexed query: the number of users in my box and the sum of their stamps (a user
+    bumps on changes to their lists, reservations, visibility, location, radius, reputation
+    and agreed trades; stamps are unique sequence values, so a change, an arrival or a
+    departure changes the pair), and the catalog's stamp (cards and prices).
+    """
+    if connection.vendor != "postgresql":
+        return None
+    lat, lon, radius = float(user.latitude), float(user.longitude), float(user.trade_radius_km)
+    box = bounding_box(lat, lon, radius)
+    where = ["u.latitude >= %s", "u.latitude <= %s"]
+    params = [box["latitude__gte"], box["latitude__lte"]]
+    if "longitude__gte" in box:
+        where += ["u.longitude >= %s", "u.longitude <= %s"]
+        params += [box["longitude__gte"], box["longitude__lte"]]
+    users, stamps = User._meta.db_table, MatchingStamp._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*), coalesce(sum(s.stamp), 0), (SELECT stamp FROM {stamps} WHERE key = 0) "  # noqa: S608 (constant names)
+            f"FROM {users} u LEFT JOIN {stamps} s ON s.key = u.id WHERE {' AND '.join(where)}",
+            params,
+        )
+        count, total, catalog = cursor.fetchone()
+    return f"{lat}:{lon}:{radius}:{count}:{total}:{catalog}"
+
+
 def matches_for(*, user, limit: int = 20) -> list[Match]:
-    """Mutual matches for `user`, best score first; [] for users without a location."""
+    """Mutual matches for `user`, best score first; [] for users without a location.
+
+    Served from the cache while the freshness key holds; computed (and cached) otherwise.
+    """
     if not user.has_location:
         return []
-    my_wants = _wants(owner=user)
-    my_haves = _haves(owner=user)
+    freshness = _freshness(user)
+    if freshness is None:
+        return _compute(user=user, limit=limit)
+    cap = getattr(settings, "MATCHING_MAX_SCORED", MAX_SCORED)
+    key = f"matches:{CACHE_VERSION}:{user.pk}:{limit}:{cap}:{freshness}"
+    matches = cache.get(key)
+    if matches is None:
+        matches = _compute(user=user, limit=limit)
+        cache.set(key, matches, CACHE_SECONDS)
+    return matches
+
+
+def _compute(*, user, limit: int) -> list[Match]:
+    prices: dict[tuple[int, str], Decimal | None] = {}
+    cards: dict[int, tuple[CardRef, object]] = {}  # tradable printings that fill my wants
+    my_haves = _my_haves(user, prices)
+    my_wants = _my_wants(user, prices, cards)
     if not my_wants or not my_haves:
         return []
-    want_card_ids = {want.card_id for want in my_wants}
-    have_card_ids = {have.card_id for have in my_haves}
+    any_printing_oracles = {want.oracle_id for want in my_wants if want.any_printing and want.oracle_id}
+    if any_printing_oracles:
+        _other_printings(any_printing_oracles, prices, cards)
+    wanted = Wanted(
+        printings=frozenset(cards),
+        have_card_ids=frozenset(have.card_id for have in my_haves),
+        have_oracle_ids=frozenset(have.oracle_id for have in my_haves if have.oracle_id),
+    )
+    if not wanted.printings:
+        return []
     cap = int(getattr(settings, "MATCHING_MAX_SCORED", MAX_SCORED))
-    candidates = _candidates(user=user, want_card_ids=want_card_ids, have_card_ids=have_card_ids, cap=cap)
+    candidates = _candidates(user=user, wanted=wanted, cap=cap)
     if not candidates:
         return []
     my_lat, my_lon = float(user.latitude), float(user.longitude)
@@ -510,33 +684,37 @@ def matches_for(*, user, limit: int = 20) -> list[Match]:
         trader = MatchTrader(pk, username, radius, score, tier)
         traders[pk] = (trader, haversine_km(my_lat, my_lon, float(lat), float(lon)))
     their_haves: dict[int, list[ListRow]] = defaultdict(list)
-    for have in _haves(owner_ids=traders, card_ids=want_card_ids):
+    for have in _their_haves(traders, cards):
         their_haves[have.owner_id].append(have)
     their_wants: dict[int, list[ListRow]] = defaultdict(list)
-    for want in _wants(owner_ids=traders, card_ids=have_card_ids):
+    for want in _their_wants(traders, wanted):
         their_wants[want.owner_id].append(want)
-    incoming = _incoming(receiver_ids=[user.pk, *traders], card_ids=want_card_ids | have_card_ids)
+    incoming = _incoming(
+        receiver_ids=[user.pk, *traders],
+        card_ids=wanted.printings | wanted.have_card_ids | {want.card_id for want in my_wants},
+        oracle_ids=any_printing_oracles | wanted.have_oracle_ids,
+    )
     my_wants = _still_wanted(my_wants, incoming.get(user.pk, []))
     for trader_id in incoming.keys() & their_wants.keys():
         their_wants[trader_id] = _still_wanted(their_wants[trader_id], incoming[trader_id])
-    prices = {
-        (card_id, finish): price
-        for card_id, finish, price in CardPrice.objects.filter(card_id__in=want_card_ids | have_card_ids).values_list(
-            "card_id", "finish", "price"
-        )
-    }
-    my_haves_by_card = _by_card(my_haves)
-    my_wants_by_card = _by_card(my_wants)
+    mine = _grouped(my_haves, by_oracle=True)
+    my_specific = defaultdict(list)
+    my_any = defaultdict(list)
+    for want in my_wants:
+        if want.any_printing and want.oracle_id is not None:
+            my_any[want.oracle_id].append(want)
+        else:
+            my_specific[want.card_id].append(want)
 
     matches = []
     for trader_id, (trader, distance) in traders.items():
-        haves_by_card = _by_card(their_haves[trader_id])
+        haves = _grouped(their_haves[trader_id], by_oracle=bool(my_any))
         # Only my wants on cards they hold: the loop is as long as the overlap, not my list.
-        wanted = sorted(
-            (want for card_id in haves_by_card for want in my_wants_by_card.get(card_id, ())), key=lambda w: w.pk
-        )
-        they_give = _lines(haves_by_card, wanted, prices)
-        i_give = _lines(my_haves_by_card, their_wants[trader_id], prices)
+        wanted_here = [want for card_id in haves[0] for want in my_specific.get(card_id, ())]
+        wanted_here += [want for oracle_id in haves[1] for want in my_any.get(oracle_id, ())]
+        wanted_here.sort(key=lambda want: want.pk)
+        they_give = _lines(haves, wanted_here, prices)
+        i_give = _lines(mine, their_wants[trader_id], prices)
         they_give, i_give = _drop_below_min_value(they_give, i_give)
         # Mutual only: so a have marked "trade for my wants only" is always traded for wants here.
         if not they_give or not i_give:
