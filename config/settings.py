@@ -423,6 +423,11 @@ LIST_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 LIST_IMPORT_MAX_ROWS = 200_000
 LIST_IMPORTS_KEPT_MAX = 10
 LIST_IMPORT_RETENTION_HOURS = 24
+# Dispute evidence (escrow.evidence): at most 5 images of up to 5 MB and 40 megapixels each,
+# JPEG, PNG or WebP by content, re-encoded before they are kept (docs/decisions/0025).
+DISPUTE_EVIDENCE_MAX_FILES = 5
+DISPUTE_EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+DISPUTE_EVIDENCE_MAX_PIXELS = 40_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -524,9 +529,13 @@ BUYLIST_DEMAND_MIN_TRADERS = 3  # fewer wanting traders count as none (never ide
 STORE_MATCH_MESSAGES_PER_HOUR = 20
 
 # Under ASGI (the demo, /ws/ in production) no request body may exceed this: the largest
-# upload (a store inventory file) plus its form; core.asgi_limits refuses it before Django
-# buffers it. Each upload view still applies its own, smaller cap.
-REQUEST_BODY_MAX_BYTES = max(LIST_IMPORT_MAX_BYTES, STORE_SYNC_MAX_BYTES) + 1024 * 1024
+# upload (a store inventory file, or a dispute's evidence images) plus its form;
+# core.asgi_limits refuses it before Django buffers it. Each upload view still applies its own,
+# smaller cap.
+REQUEST_BODY_MAX_BYTES = (
+    max(LIST_IMPORT_MAX_BYTES, STORE_SYNC_MAX_BYTES, DISPUTE_EVIDENCE_MAX_FILES * DISPUTE_EVIDENCE_MAX_BYTES)
+    + 1024 * 1024
+)
 
 # --- Production ----------------------------------------------------------------------------
 if IS_PRODUCTION:

@@ -51,3 +51,20 @@ class LedgerAccount(models.TextChoices):
     ESCROW_HELD = "escrow_held", "Held in escrow"
     PLATFORM_FEES = "platform_fees", "Bazaar fees"
     PAYEE_FUNDS = "payee_funds", "Payee's payout account"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class DisputeOutcome(models.TextChoices):
+    """What staff decided. A split ends the escrow `released` with both amounts recorded."""
+
+    RELEASE = "release", "Release to the payee"
+    REFUND = "refund", "Refund the payer"
+    SPLIT = "split", "Split between them"
+
+
+# Escrows a party may still dispute: paid and not yet released (ALLOWED_TRANSITIONS → DISPUTED).
+DISPUTABLE_STATUSES = [status for status, moves in ALLOWED_TRANSITIONS.items() if EscrowStatus.DISPUTED in moves]

@@ -13,7 +13,7 @@ from django.db.models import Q
 from core.models import TimeStampedModel
 from core.money import CurrencyField, MoneyField
 
-from .enums import EscrowStatus, LedgerAccount, PayoutAccountStatus
+from .enums import DisputeOutcome, DisputeStatus, EscrowStatus, LedgerAccount, PayoutAccountStatus
 
 
 class PayoutAccount(TimeStampedModel):
@@ -166,3 +166,91 @@ class LedgerEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.movement} {self.account} {self.amount} {self.currency}"
+
+
+# --- disputes ---------------------------------------------------------------------------------
+def dispute_evidence_path(instance, filename: str) -> str:
+    """Private (core.storage): nothing serves MEDIA_ROOT; the evidence view checks who asks."""
+    return f"dispute-evidence/{instance.dispute.escrow_id}/{filename}"
+
+
+class Dispute(TimeStampedModel):
+    """A party's dispute of a paid escrow, and staff's resolution of it. One per escrow."""
+
+    escrow = models.OneToOneField(EscrowTransaction, on_delete=models.PROTECT, related_name="dispute")
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=DisputeStatus.choices, default=DisputeStatus.OPEN)
+    escrow_status_before = models.CharField(max_length=20, help_text="Where the escrow was when it was disputed.")
+
+    outcome = models.CharField(max_length=10, choices=DisputeOutcome.choices, blank=True)
+    resolution = models.TextField(blank=True, help_text="Staff's written resolution, shown to both parties.")
+    at_fault = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="disputes_at_fault"
+    )
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=DisputeStatus.values), name="dispute_status_valid"),
+            models.CheckConstraint(
+                condition=Q(outcome="") | Q(outcome__in=DisputeOutcome.values), name="dispute_outcome_valid"
+            ),
+            # Resolved ⇔ an outcome, a written resolution and a time.
+            models.CheckConstraint(
+                condition=(Q(status=DisputeStatus.OPEN) & Q(outcome="") & Q(resolved_at__isnull=True))
+                | (
+                    Q(status=DisputeStatus.RESOLVED) & ~Q(outcome="") & ~Q(resolution="") & Q(resolved_at__isnull=False)
+                ),
+                name="dispute_resolved_has_outcome",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="dispute_reason_given"),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="dispute_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"dispute of escrow {self.escrow_id} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == DisputeStatus.OPEN
+
+
+class DisputeEvidence(models.Model):
+    """One evidence image: checked by its content, re-encoded (no metadata), kept privately."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="evidence")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    file = models.FileField(upload_to=dispute_evidence_path, max_length=300)
+    original_filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=50)
+    size_bytes = models.PositiveIntegerField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"evidence {self.pk} of dispute {self.dispute_id}"
+
+
+class DisputeMessage(models.Model):
+    """Parties and staff talk the dispute through; staff read it before they resolve."""
+
+    dispute = models.ForeignKey(Dispute, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(body=""), name="dispute_message_body_given")]
+        indexes = [models.Index(fields=["dispute", "created_at"], name="dispute_message_idx")]
+
+    def __str__(self) -> str:
+        return f"message {self.pk} on dispute {self.dispute_id}"

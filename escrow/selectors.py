@@ -1,16 +1,26 @@
-"""Escrow reads: access checks, lists, the trade-page panel, the settings section, the trade guard."""
+"""Escrow reads: access checks, lists, the trade-page panel, the settings section, the trade guard,
+disputes (access, the staff queue, what a resolution moves)."""
 
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from core.errors import InvalidTransition
+from core.errors import DomainError, InvalidTransition
 
-from .enums import LIVE_STATUSES, PAID_STATUSES, EscrowStatus, PayoutAccountStatus
+from .enums import (
+    DISPUTABLE_STATUSES,
+    LIVE_STATUSES,
+    PAID_STATUSES,
+    DisputeOutcome,
+    DisputeStatus,
+    EscrowStatus,
+    PayoutAccountStatus,
+)
 from .fees import escrow_fee
-from .models import EscrowEvent, EscrowTransaction, PayoutAccount
+from .models import Dispute, DisputeEvidence, DisputeMessage, EscrowEvent, EscrowTransaction, PayoutAccount
 
 
 def payout_account_for(*, user) -> PayoutAccount | None:
@@ -118,6 +128,7 @@ def trade_panel_context(*, trade, user) -> dict:
         "other_address": other.shipping_address if is_paid else "",
         "my_address_missing": is_paid and not user.shipping_address,
         "statuses": EscrowStatus,
+        "can_dispute": can_dispute(escrow=escrow, user=user),
     }
 
 
@@ -132,3 +143,157 @@ def settings_panel(*, user) -> dict:
         if account
         else [],
     }
+
+
+# --- disputes ---------------------------------------------------------------------------------
+def _disputes() -> QuerySet[Dispute]:
+    return Dispute.objects.select_related(
+        "escrow", "escrow__payer", "escrow__payee", "opened_by", "at_fault", "resolved_by"
+    ).prefetch_related(
+        Prefetch("evidence", queryset=DisputeEvidence.objects.order_by("created_at", "pk")),
+        Prefetch("messages", queryset=DisputeMessage.objects.select_related("author").order_by("created_at", "pk")),
+    )
+
+
+def dispute_for_escrow(*, escrow: EscrowTransaction) -> Dispute | None:
+    """The escrow's dispute with its evidence and messages (the caller has checked access)."""
+    return _disputes().filter(escrow=escrow).first()
+
+
+def access_dispute(*, user, escrow_pk: int) -> Dispute:
+    """The dispute of an escrow its parties and staff may see; 404 for everyone else, or if none."""
+    escrow = access_escrow(user=user, pk=escrow_pk)
+    dispute = dispute_for_escrow(escrow=escrow)
+    if dispute is None:
+        raise Http404("This escrow has no dispute.")
+    return dispute
+
+
+def access_dispute_evidence(*, user, pk: int) -> DisputeEvidence:
+    """An evidence image for the dispute's two parties and staff; 404 for anyone else."""
+    if not user.is_authenticated:
+        raise Http404("No such file.")
+    evidence = DisputeEvidence.objects.select_related("dispute__escrow")
+    if not user.is_staff:
+        evidence = evidence.filter(Q(dispute__escrow__payer=user) | Q(dispute__escrow__payee=user))
+    try:
+        return evidence.get(pk=pk)
+    except DisputeEvidence.DoesNotExist:
+        raise Http404("No such file.") from None
+
+
+def dispute_messages(*, dispute: Dispute) -> QuerySet[DisputeMessage]:
+    return DisputeMessage.objects.filter(dispute=dispute).select_related("author", "dispute__escrow")
+
+
+def dispute_queue() -> QuerySet[Dispute]:
+    """Open disputes, oldest first: the staff queue."""
+    return _disputes().filter(status=DisputeStatus.OPEN).order_by("created_at", "pk")
+
+
+def can_dispute(*, escrow: EscrowTransaction | None, user) -> bool:
+    return bool(escrow and escrow.status in DISPUTABLE_STATUSES and user.pk in (escrow.payer_id, escrow.payee_id))
+
+
+def dispute_reputation_stats(*, user_id: int) -> dict:
+    """Absolute dispute counts for reputation: disputes of the user's escrows, and those lost."""
+    mine = Q(escrow__payer_id=user_id) | Q(escrow__payee_id=user_id)
+    return {
+        "disputes_involved": Dispute.objects.filter(mine).count(),
+        "disputes_lost": Dispute.objects.filter(status=DisputeStatus.RESOLVED, at_fault_id=user_id).count(),
+    }
+
+
+@dataclass(frozen=True)
+class ResolutionPlan:
+    """What a resolution moves, as the confirmation page shows it and the service does it."""
+
+    outcome: str
+    currency: str
+    held_amount: Decimal
+    fee_amount: Decimal
+    released_amount: Decimal
+    refunded_amount: Decimal
+    fee_refunded: bool
+    at_fault: object | None
+
+    @property
+    def payer_gets(self) -> Decimal:
+        return self.refunded_amount + (self.fee_amount if self.fee_refunded else Decimal("0"))
+
+    @property
+    def fee_kept(self) -> Decimal:
+        return Decimal("0") if self.fee_refunded else self.fee_amount
+
+    @property
+    def headline(self) -> str:
+        return {
+            DisputeOutcome.RELEASE: "released to the payee",
+            DisputeOutcome.REFUND: "refunded to the payer",
+            DisputeOutcome.SPLIT: "split between you",
+        }[self.outcome]
+
+    @property
+    def summary(self) -> str:
+        fault = self.at_fault.username if self.at_fault else "neither party"
+        return (
+            f"{self.outcome}: {self.released_amount} {self.currency} to the payee, "
+            f"{self.payer_gets} {self.currency} back to the payer, fee {self.fee_kept} kept; at fault: {fault}"
+        )
+
+
+def _amount(value, *, field: str) -> Decimal:
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError, TypeError):
+        raise DomainError("Enter an amount such as 75.00.", field=field) from None
+    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+        raise DomainError("Enter an amount in whole cents, such as 75.00.", field=field)
+    if amount <= 0:
+        raise DomainError("A split gives each side more than zero; otherwise release or refund.", field=field)
+    return amount
+
+
+def dispute_resolution_preview(
+    *,
+    escrow: EscrowTransaction,
+    outcome: str,
+    at_fault_user_id: int | None,
+    released_amount=None,
+    refunded_amount=None,
+) -> ResolutionPlan:
+    """Check a proposed resolution and say what it moves (docs/decisions/0025 for the fee rule).
+
+    Release and refund move the whole held amount. A split's two amounts must add up to exactly
+    the held amount. The fee is kept, except on a refund where the payer was not at fault.
+    """
+    if outcome not in DisputeOutcome.values:
+        raise DomainError("Choose release, refund or split.", field="outcome")
+    parties = {escrow.payer_id: escrow.payer, escrow.payee_id: escrow.payee}
+    if at_fault_user_id is not None and at_fault_user_id not in parties:
+        raise DomainError("The party at fault must be one of the two traders, or neither.", field="at_fault")
+    held = escrow.amount
+    if outcome == DisputeOutcome.SPLIT:
+        released = _amount(released_amount, field="released_amount")
+        refunded = _amount(refunded_amount, field="refunded_amount")
+        if released + refunded != held:
+            raise DomainError(
+                f"The two amounts add up to {released + refunded} {escrow.currency}; they must add up to the "
+                f"{held} {escrow.currency} held.",
+                field="refunded_amount",
+                code="split_mismatch",
+            )
+    elif outcome == DisputeOutcome.RELEASE:
+        released, refunded = held, Decimal("0.00")
+    else:
+        released, refunded = Decimal("0.00"), held
+    return ResolutionPlan(
+        outcome=outcome,
+        currency=escrow.currency,
+        held_amount=held,
+        fee_amount=escrow.fee_amount,
+        released_amount=released,
+        refunded_amount=refunded,
+        fee_refunded=outcome == DisputeOutcome.REFUND and at_fault_user_id != escrow.payer_id,
+        at_fault=parties.get(at_fault_user_id),
+    )

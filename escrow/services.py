@@ -1,4 +1,5 @@
-"""Escrow writes: payout accounts, escrow creation, payment through Checkout, cancellation, expiry.
+"""Escrow writes: payout accounts, escrow creation, payment through Checkout, cancellation, expiry,
+disputes (opened by a party, talked through, resolved by staff).
 
 Status changes go through `_transition` (lock, re-read, check ALLOWED_TRANSITIONS, apply,
 EscrowEvent). Stripe is called through `stripe_api` only, with idempotency keys
@@ -10,21 +11,41 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from core.errors import DomainError, InvalidTransition, NotAllowed
+from core.errors import DomainError, InvalidTransition, NotAllowed, NotFound
 from core.money import from_minor_units, quantize_money
 from core.realtime import broadcast_on_commit, user_group
+from notifications.enums import NotificationKind
 from trades.enums import TradeStatus
 from trades.models import Trade
 
 from . import locks, stripe_api
-from .enums import ALLOWED_TRANSITIONS, LIVE_STATUSES, EscrowStatus, LedgerAccount, PayoutAccountStatus
+from .enums import (
+    ALLOWED_TRANSITIONS,
+    DISPUTABLE_STATUSES,
+    LIVE_STATUSES,
+    DisputeOutcome,
+    DisputeStatus,
+    EscrowStatus,
+    LedgerAccount,
+    PayoutAccountStatus,
+)
+from .evidence import CheckedImage, check_evidence
 from .fees import escrow_fee
-from .models import EscrowEvent, EscrowTransaction, LedgerEntry, PayoutAccount
+from .models import (
+    Dispute,
+    DisputeEvidence,
+    DisputeMessage,
+    EscrowEvent,
+    EscrowTransaction,
+    LedgerEntry,
+    PayoutAccount,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -408,3 +429,232 @@ def escrow_expire_due(*, now=None) -> int:
         except stripe_api.PaymentProviderUnavailable:
             logger.warning("Escrow %s: Stripe unavailable, expiry retried on the next run", escrow_id)
     return done
+
+
+# --- disputes ---------------------------------------------------------------------------------
+DISPUTE_TEXT_MAX = 5000
+
+
+def _dispute_text(value: str, *, field: str, missing: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise DomainError(missing, field=field)
+    if len(text) > DISPUTE_TEXT_MAX:
+        raise DomainError(f"At most {DISPUTE_TEXT_MAX} characters, please.", field=field)
+    return text
+
+
+def _staff_to_tell(escrow: EscrowTransaction, *, besides: int):
+    from accounts.models import User
+
+    return User.objects.filter(is_staff=True, is_active=True).exclude(
+        pk__in=[besides, escrow.payer_id, escrow.payee_id]
+    )
+
+
+def _dispute_notify(*, recipients, kind: str, title: str, body: str, url: str, coalesce: bool = False) -> None:
+    from notifications.services import notification_send
+
+    for recipient in recipients:
+        notification_send(recipient=recipient, kind=kind, title=title, body=body, url=url, coalesce_email=coalesce)
+
+
+def _dispute_reputation_sync(*, user_ids: list[int]) -> None:
+    """disputes_involved / disputes_lost as absolute counts from Dispute rows (idempotent)."""
+    from accounts.models import User
+    from accounts.services import reputation_update
+
+    from .selectors import dispute_reputation_stats
+
+    for user in User.objects.filter(pk__in=sorted(set(user_ids))).order_by("pk"):
+        reputation_update(user=user, **dispute_reputation_stats(user_id=user.pk))
+
+
+def _store_evidence(*, dispute: Dispute, actor, images: list[CheckedImage], stored: list[str]) -> None:
+    for image in images:
+        row = DisputeEvidence(
+            dispute=dispute,
+            uploaded_by=actor,
+            original_filename=image.original_filename,
+            content_type=image.content_type,
+            size_bytes=image.size_bytes,
+            width=image.width,
+            height=image.height,
+        )
+        row.file.save(image.content.name, image.content, save=False)
+        stored.append(row.file.name)
+        row.save()
+
+
+def dispute_open(*, escrow_id: int, actor, reason: str, evidence: list | None = None) -> Dispute:
+    """A party disputes a paid, unreleased escrow: the escrow moves to `disputed` (through the one
+    locked `_transition`, so a racing release and this end in exactly one outcome) and staff decide.
+
+    Every image is checked before anything is written; files written for a dispute that then
+    fails (a lost race) are deleted again.
+    """
+    reason = _dispute_text(reason, field="reason", missing="Say what went wrong.")
+    images = check_evidence(list(evidence or []))
+    stored: list[str] = []
+    try:
+        with transaction.atomic():
+            escrow = locks.escrow_for_update(escrow_id=escrow_id)
+            if actor.pk not in (escrow.payer_id, escrow.payee_id):
+                raise NotAllowed("Only the two traders can dispute an escrow.")
+            if escrow.status == EscrowStatus.DISPUTED:
+                raise InvalidTransition("This escrow is already disputed.", code="already_disputed")
+            if escrow.status not in DISPUTABLE_STATUSES:
+                raise InvalidTransition(
+                    f"This escrow is {escrow.get_status_display().lower()}; it can no longer be disputed."
+                )
+            from_status = escrow.status
+            escrow, _ = _transition(
+                escrow_id=escrow.pk,
+                to_status=EscrowStatus.DISPUTED,
+                actor=actor,
+                kind="dispute_opened",
+                note=reason,
+                changes={"dispute_reason": reason, "dispute_opened_at": timezone.now()},
+            )
+            dispute = Dispute.objects.create(
+                escrow=escrow, opened_by=actor, reason=reason, escrow_status_before=from_status
+            )
+            _store_evidence(dispute=dispute, actor=actor, images=images, stored=stored)
+            if images:
+                EscrowEvent.objects.create(
+                    escrow=escrow, actor=actor, kind="dispute_evidence", note=f"{len(images)} image(s) attached"
+                )
+            _dispute_reputation_sync(user_ids=[escrow.payer_id, escrow.payee_id])
+            other = escrow.payee if actor.pk == escrow.payer_id else escrow.payer
+            _dispute_notify(
+                recipients=[other],
+                kind=NotificationKind.DISPUTE_OPENED,
+                title=f"{actor.username} disputed the escrow of trade #{escrow.trade_id}",
+                body=reason[:500],
+                url=reverse("escrow:dispute", args=[escrow.pk]),
+            )
+            _dispute_notify(
+                recipients=_staff_to_tell(escrow, besides=actor.pk),
+                kind=NotificationKind.DISPUTE_OPENED,
+                title=f"Escrow {escrow.pk} disputed by {actor.username}",
+                body=reason[:500],
+                url=reverse("admin:escrow_dispute_resolve", args=[dispute.pk]),
+            )
+    except Exception:
+        for name in stored:
+            default_storage.delete(name)
+        raise
+    return dispute
+
+
+@transaction.atomic
+def dispute_message_add(*, escrow_id: int, actor, body: str) -> DisputeMessage:
+    """Parties and staff talk while the dispute is open; the others hear of it (email coalesced)."""
+    body = _dispute_text(body, field="body", missing="Write a message.")
+    dispute = locks.dispute_for_update(escrow_id=escrow_id)
+    if dispute is None:
+        raise NotFound("This escrow has no dispute.")
+    escrow = dispute.escrow
+    parties = (escrow.payer_id, escrow.payee_id)
+    if actor.pk not in parties and not actor.is_staff:
+        raise NotFound("This escrow has no dispute.")
+    if not dispute.is_open:
+        raise InvalidTransition("This dispute is resolved; it takes no more messages.", code="dispute_resolved")
+    message = DisputeMessage.objects.create(dispute=dispute, author=actor, body=body)
+    EscrowEvent.objects.create(escrow=escrow, actor=actor, kind="dispute_message", note=body)
+    url = reverse("escrow:dispute", args=[escrow.pk])
+    others = [user for user in (escrow.payer, escrow.payee) if user.pk != actor.pk]
+    if actor.pk in parties:
+        others += list(_staff_to_tell(escrow, besides=actor.pk))
+    who = "Staff" if actor.pk not in parties else actor.username
+    _dispute_notify(
+        recipients=others,
+        kind=NotificationKind.DISPUTE_MESSAGE,
+        title=f"{who} wrote in the dispute of escrow {escrow.pk}",
+        body=body[:500],
+        url=url,
+        coalesce=True,
+    )
+    return message
+
+
+def dispute_resolve(
+    *,
+    escrow_id: int,
+    actor,
+    outcome: str,
+    resolution: str,
+    at_fault_user_id: int | None,
+    released_amount: Decimal | None = None,
+    refunded_amount: Decimal | None = None,
+) -> Dispute:
+    """Staff decide an open dispute: release, refund or split, in writing, naming who was at fault.
+
+    The money moves through the escrow money services in this same transaction; the dispute row
+    is locked first, so two staff deciding at once make one decision. Bad amounts change nothing.
+    """
+    from .selectors import dispute_resolution_preview
+
+    if not actor.is_staff:
+        raise NotAllowed("Only staff resolve disputes.")
+    resolution = _dispute_text(resolution, field="resolution", missing="Write the resolution the traders will read.")
+    with transaction.atomic():
+        dispute = locks.dispute_for_update(escrow_id=escrow_id)
+        if dispute is None:
+            raise NotFound("This escrow has no dispute.")
+        if not dispute.is_open:
+            raise InvalidTransition("This dispute is already resolved.", code="dispute_resolved")
+        escrow = dispute.escrow
+        plan = dispute_resolution_preview(
+            escrow=escrow,
+            outcome=outcome,
+            at_fault_user_id=at_fault_user_id,
+            released_amount=released_amount,
+            refunded_amount=refunded_amount,
+        )
+        if escrow.status != EscrowStatus.DISPUTED:
+            raise InvalidTransition("This escrow is no longer disputed.")
+        cause = f"dispute {dispute.pk}"
+        if outcome == DisputeOutcome.RELEASE:
+            escrow_release(escrow_id=escrow.pk, actor=actor, cause=cause)
+        elif outcome == DisputeOutcome.REFUND:
+            escrow_refund(
+                escrow_id=escrow.pk,
+                actor=actor,
+                cause=cause,
+                refund_fee=plan.fee_refunded,
+                at_fault_user_id=at_fault_user_id,
+            )
+        else:
+            escrow_split(
+                escrow_id=escrow.pk,
+                released_amount=plan.released_amount,
+                refunded_amount=plan.refunded_amount,
+                actor=actor,
+                cause=cause,
+            )
+        now = timezone.now()
+        dispute.status = DisputeStatus.RESOLVED
+        dispute.outcome = outcome
+        dispute.resolution = resolution
+        dispute.at_fault_id = at_fault_user_id
+        dispute.resolved_by = actor
+        dispute.resolved_at = now
+        dispute.save(
+            update_fields=["status", "outcome", "resolution", "at_fault", "resolved_by", "resolved_at", "updated_at"]
+        )
+        escrow = locks.escrow_for_update(escrow_id=escrow.pk)
+        escrow.dispute_resolved_at = now
+        escrow.dispute_resolution = resolution
+        escrow.save(update_fields=["dispute_resolved_at", "dispute_resolution", "updated_at"])
+        EscrowEvent.objects.create(escrow=escrow, actor=actor, kind="dispute_resolved", note=plan.summary)
+        _dispute_reputation_sync(user_ids=[escrow.payer_id, escrow.payee_id])
+        _dispute_notify(
+            recipients=[escrow.payer, escrow.payee],
+            kind=NotificationKind.DISPUTE_RESOLVED,
+            title=f"The dispute of escrow {escrow.pk} is resolved: {plan.headline}",
+            body=resolution[:500],
+            url=reverse("escrow:dispute", args=[escrow.pk]),
+        )
+        _push(escrow)
+    return dispute

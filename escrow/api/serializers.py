@@ -1,7 +1,11 @@
+from django.conf import settings
+from django.urls import reverse
 from rest_framework import serializers
 
+from core.api import StrictJSONTypes
 from escrow.enums import PayoutAccountStatus
-from escrow.models import EscrowEvent, EscrowTransaction
+from escrow.models import Dispute, DisputeEvidence, DisputeMessage, EscrowEvent, EscrowTransaction
+from escrow.services import DISPUTE_TEXT_MAX
 
 
 class PayoutAccountSerializer(serializers.Serializer):
@@ -53,3 +57,75 @@ class EscrowSerializer(serializers.ModelSerializer):
         if viewer is None or viewer.pk != escrow.payer_id or escrow.status != "pending_payment":
             return None
         return escrow.checkout_url or None
+
+
+# --- disputes ---------------------------------------------------------------------------------
+class DisputeOpenSerializer(serializers.Serializer):
+    """multipart/form-data: the reason and up to DISPUTE_EVIDENCE_MAX_FILES images (checked by content)."""
+
+    reason = serializers.CharField(max_length=DISPUTE_TEXT_MAX, help_text="What went wrong.")
+    evidence = serializers.ListField(
+        child=serializers.FileField(),
+        required=False,
+        max_length=settings.DISPUTE_EVIDENCE_MAX_FILES,
+        help_text="JPEG, PNG or WebP images (checked by their content), each at most DISPUTE_EVIDENCE_MAX_BYTES.",
+    )
+
+
+class DisputeEvidenceSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(help_text="The image, for the two traders and staff (signed-in session).")
+
+    class Meta:
+        model = DisputeEvidence
+        fields = ["id", "content_type", "width", "height", "size_bytes", "url", "created_at"]
+
+    def get_url(self, evidence) -> str:
+        return reverse("escrow:dispute_evidence", args=[evidence.pk])
+
+
+class DisputeSerializer(serializers.ModelSerializer):
+    escrow = serializers.IntegerField(source="escrow_id", read_only=True)
+    escrow_status = serializers.CharField(source="escrow.status", read_only=True)
+    opened_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    at_fault = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    evidence = DisputeEvidenceSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Dispute
+        fields = [
+            "id",
+            "escrow",
+            "escrow_status",
+            "status",
+            "reason",
+            "opened_by",
+            "evidence",
+            "outcome",
+            "resolution",
+            "at_fault",
+            "resolved_at",
+            "created_at",
+        ]
+
+
+class DisputeMessageInSerializer(StrictJSONTypes, serializers.Serializer):
+    body = serializers.CharField(max_length=DISPUTE_TEXT_MAX)
+
+
+class DisputeMessageSerializer(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    from_staff = serializers.SerializerMethodField(help_text="Written by staff (not one of the two traders).")
+
+    class Meta:
+        model = DisputeMessage
+        fields = ["id", "author", "from_staff", "body", "created_at"]
+
+    def get_from_staff(self, message) -> bool:
+        escrow = message.dispute.escrow
+        return message.author.is_staff and message.author_id not in (escrow.payer_id, escrow.payee_id)
+
+
+class DisputeMessagePageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    previous = serializers.URLField(allow_null=True)
+    results = DisputeMessageSerializer(many=True)

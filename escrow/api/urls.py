@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import EscrowViewSet, PayoutAccountView, TradeEscrowView
+from .views import DisputeMessagesView, EscrowDisputeView, EscrowViewSet, PayoutAccountView, TradeEscrowView
 
 escrow_list = EscrowViewSet.as_view({"get": "list"})
 escrow_detail = EscrowViewSet.as_view({"get": "retrieve"})
@@ -10,4 +10,6 @@ urlpatterns = [
     path("trades/<int:pk>/escrow/", TradeEscrowView.as_view(), name="api-trade-escrow"),
     path("escrows/", escrow_list, name="api-escrow-list"),
     path("escrows/<int:pk>/", escrow_detail, name="api-escrow-detail"),
+    path("escrows/<int:pk>/dispute/", EscrowDisputeView.as_view(), name="api-escrow-dispute"),
+    path("escrows/<int:pk>/dispute/messages/", DisputeMessagesView.as_view(), name="api-escrow-dispute-messages"),
 ]
