@@ -48,9 +48,11 @@ class LedgerAccount(models.TextChoices):
     """Where money sits. Each movement is a set of entries that sums to zero."""
 
     PAYER_FUNDS = "payer_funds", "Payer's card"
-    ESCROW_HELD = "escrow_held", "Held in escrow"
-    PLATFORM_FEES = "platform_fees", "Bazaar fees"
-    PAYEE_FUNDS = "payee_funds", "Payee's payout account"
+    ESCROW_HELD = "escrow_held", "Held in escrow (liability)"
+    PLATFORM_FEES = "platform_fees", "Bazaar fee revenue"
+    PAYEE_FUNDS = "payee_funds", "Payee payable (paid out by Transfer)"
+    STRIPE_FEES = "stripe_fees", "Stripe processing fees"
+    PLATFORM_LOSS = "platform_loss", "Chargeback losses"
 
 
 class DisputeStatus(models.TextChoices):

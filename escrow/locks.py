@@ -1,4 +1,5 @@
-"""Row locks for escrow. Lock order, when more than one: dispute, then trade, then escrow, then payout account."""
+"""Row locks for escrow. Lock order, when more than one: dispute, then the trade's proposal, the trade,
+the escrow, then the payout account."""
 
 from .models import Dispute, EscrowTransaction, PayoutAccount
 

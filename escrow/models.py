@@ -88,6 +88,18 @@ class EscrowTransaction(TimeStampedModel):
     payer_received_at = models.DateTimeField(null=True, blank=True)
     payee_received_at = models.DateTimeField(null=True, blank=True)
 
+    # Set once by the money services (never from input): what reached the payee and the payer.
+    released_amount = MoneyField(null=True, blank=True)
+    refunded_amount = MoneyField(null=True, blank=True)
+    fee_refunded = models.BooleanField(default=False)
+    cancel_requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    cancel_requested_at = models.DateTimeField(null=True, blank=True)
+    flagged_for_staff = models.BooleanField(default=False, help_text="A card chargeback (or other) needs staff.")
+    flag_reason = models.CharField(max_length=500, blank=True)
+    stripe_dispute_id = models.CharField(max_length=255, blank=True, help_text="The card chargeback, if any.")
+
     dispute_reason = models.TextField(blank=True)
     dispute_opened_at = models.DateTimeField(null=True, blank=True)
     dispute_resolved_at = models.DateTimeField(null=True, blank=True)
@@ -111,11 +123,25 @@ class EscrowTransaction(TimeStampedModel):
                 condition=Q(total_charged=models.F("amount") + models.F("fee_amount")), name="escrow_total_is_sum"
             ),
             models.CheckConstraint(condition=~Q(payer=models.F("payee")), name="escrow_two_parties"),
+            # What left the escrow never exceeds what it held.
+            models.CheckConstraint(
+                condition=Q(released_amount__isnull=True) | Q(released_amount__gte=0), name="escrow_released_non_neg"
+            ),
+            models.CheckConstraint(
+                condition=Q(refunded_amount__isnull=True) | Q(refunded_amount__gte=0), name="escrow_refunded_non_neg"
+            ),
+            models.CheckConstraint(
+                condition=Q(released_amount__isnull=True)
+                | Q(refunded_amount__isnull=True)
+                | Q(released_amount__lte=models.F("amount") - models.F("refunded_amount")),
+                name="escrow_out_within_held",
+            ),
         ]
         indexes = [
             models.Index(fields=["status", "expires_at"], name="escrow_status_expiry_idx"),
             models.Index(fields=["payer", "-created_at"], name="escrow_payer_idx"),
             models.Index(fields=["payee", "-created_at"], name="escrow_payee_idx"),
+            models.Index(fields=["status"], condition=Q(flagged_for_staff=True), name="escrow_flagged_idx"),
         ]
 
     def __str__(self) -> str:
@@ -124,6 +150,14 @@ class EscrowTransaction(TimeStampedModel):
     @property
     def transfer_group(self) -> str:
         return f"escrow-{self.pk}"
+
+    def party_side(self, user_id: int) -> str | None:
+        """ "payer" or "payee" for a party's user id, else None."""
+        if user_id == self.payer_id:
+            return "payer"
+        if user_id == self.payee_id:
+            return "payee"
+        return None
 
 
 class EscrowEvent(models.Model):

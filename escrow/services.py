@@ -29,6 +29,7 @@ from .enums import (
     ALLOWED_TRANSITIONS,
     DISPUTABLE_STATUSES,
     LIVE_STATUSES,
+    PAID_STATUSES,
     DisputeOutcome,
     DisputeStatus,
     EscrowStatus,
@@ -37,15 +38,8 @@ from .enums import (
 )
 from .evidence import CheckedImage, check_evidence
 from .fees import escrow_fee
-from .models import (
-    Dispute,
-    DisputeEvidence,
-    DisputeMessage,
-    EscrowEvent,
-    EscrowTransaction,
-    LedgerEntry,
-    PayoutAccount,
-)
+from .ledger import ledger_write
+from .models import Dispute, DisputeEvidence, DisputeMessage, EscrowEvent, EscrowTransaction, PayoutAccount
 
 logger = logging.getLogger(__name__)
 
@@ -303,32 +297,16 @@ def _record_payment(*, escrow_id: int, session, stripe_event_id: str) -> tuple[E
         changes=changes,
     )
     if changed:
-        movement = f"payment:{changes['stripe_payment_intent_id'] or session['id']}"[:40]
-        LedgerEntry.objects.bulk_create(
-            [
-                LedgerEntry(
-                    escrow=escrow,
-                    movement=movement,
-                    account=LedgerAccount.PAYER_FUNDS,
-                    amount=-escrow.total_charged,
-                    currency=escrow.currency,
-                ),
-                LedgerEntry(
-                    escrow=escrow,
-                    movement=movement,
-                    account=LedgerAccount.ESCROW_HELD,
-                    amount=escrow.amount,
-                    currency=escrow.currency,
-                ),
-                LedgerEntry(
-                    escrow=escrow,
-                    movement=movement,
-                    account=LedgerAccount.PLATFORM_FEES,
-                    amount=escrow.fee_amount,
-                    currency=escrow.currency,
-                ),
-            ]
+        ledger_write(
+            escrow=escrow,
+            movement=f"payment:{changes['stripe_payment_intent_id'] or session['id']}",
+            legs={
+                LedgerAccount.PAYER_FUNDS: -escrow.total_charged,
+                LedgerAccount.ESCROW_HELD: escrow.amount,
+                LedgerAccount.PLATFORM_FEES: escrow.fee_amount,
+            },
         )
+        _record_processing_fee(escrow)
     return escrow, changed
 
 
@@ -429,6 +407,251 @@ def escrow_expire_due(*, now=None) -> int:
         except stripe_api.PaymentProviderUnavailable:
             logger.warning("Escrow %s: Stripe unavailable, expiry retried on the next run", escrow_id)
     return done
+
+
+# --- money out: release, refund, split --------------------------------------------------------
+def _record_processing_fee(escrow: EscrowTransaction) -> None:
+    """Stripe's processing fee on the charge, from its balance transaction (written once)."""
+    if not escrow.stripe_charge_id:
+        return
+    charge = stripe_api.charge_retrieve(charge_id=escrow.stripe_charge_id)
+    txn = charge.get("balance_transaction")
+    if not txn or isinstance(txn, str):
+        return
+    fee = from_minor_units(txn["fee"], escrow.currency)
+    ledger_write(
+        escrow=escrow,
+        movement=f"stripe_fee:{escrow.stripe_charge_id}",
+        legs={LedgerAccount.PLATFORM_FEES: -fee, LedgerAccount.STRIPE_FEES: fee},
+    )
+
+
+def _lock_for_money(escrow_id: int) -> EscrowTransaction:
+    """Lock in the fixed order (the trade's proposal, the trade, then the escrow): release and
+    refund end the trade too, so they hold its lock from the start."""
+    from trades import locks as trade_locks
+
+    try:
+        trade_id = EscrowTransaction.objects.values_list("trade_id", flat=True).get(pk=escrow_id)
+    except EscrowTransaction.DoesNotExist:
+        raise NotFound("No such escrow.") from None
+    proposal_id = Trade.objects.values_list("proposal_id", flat=True).get(pk=trade_id)
+    trade_locks.proposal_for_update(proposal_id=proposal_id)
+    trade_locks.trade_for_update(trade_id=trade_id)
+    return locks.escrow_for_update(escrow_id=escrow_id)
+
+
+def _ensure_charge(escrow: EscrowTransaction) -> None:
+    """The charge id (a Transfer's source_transaction), from the PaymentIntent if we lack it."""
+    if escrow.stripe_charge_id or not escrow.stripe_payment_intent_id:
+        return
+    intent = stripe_api.payment_intent_retrieve(payment_intent_id=escrow.stripe_payment_intent_id)
+    charge = intent.get("latest_charge")
+    escrow.stripe_charge_id = (charge["id"] if isinstance(charge, dict) else charge) or None
+    escrow.save(update_fields=["stripe_charge_id", "updated_at"])
+
+
+def _cause(cause: str) -> str:
+    cause = (cause or "").strip()
+    if not cause:
+        raise DomainError("Say why the money moves.", field="cause")
+    return cause[:500]
+
+
+def _settle(
+    escrow: EscrowTransaction,
+    *,
+    to_status: str,
+    released: Decimal,
+    refunded: Decimal,
+    refund_fee: bool,
+    actor,
+    kind: str,
+    cause: str,
+) -> EscrowTransaction:
+    """Under the money lock: move the held amount (Transfer and/or Refund), the ledger, the status.
+
+    Stripe is called with `escrow:{id}:release` / `escrow:{id}:refund`, so a retry after a
+    timeout (this transaction rolled back) gets the object the first call made.
+    """
+    released, refunded = quantize_money(released), quantize_money(refunded)
+    if released < 0 or refunded < 0 or released + refunded != escrow.amount:
+        raise DomainError(
+            f"The amounts must add up to the held {escrow.amount} {escrow.currency}.", field="released_amount"
+        )
+    if escrow.status not in PAID_STATUSES or not escrow.stripe_payment_intent_id:
+        raise InvalidTransition("This escrow holds no payment.")
+    _ensure_charge(escrow)
+    changes: dict = {"released_amount": released, "refunded_amount": refunded, "fee_refunded": refund_fee}
+    notes = []
+    if released > 0:
+        transfer = stripe_api.transfer_create(escrow=escrow, amount=released)
+        if transfer["amount"] != stripe_api.minor_units(released, escrow.currency):
+            raise stripe_api.PaymentProviderRefused("Stripe transferred another amount than asked.")
+        changes["stripe_transfer_id"] = transfer["id"]
+        ledger_write(
+            escrow=escrow,
+            movement=f"release:{transfer['id']}",
+            legs={LedgerAccount.ESCROW_HELD: -released, LedgerAccount.PAYEE_FUNDS: released},
+        )
+        notes.append(f"{released} {escrow.currency} to {escrow.payee.username}")
+    fee_back = escrow.fee_amount if refund_fee else Decimal("0.00")
+    if refunded + fee_back > 0:
+        refund = stripe_api.refund_create(escrow=escrow, amount=refunded + fee_back)
+        if refund["amount"] != stripe_api.minor_units(refunded + fee_back, escrow.currency):
+            raise stripe_api.PaymentProviderRefused("Stripe refunded another amount than asked.")
+        changes["stripe_refund_id"] = refund["id"]
+        ledger_write(
+            escrow=escrow,
+            movement=f"refund:{refund['id']}",
+            legs={
+                LedgerAccount.ESCROW_HELD: -refunded,
+                LedgerAccount.PLATFORM_FEES: -fee_back,
+                LedgerAccount.PAYER_FUNDS: refunded + fee_back,
+            },
+        )
+        notes.append(f"{refunded + fee_back} {escrow.currency} back to {escrow.payer.username}")
+    now = timezone.now()
+    changes["released_at" if to_status == EscrowStatus.RELEASED else "cancelled_at"] = now
+    if escrow.status == EscrowStatus.DISPUTED:
+        changes["dispute_resolved_at"] = now
+    escrow, _ = _transition(
+        escrow_id=escrow.pk,
+        to_status=to_status,
+        actor=actor,
+        kind=kind,
+        note=f"{cause} ({'; '.join(notes)})",
+        changes=changes,
+    )
+    return escrow
+
+
+def _notify_parties(escrow: EscrowTransaction, *, title: str, body: str = "", exclude_id: int | None = None) -> None:
+    """An in-app notification (and email) to each party but `exclude_id` (the one who acted)."""
+    from notifications.enums import NotificationKind
+    from notifications.services import notification_send
+
+    url = reverse("trades:trade_detail", args=[escrow.trade_id])
+    for user in (escrow.payer, escrow.payee):
+        if user.pk != exclude_id:
+            notification_send(recipient=user, kind=NotificationKind.ESCROW_UPDATED, title=title, body=body, url=url)
+
+
+@transaction.atomic
+def escrow_release(*, escrow_id: int, actor=None, cause: str) -> EscrowTransaction:
+    """The whole held amount to the payee (Transfer with source_transaction), then the trade
+    completes. From items_received (all receipts confirmed) or disputed (a staff decision).
+    Releasing a released escrow again is a no-op."""
+    from trades.services.trades import trade_complete
+
+    cause = _cause(cause)
+    escrow = _lock_for_money(escrow_id)
+    if escrow.status == EscrowStatus.RELEASED:
+        return escrow
+    if escrow.status not in (EscrowStatus.ITEMS_RECEIVED, EscrowStatus.DISPUTED):
+        raise InvalidTransition(f"This escrow is {escrow.get_status_display().lower()}; it cannot be released.")
+    if escrow.status == EscrowStatus.DISPUTED and not getattr(actor, "is_staff", False):
+        # A release that lost the race to a dispute (receipt confirmed, auto-confirm) stops here:
+        # a disputed escrow moves only by staff's decision.
+        raise InvalidTransition("This escrow is disputed; staff decide where the cash goes.", code="disputed")
+    escrow = _settle(
+        escrow,
+        to_status=EscrowStatus.RELEASED,
+        released=escrow.amount,
+        refunded=Decimal("0"),
+        refund_fee=False,
+        actor=actor,
+        kind="released",
+        cause=cause,
+    )
+    trade_complete(trade_id=escrow.trade_id, actor=actor, cause=f"Escrow released: {cause}")
+    _notify_parties(
+        escrow,
+        title=f"Escrow for trade #{escrow.trade_id} released",
+        body=f"{escrow.amount} {escrow.currency} went to {escrow.payee.username}.",
+    )
+    return escrow
+
+
+@transaction.atomic
+def escrow_refund(
+    *, escrow_id: int, actor=None, cause: str, refund_fee: bool, at_fault_user_id: int | None = None
+) -> EscrowTransaction:
+    """The whole held amount back to the payer (plus the fee when `refund_fee`), then the trade
+    is cancelled, counting only against `at_fault_user_id` (None: against neither party).
+    From payment_received (mutual cancel) or disputed (a staff decision)."""
+    from trades.services.trades import trade_cancel
+
+    cause = _cause(cause)
+    escrow = _lock_for_money(escrow_id)
+    if escrow.status == EscrowStatus.REFUNDED:
+        return escrow
+    if escrow.status not in (EscrowStatus.PAYMENT_RECEIVED, EscrowStatus.DISPUTED):
+        raise InvalidTransition(f"This escrow is {escrow.get_status_display().lower()}; it cannot be refunded.")
+    if at_fault_user_id is not None and escrow.party_side(at_fault_user_id) is None:
+        raise DomainError("The party at fault must be one of the escrow's parties.", field="at_fault_user_id")
+    escrow = _settle(
+        escrow,
+        to_status=EscrowStatus.REFUNDED,
+        released=Decimal("0"),
+        refunded=escrow.amount,
+        refund_fee=refund_fee,
+        actor=actor,
+        kind="refunded",
+        cause=cause,
+    )
+    trade_cancel(
+        trade_id=escrow.trade_id, actor=actor, cause=f"Escrow refunded: {cause}", at_fault_user_id=at_fault_user_id
+    )
+    back = escrow.amount + (escrow.fee_amount if refund_fee else Decimal("0"))
+    _notify_parties(
+        escrow,
+        title=f"Escrow for trade #{escrow.trade_id} refunded",
+        body=f"{quantize_money(back)} {escrow.currency} went back to {escrow.payer.username}.",
+    )
+    return escrow
+
+
+@transaction.atomic
+def escrow_split(
+    *, escrow_id: int, released_amount: Decimal, refunded_amount: Decimal, actor, cause: str
+) -> EscrowTransaction:
+    """A staff decision on a disputed escrow: part to the payee (Transfer), part back to the payer
+    (Refund); the amounts add up to the held amount and the fee is kept (decision 0023). Ends
+    `released` with both amounts recorded; the trade completes."""
+    from trades.services.trades import trade_complete
+
+    cause = _cause(cause)
+    escrow = _lock_for_money(escrow_id)
+    if escrow.status == EscrowStatus.RELEASED and escrow.refunded_amount:
+        return escrow  # replay of the split
+    if escrow.status != EscrowStatus.DISPUTED:
+        raise InvalidTransition("Only a disputed escrow can be split.")
+    released_amount, refunded_amount = Decimal(released_amount), Decimal(refunded_amount)
+    if released_amount <= 0 or refunded_amount <= 0:
+        raise DomainError(
+            "A split gives each side a positive part; use release or refund instead.", field="released_amount"
+        )
+    escrow = _settle(
+        escrow,
+        to_status=EscrowStatus.RELEASED,
+        released=released_amount,
+        refunded=refunded_amount,
+        refund_fee=False,
+        actor=actor,
+        kind="split",
+        cause=cause,
+    )
+    trade_complete(trade_id=escrow.trade_id, actor=actor, cause=f"Escrow split by staff: {cause}")
+    _notify_parties(
+        escrow,
+        title=f"Escrow for trade #{escrow.trade_id} split",
+        body=(
+            f"{escrow.released_amount} {escrow.currency} went to {escrow.payee.username}, "
+            f"{escrow.refunded_amount} {escrow.currency} back to {escrow.payer.username}."
+        ),
+    )
+    return escrow
 
 
 # --- disputes ---------------------------------------------------------------------------------

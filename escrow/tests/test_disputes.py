@@ -126,7 +126,7 @@ def test_evidence_images_are_checked_by_content_and_kept_privately(fmt, content_
     with Image.open(path) as stored:
         assert (stored.format, stored.size) == (fmt, (120, 80))
     with pytest.raises(ValueError):  # the storage has no URL: only the access-checked view serves it
-        evidence.file.url  # noqa: B018
+        evidence.file.url
     assert EscrowEvent.objects.get(escrow=escrow, kind="dispute_evidence").note == "1 image(s) attached"
 
 
@@ -161,7 +161,10 @@ def test_files_that_are_not_accepted_images_are_refused_and_nothing_is_kept(name
     good = image_upload("good.png")
     with pytest.raises(DomainError) as refused:
         services.dispute_open(
-            escrow_id=escrow.pk, actor=escrow.payer, reason="Look.", evidence=[good, image_upload(name, content=content)]
+            escrow_id=escrow.pk,
+            actor=escrow.payer,
+            reason="Look.",
+            evidence=[good, image_upload(name, content=content)],
         )
     assert refused.value.field == "evidence" and name in refused.value.message
     _unchanged(escrow, "payment_received")
