@@ -9,7 +9,7 @@ from accounts.tests.factories import UserFactory
 from escrow import stripe_api
 from tools.stripe_emulator import Emulator
 
-from .factories import cash_trade, escrow_row
+from .factories import cash_trade, escrow_row, give_cards
 
 _emulator = None
 
@@ -21,5 +21,6 @@ def seed(*, user, other):
     settings.STRIPE_API_BASE = _emulator.base_url
     stripe_api.configure()
     escrow_row(trade=cash_trade(payer=user, payee=other))
-    escrow_row(trade=cash_trade(payer=other, payee=user), status="payment_received")
+    escrow_row(trade=give_cards(cash_trade(payer=other, payee=user)), status="payment_received")
+    escrow_row(trade=give_cards(cash_trade(payer=user, payee=other), sides="a"), status="payment_received")
     escrow_row(trade=cash_trade(payer=other, payee=UserFactory()), status="cancelled")
