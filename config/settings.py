@@ -219,6 +219,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escrow.tasks.expire_unpaid_escrows",
         "schedule": BEAT_FAST_SECONDS or crontab(minute="*/5"),
     },
+    # Escrow: recipients past the inspection window are deemed to confirm (then release), the
+    # 3-day and 1-day reminders, and releases Stripe refused to answer earlier.
+    "escrow.auto_confirm": {
+        "task": "escrow.tasks.auto_confirm_receipts",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/15"),
+    },
     # Stores: claim stores whose scheduled URL sync is due (docs/decisions/0013); reprice
     # auto-adjusted stores in batches after price imports (never per tick).
     "stores.sync_due_stores": {
@@ -449,6 +455,7 @@ DASHBOARD_PANELS = [
     "trades.selectors.dashboard_panel",
     "notifications.selectors.dashboard_panel",
     "stores.selectors.dashboard_panel",
+    "escrow.selectors.dashboard_panel",  # escrow: your escrows, what each waits for
 ]
 # Public home page and dashboard: strips other apps add above the content, f(*, user) -> {...} | None.
 HOME_PANELS = [
@@ -517,6 +524,9 @@ ESCROW_FEE_MIN = Decimal(env("ESCROW_FEE_MIN", default="1.00"))
 ESCROW_FEE_MAX = Decimal(env("ESCROW_FEE_MAX", default="50.00"))
 ESCROW_SUGGEST_ABOVE = Decimal(env("ESCROW_SUGGEST_ABOVE", default="100"))  # trade value that suggests escrow
 ESCROW_PAYMENT_HOURS = env.int("ESCROW_PAYMENT_HOURS", default=48)  # unpaid escrows cancel after this
+# A recipient who neither confirms receipt nor disputes this long after the other side shipped
+# is deemed to have received (reminders 3 days and 1 day before).
+ESCROW_INSPECTION_DAYS = env.int("ESCROW_INSPECTION_DAYS", default=14)
 # --- Stores ----------------------------------------------------------------------------------
 # Inventory sync files (uploads and URL fetches): size and time caps.
 STORE_SYNC_MAX_BYTES = env.int("STORE_SYNC_MAX_BYTES", default=100 * 1024 * 1024)

@@ -1,5 +1,6 @@
 """Demo wiring: `make demo` runs the Stripe emulator unless real Stripe is configured."""
 
+import contextlib
 import os
 import socket
 
@@ -47,6 +48,148 @@ def start_stripe_emulator(*, site_url: str, stdout):
     return emulator.stop
 
 
+# --- seed_demo: escrows in every state ----------------------------------------------------------
+def _seed_emulator():
+    """The demo's emulator, on the state file `run_demo`'s emulator loads, for the seeding only."""
+    from tools.stripe_emulator import Emulator
+
+    from . import stripe_api
+
+    state = os.environ.get("STRIPE_EMULATOR_STATE") or str(settings.BASE_DIR / ".stripe-emulator.json")
+    emulator = Emulator(webhook_secret=settings.STRIPE_WEBHOOK_SECRET, state_path=state).start()
+    settings.STRIPE_API_BASE = emulator.base_url
+    stripe_api.configure()
+    return emulator
+
+
+def _enabled_payout(emulator, user) -> None:
+    from . import services
+    from .models import PayoutAccount
+
+    account = PayoutAccount.objects.filter(user=user).first()
+    if account is None or not account.is_enabled:
+        services.payout_account_connect(user=user)
+        account = PayoutAccount.objects.get(user=user)
+        emulator.complete_onboarding(account.stripe_account_id)
+        services.payout_account_sync(stripe_account_id=account.stripe_account_id)
+
+
+def _cash_trade(payer, payee, cash: str):
+    """An agreed trade in which `payer` adds cash (through the trade services, as people do)."""
+    from decimal import Decimal
+
+    from trades import services as trade_services
+    from trades.demo import _propose
+
+    proposal = _propose(
+        payer, payee, "Cards both ways, and I add cash through escrow.", cash_from_proposer=Decimal(cash)
+    )
+    if proposal is None:
+        return None
+    return trade_services.proposal_accept(proposal_id=proposal.pk, actor=payee)
+
+
+def _pay(emulator, escrow):
+    from . import services
+
+    escrow = services.escrow_checkout_start(escrow_id=escrow.pk, actor=escrow.payer)
+    emulator.pay(escrow.stripe_checkout_session_id, "4242424242424242")
+    return services.escrow_sync_payment(escrow_id=escrow.pk, stripe_event_id="")
+
+
+def _ship(escrow, side: str, carrier: str, tracking: str):
+    from . import services
+
+    user = escrow.payer if side == "payer" else escrow.payee
+    if side in services.shipping_sides(escrow):
+        services.escrow_ship(escrow_id=escrow.pk, actor=user, carrier=carrier, tracking_number=tracking)
+    return escrow.__class__.objects.get(pk=escrow.pk)
+
+
+# State → how far the demo escrow goes. Each runs through the services against Stripe (the
+# emulator), so its Stripe objects, events and ledger are real.
+DEMO_STATES = [
+    ("pending_payment", "alice_seattle", "120.00"),
+    ("cancelled", "bob_tacoma", "105.00"),
+    ("payment_received", "carol_bellevue", "140.00"),
+    ("items_shipped", "dan_redmond", "160.00"),
+    ("items_received", "erin_everett", "110.00"),
+    ("released", "frank_kirkland", "175.00"),
+    ("refunded", "alice_seattle", "90.00"),
+    ("disputed", "bob_tacoma", "130.00"),
+]
+
+
+def seed_escrows_in_every_state(stdout) -> None:
+    """Escrows with demo_trader as payee in every state. Only against the emulator: real Stripe
+    keys never get demo charges. Idempotent: once demo escrows exist nothing changes."""
+    from accounts.models import User
+    from core.errors import DomainError
+
+    from .models import EscrowTransaction
+
+    demo = User.objects.filter(username="demo_trader").first()
+    if demo is None:
+        stdout.write("  escrow: no demo_trader; skipping")
+        return
+    if EscrowTransaction.objects.filter(payee=demo).exists():
+        stdout.write("  escrow: already seeded")
+        return
+    if not uses_emulator():
+        stdout.write("  escrow: real Stripe is configured; no demo charges are made")
+        return
+    emulator = _seed_emulator()
+    made = []
+    try:
+        _enabled_payout(emulator, demo)
+        for state, payer_name, cash in DEMO_STATES:
+            payer = User.objects.filter(username=payer_name).first()
+            try:
+                trade = _cash_trade(payer, demo, cash) if payer else None
+                if trade is None:
+                    continue
+                escrow = _seed_one(emulator, trade, state)
+            except DomainError as error:
+                stdout.write(f"  escrow: {state} skipped ({error.message})")
+                continue
+            made.append(f"{escrow.status}")
+    finally:
+        emulator.stop()
+        settings.STRIPE_API_BASE = ""
+    stdout.write("  escrow: " + (", ".join(made) or "none (no trades with cards)"))
+
+
+def _seed_one(emulator, trade, state: str):
+    from . import services
+
+    escrow = services.escrow_create(trade_id=trade.pk, actor=trade.party_a)
+    if state == "pending_payment":
+        return services.escrow_checkout_start(escrow_id=escrow.pk, actor=escrow.payer)
+    if state == "cancelled":
+        return services.escrow_cancel(escrow_id=escrow.pk, actor=escrow.payee, reason="Settled in person.")
+    escrow = _pay(emulator, escrow)
+    if state == "payment_received":
+        return escrow
+    if state == "refunded":
+        services.escrow_request_cancel(escrow_id=escrow.pk, actor=escrow.payer, reason="Card sold elsewhere.")
+        return services.escrow_request_cancel(escrow_id=escrow.pk, actor=escrow.payee)
+    if state == "disputed":
+        emulator.dispute_create(escrow.stripe_charge_id, reason="product_not_received")
+        return services.escrow_sync_charge(escrow_id=escrow.pk)
+    escrow = _ship(escrow, "payer", "USPS", f"9400{trade.pk:08d}1")
+    escrow = _ship(escrow, "payee", "UPS", f"1Z{trade.pk:08d}9")
+    if state == "items_shipped":
+        return escrow
+    if state == "items_received":
+        # The release waits for Stripe (a refused first attempt); the beat job releases it later.
+        emulator.failures.append({"status": 500, "path": "/v1/transfers", "delay": 0})
+    for side in ("payer", "payee"):
+        user = escrow.payer if side == "payer" else escrow.payee
+        with contextlib.suppress(services.InvalidTransition):  # nothing was shipped to this side
+            escrow = services.escrow_confirm_receipt(escrow_id=escrow.pk, actor=user)
+    return escrow
+
+
 # --- seed_demo: one open dispute for the staff demo ---------------------------------------------
 DISPUTE_PAYER, DISPUTE_PAYEE = "demo_trader", "second_trader"
 
@@ -65,41 +208,6 @@ def _demo_dispute_image() -> bytes:
     out = BytesIO()
     image.save(out, format="PNG")
     return out.getvalue()
-
-
-def _seed_dispute_escrow(payer, payee):
-    """A paid escrow between the two demo traders, made through the services against the emulator."""
-    from decimal import Decimal
-
-    from tools.stripe_emulator import Emulator
-    from trades import services as trade_services
-    from trades.demo import _propose
-
-    from . import services, stripe_api
-    from .models import PayoutAccount
-
-    state = os.environ.get("STRIPE_EMULATOR_STATE") or str(settings.BASE_DIR / ".stripe-emulator.json")
-    emulator = Emulator(webhook_secret=settings.STRIPE_WEBHOOK_SECRET, state_path=state).start()
-    settings.STRIPE_API_BASE = emulator.base_url
-    stripe_api.configure()
-    try:
-        account = PayoutAccount.objects.filter(user=payee).first()
-        if account is None or not account.is_enabled:
-            services.payout_account_connect(user=payee)
-            account = PayoutAccount.objects.get(user=payee)
-            emulator.complete_onboarding(account.stripe_account_id)
-            services.payout_account_sync(stripe_account_id=account.stripe_account_id)
-        proposal = _propose(payer, payee, "My cards and $60 through escrow.", cash_from_proposer=Decimal("60.00"))
-        if proposal is None:
-            return None
-        trade = trade_services.proposal_accept(proposal_id=proposal.pk, actor=payee)
-        escrow = services.escrow_create(trade_id=trade.pk, actor=payer)
-        escrow = services.escrow_checkout_start(escrow_id=escrow.pk, actor=payer)
-        emulator.pay(escrow.stripe_checkout_session_id, "4242424242424242")
-        return services.escrow_sync_payment(escrow_id=escrow.pk, stripe_event_id="")
-    finally:
-        emulator.stop()
-        settings.STRIPE_API_BASE = ""
 
 
 def seed_open_dispute(stdout) -> None:
@@ -126,11 +234,14 @@ def seed_open_dispute(stdout) -> None:
         stdout.write("  escrow dispute: demo users missing; skipping\n")
         return
     payer, payee = users[DISPUTE_PAYER], users[DISPUTE_PAYEE]
+    emulator = _seed_emulator()
     try:
-        escrow = _seed_dispute_escrow(payer, payee)
-        if escrow is None:
+        _enabled_payout(emulator, payee)
+        trade = _cash_trade(payer, payee, "60.00")
+        if trade is None:
             stdout.write("  escrow dispute: the demo traders have no cards to trade; skipping\n")
             return
+        escrow = _pay(emulator, services.escrow_create(trade_id=trade.pk, actor=payer))
         photo = SimpleUploadedFile("creased-force-of-will.png", _demo_dispute_image(), "image/png")
         services.dispute_open(
             escrow_id=escrow.pk,
@@ -147,8 +258,12 @@ def seed_open_dispute(stdout) -> None:
     except DomainError as error:
         stdout.write(f"  escrow dispute: skipped ({error.message})\n")
         return
+    finally:
+        emulator.stop()
+        settings.STRIPE_API_BASE = ""
     stdout.write(f"  escrow dispute: open on escrow {escrow.pk} ({payer.username} vs {payee.username})\n")
 
 
 def seed(stdout) -> None:
+    seed_escrows_in_every_state(stdout)
     seed_open_dispute(stdout)

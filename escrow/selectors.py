@@ -33,8 +33,9 @@ def payout_status(*, user) -> str:
 
 
 def _escrows() -> QuerySet[EscrowTransaction]:
-    return EscrowTransaction.objects.select_related("payer", "payee", "trade").prefetch_related(
-        Prefetch("events", queryset=EscrowEvent.objects.select_related("actor").order_by("created_at", "pk"))
+    return EscrowTransaction.objects.select_related("payer", "payee", "trade", "cancel_requested_by").prefetch_related(
+        Prefetch("events", queryset=EscrowEvent.objects.select_related("actor").order_by("created_at", "pk")),
+        "trade__items",
     )
 
 
@@ -111,6 +112,7 @@ def trade_panel_context(*, trade, user) -> dict:
     other = trade.party_b if user.pk == trade.party_a_id else trade.party_a
     return {
         "trade": trade,
+        "viewer": user,
         "escrow": escrow,
         "is_live": bool(escrow and escrow.status in LIVE_STATUSES),
         "is_paid": is_paid,
@@ -129,6 +131,73 @@ def trade_panel_context(*, trade, user) -> dict:
         "my_address_missing": is_paid and not user.shipping_address,
         "statuses": EscrowStatus,
         "can_dispute": can_dispute(escrow=escrow, user=user),
+        **(escrow_progress(escrow=escrow, viewer=user) if escrow else {}),
+    }
+
+
+EVENT_LABELS = {
+    "created": "Escrow opened",
+    "checkout_opened": "Payment page opened",
+    "paid": "Paid",
+    "payment_failed": "Payment failed",
+    "shipped": "Shipped",
+    "all_shipped": "Everything shipped",
+    "receipt_confirmed": "Receipt confirmed",
+    "auto_confirmed": "Deemed received (inspection window over)",
+    "all_received": "Everything received",
+    "reminder": "Reminder sent",
+    "released": "Released",
+    "refunded": "Refunded",
+    "split": "Split by staff",
+    "cancel_requested": "Cancel requested",
+    "cancelled": "Cancelled",
+    "expired": "Expired unpaid",
+    "chargeback": "Card chargeback",
+    "transfer_reversed": "Transfer reversed",
+    "reversal_failed": "Transfer reversal failed",
+    "refunded_at_stripe": "Refunded at Stripe",
+}
+SHIPPING_OPEN = (EscrowStatus.PAYMENT_RECEIVED,)
+RECEIPT_OPEN = (EscrowStatus.PAYMENT_RECEIVED, EscrowStatus.ITEMS_SHIPPED)
+
+
+def escrow_progress(*, escrow, viewer) -> dict:
+    """Shipments, who acts next and by when, and which forms the viewer gets."""
+    shipments = shipment_states(escrow=escrow)
+    steps: list[dict] = []
+    if escrow.status == EscrowStatus.PENDING_PAYMENT:
+        steps.append({"who": escrow.payer, "what": "pay", "by": escrow.expires_at})
+    if escrow.status in RECEIPT_OPEN:
+        for row in shipments:
+            if not row["shipped_at"]:
+                steps.append(
+                    {"who": escrow.payer if row["side"] == "payer" else escrow.payee, "what": "ship", "by": None}
+                )
+            elif not row["received_at"]:
+                recipient = escrow.payee if row["side"] == "payer" else escrow.payer
+                steps.append({"who": recipient, "what": "confirm", "by": row["inspection_ends_at"]})
+    if escrow.status == EscrowStatus.ITEMS_RECEIVED:
+        steps.append({"who": None, "what": "release", "by": None})
+    if escrow.status == EscrowStatus.DISPUTED:
+        steps.append({"who": None, "what": "staff", "by": None})
+    mine_to_ship = [r for r in shipments if r["sender_id"] == viewer.pk and not r["shipped_at"]]
+    mine_to_confirm = [
+        r for r in shipments if r["recipient_id"] == viewer.pk and r["shipped_at"] and not r["received_at"]
+    ]
+    nothing_shipped = not any(r["shipped_at"] for r in shipments)
+    return {
+        "shipments": shipments,
+        "next_steps": steps,
+        "can_ship": escrow.status in SHIPPING_OPEN and bool(mine_to_ship),
+        "can_confirm": escrow.status in RECEIPT_OPEN and bool(mine_to_confirm) and not escrow.stripe_dispute_id,
+        "confirm_deadline": mine_to_confirm[0]["inspection_ends_at"] if mine_to_confirm else None,
+        "can_cancel_paid": escrow.status == EscrowStatus.PAYMENT_RECEIVED and nothing_shipped,
+        "cancel_requested_by_me": escrow.cancel_requested_by_id == viewer.pk,
+        "cancel_requested_by_other": bool(escrow.cancel_requested_by_id) and escrow.cancel_requested_by_id != viewer.pk,
+        "timeline": [
+            {"event": event, "label": EVENT_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize())}
+            for event in escrow.events.all()
+        ],
     }
 
 
@@ -143,6 +212,49 @@ def settings_panel(*, user) -> dict:
         if account
         else [],
     }
+
+
+def shipment_states(*, escrow) -> list[dict]:
+    """Each direction of cards the trade ships: sender, recipient, tracking, receipt, deadline."""
+    from .services import inspection_deadline, shipping_sides
+
+    parties = {"payer": escrow.payer, "payee": escrow.payee}
+    rows = []
+    for side in sorted(shipping_sides(escrow)):
+        recipient = "payee" if side == "payer" else "payer"
+        rows.append(
+            {
+                "side": side,
+                "sender": parties[side].username,
+                "recipient": parties[recipient].username,
+                "sender_id": parties[side].pk,
+                "recipient_id": parties[recipient].pk,
+                "carrier": getattr(escrow, f"{side}_carrier"),
+                "tracking_number": getattr(escrow, f"{side}_tracking"),
+                "shipped_at": getattr(escrow, f"{side}_shipped_at"),
+                "received_at": getattr(escrow, f"{recipient}_received_at"),
+                "inspection_ends_at": inspection_deadline(escrow, recipient),
+            }
+        )
+    return rows
+
+
+DASHBOARD_ESCROWS = 8
+
+
+def dashboard_panel(*, user) -> dict | None:
+    """The escrows you pay or receive: live ones first, then the latest finished; none, no panel."""
+    escrows = escrow_list(user=user).order_by("-created_at", "-pk")
+    live = list(escrows.filter(status__in=LIVE_STATUSES)[:DASHBOARD_ESCROWS])
+    done = list(escrows.exclude(status__in=LIVE_STATUSES)[: max(0, DASHBOARD_ESCROWS - len(live))])
+    if not live and not done:
+        return None
+    rows = []
+    for escrow in live + done:
+        steps = escrow_progress(escrow=escrow, viewer=user)["next_steps"] if escrow.status in LIVE_STATUSES else []
+        mine = [step for step in steps if step["who"] is not None and step["who"].pk == user.pk]
+        rows.append({"escrow": escrow, "is_payer": escrow.payer_id == user.pk, "my_step": mine[0] if mine else None})
+    return {"template": "escrow/partials/_dashboard_panel.html", "rows": rows, "live_count": len(live)}
 
 
 # --- disputes ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from core.files import private_file_response
 from trades.selectors.trades import access_trade
 
 from . import services
+from .enums import EscrowStatus
 from .forms import DisputeMessageForm, DisputeOpenForm
 from .selectors import (
     access_dispute_evidence,
@@ -81,13 +82,55 @@ def escrow_paid(request, pk: int):
 @login_required
 @require_POST
 def escrow_cancel(request, pk: int):
+    """Unpaid: cancelled at once. Paid, nothing shipped: a request, then the other's cancel refunds."""
     escrow = access_escrow(user=request.user, pk=pk)
     try:
-        services.escrow_cancel(escrow_id=escrow.pk, actor=request.user, reason=request.POST.get("reason", ""))
+        escrow = services.escrow_request_cancel(
+            escrow_id=escrow.pk, actor=request.user, reason=request.POST.get("reason", "")
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Escrow cancelled. The trade stays open.")
+        if escrow.status == EscrowStatus.CANCELLED:
+            messages.success(request, "Escrow cancelled. The trade stays open.")
+        elif escrow.status == EscrowStatus.REFUNDED:
+            messages.success(request, "Escrow cancelled: the payment is refunded in full and the trade is cancelled.")
+        else:
+            messages.success(request, "You asked to cancel. It is cancelled and refunded when your partner agrees.")
+    return _trade_page(escrow.trade_id)
+
+
+@login_required
+@require_POST
+def escrow_ship(request, pk: int):
+    escrow = access_escrow(user=request.user, pk=pk)
+    try:
+        services.escrow_ship(
+            escrow_id=escrow.pk,
+            actor=request.user,
+            carrier=request.POST.get("carrier", ""),
+            tracking_number=request.POST.get("tracking_number", ""),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Shipment saved. Your partner is told.")
+    return _trade_page(escrow.trade_id)
+
+
+@login_required
+@require_POST
+def escrow_confirm_receipt(request, pk: int):
+    escrow = access_escrow(user=request.user, pk=pk)
+    try:
+        escrow = services.escrow_confirm_receipt(escrow_id=escrow.pk, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if escrow.status == EscrowStatus.RELEASED:
+            messages.success(request, "Receipt confirmed. The cash is released and the trade is completed.")
+        else:
+            messages.success(request, "Receipt confirmed.")
     return _trade_page(escrow.trade_id)
 
 

@@ -22,6 +22,33 @@ class EscrowEventSerializer(serializers.ModelSerializer):
         fields = ["kind", "from_status", "to_status", "note", "actor", "created_at"]
 
 
+class ShipmentStateSerializer(serializers.Serializer):
+    """One direction of cards: who ships, their tracking, and whether the recipient confirmed."""
+
+    sender = serializers.CharField(help_text="Username of the party shipping.")
+    recipient = serializers.CharField(help_text="Username of the party receiving.")
+    carrier = serializers.CharField(allow_blank=True)
+    tracking_number = serializers.CharField(allow_blank=True)
+    shipped_at = serializers.DateTimeField(allow_null=True)
+    received_at = serializers.DateTimeField(allow_null=True)
+    inspection_ends_at = serializers.DateTimeField(
+        allow_null=True, help_text="Unconfirmed by then, the recipient is deemed to have received."
+    )
+
+
+class ShipmentSerializer(StrictJSONTypes, serializers.Serializer):
+    carrier = serializers.CharField(max_length=50, help_text="e.g. USPS, UPS, DHL, Royal Mail.")
+    tracking_number = serializers.CharField(max_length=255)
+
+
+class EscrowCancelSerializer(StrictJSONTypes, serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+class CancelRequestedSerializer(serializers.Serializer):
+    cancel_requested_by = serializers.CharField(help_text="Username of the party who asked to cancel.")
+
+
 class EscrowSerializer(serializers.ModelSerializer):
     trade = serializers.IntegerField(source="trade_id", read_only=True)
     payer = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -31,6 +58,15 @@ class EscrowSerializer(serializers.ModelSerializer):
     checkout_url = serializers.SerializerMethodField(help_text="The payer's Stripe Checkout page; null for others.")
     payment_failure_reason = serializers.CharField(read_only=True)
     events = EscrowEventSerializer(many=True, read_only=True)
+    released_amount = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
+    refunded_amount = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
+    cancel_requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    shipments = serializers.SerializerMethodField()
+
+    def get_shipments(self, escrow) -> list[ShipmentStateSerializer]:
+        from escrow.selectors import shipment_states
+
+        return ShipmentStateSerializer(shipment_states(escrow=escrow), many=True).data
 
     class Meta:
         model = EscrowTransaction
@@ -48,9 +84,15 @@ class EscrowSerializer(serializers.ModelSerializer):
             "checkout_url",
             "payment_failure_reason",
             "paid_at",
+            "released_amount",
+            "refunded_amount",
+            "released_at",
+            "cancel_requested_by",
+            "shipments",
             "created_at",
             "events",
         ]
+        read_only_fields = fields
 
     def get_checkout_url(self, escrow) -> str | None:
         viewer = self.context.get("viewer")

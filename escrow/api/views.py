@@ -4,6 +4,7 @@ import contextlib
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -18,13 +19,16 @@ from escrow.stripe_api import PaymentProviderUnavailable
 from trades.selectors.trades import access_trade
 
 from .serializers import (
+    CancelRequestedSerializer,
     DisputeMessageInSerializer,
     DisputeMessagePageSerializer,
     DisputeMessageSerializer,
     DisputeOpenSerializer,
     DisputeSerializer,
+    EscrowCancelSerializer,
     EscrowSerializer,
     PayoutAccountSerializer,
+    ShipmentSerializer,
 )
 
 
@@ -111,6 +115,76 @@ class EscrowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def retrieve(self, request, *args, **kwargs):
         """One escrow, with its audit events (parties and staff; 404 for anyone else)."""
         return super().retrieve(request, *args, **kwargs)
+
+    def _answer(self, request, escrow_id: int, code: int = status.HTTP_200_OK) -> Response:
+        escrow = selectors.access_escrow(user=request.user, pk=escrow_id)
+        return Response(EscrowSerializer(escrow, context={"viewer": request.user}).data, status=code)
+
+    @extend_schema(
+        request=ShipmentSerializer,
+        responses={
+            200: EscrowSerializer,
+            **error_responses(
+                400,
+                409,
+                _400="Carrier or tracking number missing or malformed.",
+                _409="You ship nothing in this trade, already shipped, or shipping is not open.",
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="ship")
+    def ship(self, request, pk=None):
+        """Enter your shipment (carrier and tracking). Only a party who ships cards can; when every
+        shipping party has, the escrow is items_shipped."""
+        escrow = self.get_object()
+        body = ShipmentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.escrow_ship(escrow_id=escrow.pk, actor=request.user, **body.validated_data)
+        return self._answer(request, escrow.pk)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: EscrowSerializer,
+            **error_responses(
+                409, 503, _409="Nothing shipped to you yet, or the escrow moved on.", _503="Stripe is not answering."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="confirm-receipt")
+    def confirm_receipt(self, request, pk=None):
+        """Confirm the cards you were sent arrived (the trade's confirmation while escrow is live).
+        When every recipient has, the cash is released to the payee and the trade completes."""
+        escrow = self.get_object()
+        services.escrow_confirm_receipt(escrow_id=escrow.pk, actor=request.user)
+        return self._answer(request, escrow.pk)
+
+    @extend_schema(
+        request=EscrowCancelSerializer,
+        responses={
+            200: EscrowSerializer,
+            202: CancelRequestedSerializer,
+            **error_responses(
+                409, 503, _409="Cards are already shipped, or the escrow moved on.", _503="Stripe is not answering."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="cancel")
+    def cancel(self, request, pk=None):
+        """Unpaid: cancelled at once (200). Paid and nothing shipped: the first party's cancel is a
+        request (202 `{cancel_requested_by}`); the other party's refunds the payer in full, fee
+        included, and cancels the trade (200)."""
+        escrow = self.get_object()
+        body = EscrowCancelSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        escrow = services.escrow_request_cancel(
+            escrow_id=escrow.pk, actor=request.user, reason=body.validated_data.get("reason", "")
+        )
+        if escrow.status == EscrowStatus.PAYMENT_RECEIVED and escrow.cancel_requested_by_id:
+            return Response(
+                {"cancel_requested_by": escrow.cancel_requested_by.username}, status=status.HTTP_202_ACCEPTED
+            )
+        return self._answer(request, escrow.pk)
 
 
 # --- disputes ---------------------------------------------------------------------------------

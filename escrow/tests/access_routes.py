@@ -40,6 +40,8 @@ ROUTES = [
     AccessRoute("escrow:pay", _paid_escrow, PARTY),
     AccessRoute("escrow:cancel", _paid_escrow, PARTY),
     AccessRoute("escrow:paid", _paid_escrow, PARTY),
+    AccessRoute("escrow:ship", _paid_escrow, PARTY, payload={"carrier": "UPS", "tracking_number": "1Z999AA1"}),
+    AccessRoute("escrow:confirm_receipt", _paid_escrow, PARTY),
     AccessRoute("api-trade-escrow", _trade_with_live_escrow_api, PARTY),
     AccessRoute("api-escrow-detail", _paid_escrow, PARTY),
     AccessRoute("escrow:dispute", _disputed_escrow, PARTY, payload={"reason": "Wrong cards."}),
@@ -47,4 +49,7 @@ ROUTES = [
     AccessRoute("escrow:dispute_evidence", _evidence, PARTY),
     AccessRoute("api-escrow-dispute", _disputed_escrow, PARTY, payload={"reason": "Wrong cards."}),
     AccessRoute("api-escrow-dispute-messages", _disputed_escrow, PARTY, payload={"body": "Any news?"}),
+    AccessRoute("api-escrow-ship", _paid_escrow, PARTY, payload={"carrier": "UPS", "tracking_number": "1Z999AA1"}),
+    AccessRoute("api-escrow-confirm-receipt", _paid_escrow, PARTY),
+    AccessRoute("api-escrow-cancel", _paid_escrow, PARTY, payload={"reason": "changed our minds"}),
 ]

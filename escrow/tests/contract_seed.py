@@ -9,7 +9,7 @@ from accounts.tests.factories import UserFactory
 from escrow import services, stripe_api
 from tools.stripe_emulator import Emulator
 
-from .factories import cash_trade, disputed, escrow_row
+from .factories import cash_trade, disputed, escrow_row, give_cards
 
 _emulator = None
 
@@ -21,7 +21,8 @@ def seed(*, user, other):
     settings.STRIPE_API_BASE = _emulator.base_url
     stripe_api.configure()
     unpaid = escrow_row(trade=cash_trade(payer=user, payee=other))
-    paid = escrow_row(trade=cash_trade(payer=other, payee=user), status="payment_received")
+    paid = escrow_row(trade=give_cards(cash_trade(payer=other, payee=user)), status="payment_received")
+    escrow_row(trade=give_cards(cash_trade(payer=user, payee=other), sides="a"), status="payment_received")
     escrow_row(trade=cash_trade(payer=other, payee=UserFactory()), status="cancelled")
     # A dispute of the user's (with evidence and a message) and an escrow they can still dispute.
     dispute = disputed(escrow=escrow_row(trade=cash_trade(payer=user, payee=other), status="items_shipped"))

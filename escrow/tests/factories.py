@@ -79,10 +79,34 @@ def disputed(*, status: str = "payment_received", by: str = "payer", images: int
     return dispute_open(escrow_id=escrow.pk, actor=actor, reason="The Force of Will arrived creased.", evidence=uploads)
 
 
-def paid_escrow(emulator, *, cash: str = "150.00"):
-    """An escrow paid the real way: Checkout on the emulator, payment synced from Stripe."""
-    trade = cash_trade(payee=onboarded(emulator), cash=cash)
+def give_cards(trade, *, sides: str = "ab"):
+    """Trade items: party a and/or b each give one card (so they ship)."""
+    from cards.tests.factories import CardFactory
+    from trades.models import TradeItem
+
+    for side in sides:
+        TradeItem.objects.create(
+            trade=trade,
+            giver=trade.party_a if side == "a" else trade.party_b,
+            card=CardFactory(),
+            quantity=1,
+            unit_value=Decimal("20.00"),
+        )
+    return trade
+
+
+def paid_escrow(emulator, *, sides: str = "ab", cash: str = "150.00"):
+    """An escrow paid through Checkout for a trade whose parties ship `sides` (a = payer)."""
+    trade = give_cards(cash_trade(payee=onboarded(emulator), cash=cash), sides=sides)
     escrow = services.escrow_create(trade_id=trade.pk, actor=trade.party_a)
     escrow = services.escrow_checkout_start(escrow_id=escrow.pk, actor=trade.party_a)
     emulator.pay(escrow.stripe_checkout_session_id, "4242424242424242")
-    return services.escrow_sync_payment(escrow_id=escrow.pk, stripe_event_id="")
+    return services.escrow_sync_payment(escrow_id=escrow.pk, stripe_event_id="evt_test")
+
+
+def stripe_objects(emulator, kind: str, **match) -> list[dict]:
+    return [
+        obj
+        for obj in emulator.objects.values()
+        if obj["object"] == kind and all(obj.get(key) == value for key, value in match.items())
+    ]

@@ -2,12 +2,14 @@
 emulator's hosted page, disputes with a photo, staff split the money in admin on the confirmation
 page (after the second factor), and both traders see the outcome; the books match Stripe's."""
 
+import io
 import re
 import time
 from decimal import Decimal
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from django.core.management import call_command
 from playwright.sync_api import expect
 
 from accounts.tests.factories import UserFactory
@@ -104,6 +106,9 @@ def test_pay_dispute_with_evidence_staff_split_in_admin_both_see_outcome(
     refunds = [o for o in emulator.objects.values() if o["object"] == "refund"]
     assert ([t["amount"] for t in transfers], [r["amount"] for r in refunds]) == ([10000], [5000])
     assert unbalanced_movements() == []
+    out = io.StringIO()
+    call_command("reconcile_escrow", stdout=out)  # exits non-zero on any difference
+    assert out.getvalue().strip() == "The escrow ledger matches Stripe."
 
 
 def log_in_with_totp(page, user, secret) -> None:

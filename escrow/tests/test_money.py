@@ -12,17 +12,9 @@ from escrow.ledger import ledger_balances, unbalanced_movements
 from escrow.models import EscrowEvent, EscrowTransaction, LedgerEntry
 from trades.enums import CancelFault, TradeStatus
 
-from .factories import cash_trade, onboarded
+from .factories import paid_escrow, stripe_objects
 
 pytestmark = pytest.mark.django_db
-
-
-def paid_escrow(emulator, cash="150.00"):
-    trade = cash_trade(payee=onboarded(emulator), cash=cash)
-    escrow = services.escrow_create(trade_id=trade.pk, actor=trade.party_a)
-    escrow = services.escrow_checkout_start(escrow_id=escrow.pk, actor=trade.party_a)
-    emulator.pay(escrow.stripe_checkout_session_id, "4242424242424242")
-    return services.escrow_sync_payment(escrow_id=escrow.pk, stripe_event_id="evt_test")
 
 
 def at_status(escrow, status):
@@ -30,10 +22,6 @@ def at_status(escrow, status):
     EscrowTransaction.objects.filter(pk=escrow.pk).update(status=status)
     escrow.refresh_from_db()
     return escrow
-
-
-def stripe_objects(emulator, kind):
-    return [obj for obj in emulator.objects.values() if obj["object"] == kind]
 
 
 def transfers_of(emulator, escrow):
