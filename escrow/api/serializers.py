@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import StrictJSONTypes
@@ -63,7 +64,8 @@ class EscrowSerializer(serializers.ModelSerializer):
     cancel_requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     shipments = serializers.SerializerMethodField()
 
-    def get_shipments(self, escrow) -> list[ShipmentStateSerializer]:
+    @extend_schema_field(ShipmentStateSerializer(many=True))
+    def get_shipments(self, escrow) -> list[dict]:
         from escrow.selectors import shipment_states
 
         return ShipmentStateSerializer(shipment_states(escrow=escrow), many=True).data

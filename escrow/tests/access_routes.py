@@ -53,3 +53,6 @@ ROUTES = [
     AccessRoute("api-escrow-confirm-receipt", _paid_escrow, PARTY),
     AccessRoute("api-escrow-cancel", _paid_escrow, PARTY, payload={"reason": "changed our minds"}),
 ]
+NOT_OBJECT_ROUTES = {
+    "admin:escrow_dispute_resolve": "a staff-only admin page (admin_view + TOTP); access tested in test_dispute_pages",
+}
