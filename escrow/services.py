@@ -1265,7 +1265,7 @@ def dispute_message_add(*, escrow_id: int, actor, body: str) -> DisputeMessage:
     if not dispute.is_open:
         raise InvalidTransition("This dispute is resolved; it takes no more messages.", code="dispute_resolved")
     message = DisputeMessage.objects.create(dispute=dispute, author=actor, body=body)
-    EscrowEvent.objects.create(escrow=escrow, actor=actor, kind="dispute_message", note=body)
+    EscrowEvent.objects.create(escrow=escrow, actor=actor, kind="dispute_message", note=body[:500])
     url = reverse("escrow:dispute", args=[escrow.pk])
     others = [user for user in (escrow.payer, escrow.payee) if user.pk != actor.pk]
     if actor.pk in parties:

@@ -267,6 +267,13 @@ def test_parties_and_staff_write_and_the_others_are_told(staff, django_capture_o
     assert notes == [(escrow.payee_id, "I shipped it in a toploader."), (staff.pk, "Please both send photos.")]
 
 
+def test_a_long_message_is_kept_whole_and_its_event_note_is_cut():
+    dispute = disputed(images=0)
+    message = services.dispute_message_add(escrow_id=dispute.escrow_id, actor=dispute.escrow.payer, body="0" * 5000)
+    assert len(DisputeMessage.objects.get(pk=message.pk).body) == 5000
+    assert len(EscrowEvent.objects.get(escrow=dispute.escrow, kind="dispute_message").note) == 500
+
+
 def test_outsiders_cannot_write_and_a_message_needs_a_body():
     dispute = disputed(images=0)
     with pytest.raises(NotFound):
