@@ -221,6 +221,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "escrow.tasks.expire_unpaid_escrows",
         "schedule": BEAT_FAST_SECONDS or crontab(minute="*/5"),
     },
+    # Escrow: recipients past the inspection window are deemed to confirm (then release), the
+    # 3-day and 1-day reminders, and releases Stripe refused to answer earlier.
+    "escrow.auto_confirm": {
+        "task": "escrow.tasks.auto_confirm_receipts",
+        "schedule": BEAT_FAST_SECONDS or crontab(minute="*/15"),
+    },
     # Stores: claim stores whose scheduled URL sync is due (docs/decisions/0013); reprice
     # auto-adjusted stores in batches after price imports (never per tick).
     "stores.sync_due_stores": {
@@ -425,6 +431,11 @@ LIST_IMPORT_MAX_BYTES = 20 * 1024 * 1024
 LIST_IMPORT_MAX_ROWS = 200_000
 LIST_IMPORTS_KEPT_MAX = 10
 LIST_IMPORT_RETENTION_HOURS = 24
+# Dispute evidence (escrow.evidence): at most 5 images of up to 5 MB and 40 megapixels each,
+# JPEG, PNG or WebP by content, re-encoded before they are kept (docs/decisions/0025).
+DISPUTE_EVIDENCE_MAX_FILES = 5
+DISPUTE_EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
+DISPUTE_EVIDENCE_MAX_PIXELS = 40_000_000
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
@@ -446,6 +457,7 @@ DASHBOARD_PANELS = [
     "trades.selectors.dashboard_panel",
     "notifications.selectors.dashboard_panel",
     "stores.selectors.dashboard_panel",
+    "escrow.selectors.dashboard_panel",  # escrow: your escrows, what each waits for
 ]
 # Public home page and dashboard: strips other apps add above the content, f(*, user) -> {...} | None.
 HOME_PANELS = [
@@ -514,6 +526,9 @@ ESCROW_FEE_MIN = Decimal(env("ESCROW_FEE_MIN", default="1.00"))
 ESCROW_FEE_MAX = Decimal(env("ESCROW_FEE_MAX", default="50.00"))
 ESCROW_SUGGEST_ABOVE = Decimal(env("ESCROW_SUGGEST_ABOVE", default="100"))  # trade value that suggests escrow
 ESCROW_PAYMENT_HOURS = env.int("ESCROW_PAYMENT_HOURS", default=48)  # unpaid escrows cancel after this
+# A recipient who neither confirms receipt nor disputes this long after the other side shipped
+# is deemed to have received (reminders 3 days and 1 day before).
+ESCROW_INSPECTION_DAYS = env.int("ESCROW_INSPECTION_DAYS", default=14)
 # --- Stores ----------------------------------------------------------------------------------
 # Inventory sync files (uploads and URL fetches): size and time caps.
 STORE_SYNC_MAX_BYTES = env.int("STORE_SYNC_MAX_BYTES", default=100 * 1024 * 1024)
@@ -526,9 +541,13 @@ BUYLIST_DEMAND_MIN_TRADERS = 3  # fewer wanting traders count as none (never ide
 STORE_MATCH_MESSAGES_PER_HOUR = 20
 
 # Under ASGI (the demo, /ws/ in production) no request body may exceed this: the largest
-# upload (a store inventory file) plus its form; core.asgi_limits refuses it before Django
-# buffers it. Each upload view still applies its own, smaller cap.
-REQUEST_BODY_MAX_BYTES = max(LIST_IMPORT_MAX_BYTES, STORE_SYNC_MAX_BYTES) + 1024 * 1024
+# upload (a store inventory file, or a dispute's evidence images) plus its form;
+# core.asgi_limits refuses it before Django buffers it. Each upload view still applies its own,
+# smaller cap.
+REQUEST_BODY_MAX_BYTES = (
+    max(LIST_IMPORT_MAX_BYTES, STORE_SYNC_MAX_BYTES, DISPUTE_EVIDENCE_MAX_FILES * DISPUTE_EVIDENCE_MAX_BYTES)
+    + 1024 * 1024
+)
 
 # --- Production ----------------------------------------------------------------------------
 if IS_PRODUCTION:

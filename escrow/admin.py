@@ -1,11 +1,22 @@
 """Escrow admin: read-mostly. State changes only through actions that call services."""
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.timesince import timesince
 
 from core.errors import DomainError
+from core.money import format_money
 
 from . import services
-from .models import EscrowEvent, EscrowTransaction, LedgerEntry, PayoutAccount
+from .enums import DisputeStatus
+from .forms import DisputeResolveForm
+from .models import Dispute, DisputeEvidence, DisputeMessage, EscrowEvent, EscrowTransaction, LedgerEntry, PayoutAccount
+from .selectors import access_escrow, dispute_for_escrow, dispute_resolution_preview
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -83,3 +94,138 @@ class PayoutAccountAdmin(ReadOnlyAdmin):
             except DomainError as error:
                 self.message_user(request, f"{account_id}: {error.message}", messages.ERROR)
         self.message_user(request, "Checked with Stripe.")
+
+
+# --- disputes ---------------------------------------------------------------------------------
+class DisputeQueueFilter(admin.SimpleListFilter):
+    """The queue shows open disputes unless staff ask for the others."""
+
+    title = "status"
+    parameter_name = "queue"
+
+    def lookups(self, request, model_admin):
+        return [("resolved", "Resolved"), ("all", "All")]
+
+    def choices(self, changelist):
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": "Open",
+        }
+        for value, label in self.lookup_choices:
+            yield {
+                "selected": self.value() == value,
+                "query_string": changelist.get_query_string({self.parameter_name: value}),
+                "display": label,
+            }
+
+    def queryset(self, request, queryset):
+        if self.value() == "all":
+            return queryset
+        if self.value() == "resolved":
+            return queryset.filter(status=DisputeStatus.RESOLVED)
+        return queryset.filter(status=DisputeStatus.OPEN)
+
+
+class DisputeMessageInline(ReadOnlyInline):
+    model = DisputeMessage
+    fields = ["created_at", "author", "body"]
+    readonly_fields = fields
+
+
+class DisputeEvidenceInline(ReadOnlyInline):
+    model = DisputeEvidence
+    fields = ["created_at", "uploaded_by", "image", "original_filename", "content_type", "size_bytes"]
+    readonly_fields = fields
+
+    @admin.display(description="Image")
+    def image(self, obj):
+        url = reverse("escrow:dispute_evidence", args=[obj.pk])
+        return format_html('<a href="{}"><img src="{}" alt="Evidence {}" class="evidence-image"></a>', url, url, obj.pk)
+
+
+@admin.register(Dispute)
+class DisputeAdmin(ReadOnlyAdmin):
+    """The staff queue: open disputes, oldest first; each resolved on its confirmation page."""
+
+    list_display = ["id", "escrow_link", "opened_by", "age", "held", "status", "resolve_link"]
+    list_filter = [DisputeQueueFilter]
+    ordering = ["created_at", "pk"]
+    search_fields = ["=escrow__id", "opened_by__username", "escrow__payer__username", "escrow__payee__username"]
+    list_select_related = ["escrow", "opened_by"]
+    inlines = [DisputeEvidenceInline, DisputeMessageInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["resolve_link", *super().get_readonly_fields(request, obj)]
+
+    @admin.display(description="Escrow")
+    def escrow_link(self, obj):
+        url = reverse("admin:escrow_escrowtransaction_change", args=[obj.escrow_id])
+        return format_html('<a href="{}">{}</a>', url, obj.escrow)
+
+    @admin.display(description="Open for", ordering="created_at")
+    def age(self, obj):
+        return timesince(obj.created_at)
+
+    @admin.display(description="Held")
+    def held(self, obj):
+        return format_money(obj.escrow.amount, obj.escrow.currency)
+
+    @admin.display(description="Resolve")
+    def resolve_link(self, obj):
+        if not obj.is_open:
+            return obj.get_outcome_display()
+        return format_html('<a href="{}">Resolve…</a>', reverse("admin:escrow_dispute_resolve", args=[obj.pk]))
+
+    def get_urls(self):
+        resolve = path(
+            "<int:pk>/resolve/", self.admin_site.admin_view(self.resolve_view), name="escrow_dispute_resolve"
+        )
+        return [resolve, *super().get_urls()]
+
+    def resolve_view(self, request, pk: int):
+        """Form → confirmation page with the amounts → the resolution (POST with `confirm`)."""
+        if not self.has_view_permission(request) or not request.user.is_staff:
+            raise PermissionDenied
+        dispute = get_object_or_404(Dispute, pk=pk)
+        escrow = access_escrow(user=request.user, pk=dispute.escrow_id)
+        dispute = dispute_for_escrow(escrow=escrow)
+        if request.method not in ("GET", "POST"):
+            return HttpResponseNotAllowed(["GET", "POST"])
+        form = DisputeResolveForm(request.POST or None)
+        plan = None
+        status = 200
+        if request.method == "POST" and dispute.is_open:
+            status = 422
+            if form.is_valid():
+                data = form.cleaned_data
+                arguments = {
+                    "outcome": data["outcome"],
+                    "at_fault_user_id": form.at_fault_user_id(escrow),
+                    "released_amount": data.get("released_amount"),
+                    "refunded_amount": data.get("refunded_amount"),
+                }
+                try:
+                    if "edit" in request.POST:
+                        status = 200
+                    elif "confirm" in request.POST:
+                        services.dispute_resolve(
+                            escrow_id=escrow.pk, actor=request.user, resolution=data["resolution"], **arguments
+                        )
+                        self.message_user(request, f"Dispute {dispute.pk} resolved.", messages.SUCCESS)
+                        return redirect("admin:escrow_dispute_change", dispute.pk)
+                    else:
+                        plan = dispute_resolution_preview(escrow=escrow, **arguments)
+                        status = 200
+                except DomainError as error:
+                    form.add_error(error.field if error.field in form.fields else None, error.message)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Resolve dispute {dispute.pk}",
+            "opts": self.model._meta,
+            "dispute": dispute,
+            "escrow": escrow,
+            "form": form,
+            "plan": plan,
+        }
+        return TemplateResponse(request, "admin/escrow/dispute/resolve.html", context, status=status)

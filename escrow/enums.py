@@ -48,6 +48,25 @@ class LedgerAccount(models.TextChoices):
     """Where money sits. Each movement is a set of entries that sums to zero."""
 
     PAYER_FUNDS = "payer_funds", "Payer's card"
-    ESCROW_HELD = "escrow_held", "Held in escrow"
-    PLATFORM_FEES = "platform_fees", "Bazaar fees"
-    PAYEE_FUNDS = "payee_funds", "Payee's payout account"
+    ESCROW_HELD = "escrow_held", "Held in escrow (liability)"
+    PLATFORM_FEES = "platform_fees", "Bazaar fee revenue"
+    PAYEE_FUNDS = "payee_funds", "Payee payable (paid out by Transfer)"
+    STRIPE_FEES = "stripe_fees", "Stripe processing fees"
+    PLATFORM_LOSS = "platform_loss", "Chargeback losses"
+
+
+class DisputeStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class DisputeOutcome(models.TextChoices):
+    """What staff decided. A split ends the escrow `released` with both amounts recorded."""
+
+    RELEASE = "release", "Release to the payee"
+    REFUND = "refund", "Refund the payer"
+    SPLIT = "split", "Split between them"
+
+
+# Escrows a party may still dispute: paid and not yet released (ALLOWED_TRANSITIONS → DISPUTED).
+DISPUTABLE_STATUSES = [status for status, moves in ALLOWED_TRANSITIONS.items() if EscrowStatus.DISPUTED in moves]

@@ -157,3 +157,72 @@ def checkout_session_expire(*, escrow) -> stripe.checkout.Session:
         escrow.stripe_checkout_session_id,
         idempotency_key=f"escrow:{escrow.pk}:expire-checkout-{escrow.checkout_attempt}",
     )
+
+
+# --- money out: Transfers, Refunds, reversals -------------------------------------------------
+def charge_retrieve(*, charge_id: str) -> stripe.Charge:
+    """The charge with its balance transaction (Stripe's processing fee) expanded."""
+    return _call(stripe.Charge.retrieve, charge_id, expand=["balance_transaction"])
+
+
+def payment_intent_retrieve(*, payment_intent_id: str) -> stripe.PaymentIntent:
+    return _call(stripe.PaymentIntent.retrieve, payment_intent_id, expand=["latest_charge"])
+
+
+def transfer_create(*, escrow, amount: Decimal) -> stripe.Transfer:
+    """The payee's share, funded by the escrow's charge (separate charges and transfers)."""
+    return _call(
+        stripe.Transfer.create,
+        amount=minor_units(amount, escrow.currency),
+        currency=escrow.currency.lower(),
+        destination=escrow.payee.payout_account.stripe_account_id,
+        source_transaction=escrow.stripe_charge_id,
+        transfer_group=escrow.transfer_group,
+        metadata={"escrow_id": str(escrow.pk), "trade_id": str(escrow.trade_id)},
+        idempotency_key=f"escrow:{escrow.pk}:release",
+    )
+
+
+def refund_create(*, escrow, amount: Decimal) -> stripe.Refund:
+    return _call(
+        stripe.Refund.create,
+        payment_intent=escrow.stripe_payment_intent_id,
+        amount=minor_units(amount, escrow.currency),
+        reason="requested_by_customer",
+        metadata={"escrow_id": str(escrow.pk), "trade_id": str(escrow.trade_id)},
+        idempotency_key=f"escrow:{escrow.pk}:refund",
+    )
+
+
+def transfer_reversal_create(*, escrow, amount: Decimal, dispute_id: str) -> stripe.Reversal:
+    """Take back what was transferred to the payee after a chargeback (one per chargeback)."""
+    return _call(
+        stripe.Transfer.create_reversal,
+        escrow.stripe_transfer_id,
+        amount=minor_units(amount, escrow.currency),
+        metadata={"escrow_id": str(escrow.pk), "dispute": dispute_id},
+        idempotency_key=f"escrow:{escrow.pk}:reverse-{dispute_id}",
+    )
+
+
+def transfer_retrieve(*, transfer_id: str) -> stripe.Transfer:
+    return _call(stripe.Transfer.retrieve, transfer_id)
+
+
+def refund_retrieve(*, refund_id: str) -> stripe.Refund:
+    return _call(stripe.Refund.retrieve, refund_id, expand=["balance_transaction"])
+
+
+def dispute_retrieve(*, dispute_id: str) -> stripe.Dispute:
+    return _call(stripe.Dispute.retrieve, dispute_id, expand=["balance_transactions"])
+
+
+def transfers_for(*, escrow) -> list:
+    """Every Transfer Stripe holds for the escrow's transfer group (reconciliation)."""
+    page = _call(stripe.Transfer.list, transfer_group=escrow.transfer_group, limit=100)
+    return list(page.auto_paging_iter())
+
+
+def refunds_for(*, escrow) -> list:
+    page = _call(stripe.Refund.list, payment_intent=escrow.stripe_payment_intent_id, limit=100)
+    return list(page.auto_paging_iter())

@@ -5,13 +5,22 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import DomainError
+from core.files import private_file_response
 from trades.selectors.trades import access_trade
 
 from . import services
-from .selectors import access_escrow, trade_panel_context
+from .enums import EscrowStatus
+from .forms import DisputeMessageForm, DisputeOpenForm
+from .selectors import (
+    access_dispute_evidence,
+    access_escrow,
+    can_dispute,
+    dispute_for_escrow,
+    trade_panel_context,
+)
 
 
 @login_required
@@ -73,13 +82,55 @@ def escrow_paid(request, pk: int):
 @login_required
 @require_POST
 def escrow_cancel(request, pk: int):
+    """Unpaid: cancelled at once. Paid, nothing shipped: a request, then the other's cancel refunds."""
     escrow = access_escrow(user=request.user, pk=pk)
     try:
-        services.escrow_cancel(escrow_id=escrow.pk, actor=request.user, reason=request.POST.get("reason", ""))
+        escrow = services.escrow_request_cancel(
+            escrow_id=escrow.pk, actor=request.user, reason=request.POST.get("reason", "")
+        )
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Escrow cancelled. The trade stays open.")
+        if escrow.status == EscrowStatus.CANCELLED:
+            messages.success(request, "Escrow cancelled. The trade stays open.")
+        elif escrow.status == EscrowStatus.REFUNDED:
+            messages.success(request, "Escrow cancelled: the payment is refunded in full and the trade is cancelled.")
+        else:
+            messages.success(request, "You asked to cancel. It is cancelled and refunded when your partner agrees.")
+    return _trade_page(escrow.trade_id)
+
+
+@login_required
+@require_POST
+def escrow_ship(request, pk: int):
+    escrow = access_escrow(user=request.user, pk=pk)
+    try:
+        services.escrow_ship(
+            escrow_id=escrow.pk,
+            actor=request.user,
+            carrier=request.POST.get("carrier", ""),
+            tracking_number=request.POST.get("tracking_number", ""),
+        )
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Shipment saved. Your partner is told.")
+    return _trade_page(escrow.trade_id)
+
+
+@login_required
+@require_POST
+def escrow_confirm_receipt(request, pk: int):
+    escrow = access_escrow(user=request.user, pk=pk)
+    try:
+        escrow = services.escrow_confirm_receipt(escrow_id=escrow.pk, actor=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        if escrow.status == EscrowStatus.RELEASED:
+            messages.success(request, "Receipt confirmed. The cash is released and the trade is completed.")
+        else:
+            messages.success(request, "Receipt confirmed.")
     return _trade_page(escrow.trade_id)
 
 
@@ -127,3 +178,68 @@ def payout_refresh(request):
         except DomainError as error:
             messages.error(request, error.message)
     return redirect(reverse("accounts:settings") + "#payouts")
+
+
+# --- disputes ---------------------------------------------------------------------------------
+def _dispute_page(request, escrow, *, open_form=None, message_form=None, status=200):
+    dispute = dispute_for_escrow(escrow=escrow)
+    context = {
+        "escrow": escrow,
+        "dispute": dispute,
+        "can_dispute": can_dispute(escrow=escrow, user=request.user),
+        "open_form": open_form or DisputeOpenForm(),
+        "message_form": message_form or DisputeMessageForm(),
+        "is_staff_view": request.user.is_staff and request.user.pk not in (escrow.payer_id, escrow.payee_id),
+    }
+    return render(request, "escrow/dispute.html", context, status=status)
+
+
+def _form_error(form, error: DomainError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def dispute(request, pk: int):
+    """The dispute of an escrow: the form to open one (parties), or the reason, evidence and messages."""
+    escrow = access_escrow(user=request.user, pk=pk)
+    if request.method == "GET":
+        return _dispute_page(request, escrow)
+    form = DisputeOpenForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.dispute_open(
+                escrow_id=escrow.pk,
+                actor=request.user,
+                reason=form.cleaned_data["reason"],
+                evidence=form.cleaned_data["evidence"],
+            )
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Dispute opened. Staff will look at it; you can add messages below.")
+            return redirect("escrow:dispute", escrow.pk)
+    return _dispute_page(request, escrow, open_form=form, status=422)
+
+
+@login_required
+@require_POST
+def dispute_message(request, pk: int):
+    escrow = access_escrow(user=request.user, pk=pk)
+    form = DisputeMessageForm(request.POST)
+    if form.is_valid():
+        try:
+            services.dispute_message_add(escrow_id=escrow.pk, actor=request.user, body=form.cleaned_data["body"])
+        except DomainError as error:
+            _form_error(form, error)
+        else:
+            return redirect(reverse("escrow:dispute", args=[escrow.pk]) + "#dispute-messages")
+    return _dispute_page(request, escrow, message_form=form, status=422)
+
+
+@login_required
+@require_GET
+def dispute_evidence(request, pk: int):
+    """An evidence image, for the dispute's two parties and staff only (404 otherwise)."""
+    evidence = access_dispute_evidence(user=request.user, pk=pk)
+    return private_file_response(evidence.file, filename=evidence.original_filename, content_type=evidence.content_type)

@@ -60,3 +60,23 @@ def on_account_updated(sender, event, **kwargs):
     from .tasks import payout_account_sync
 
     transaction.on_commit(lambda: payout_account_sync.delay(account_id))
+
+
+CHARGE_EVENTS = ["charge.refunded", "charge.refund.updated", "charge.dispute.created", "charge.dispute.funds_withdrawn"]
+
+
+@djstripe_receiver(CHARGE_EVENTS)
+def on_charge_event(sender, event, **kwargs):
+    """Refunds made at Stripe and chargebacks: the task re-fetches the charge (and its dispute)."""
+    obj = event.data.get("object") or {}
+    charge_id = obj.get("charge") if obj.get("object") in ("dispute", "refund") else obj.get("id")
+    if not isinstance(charge_id, str) or not charge_id.startswith(("ch_", "py_")):
+        return
+    from .tasks import escrow_sync_charge, escrow_sync_charge_by_id
+
+    event_id = event.id
+    escrow_id = EscrowTransaction.objects.filter(stripe_charge_id=charge_id).values_list("pk", flat=True).first()
+    if escrow_id is not None:
+        transaction.on_commit(lambda: escrow_sync_charge.delay(escrow_id, event_id))
+    else:  # the payment's own webhook may not have arrived yet
+        transaction.on_commit(lambda: escrow_sync_charge_by_id.delay(charge_id, event_id))

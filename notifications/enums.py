@@ -13,3 +13,8 @@ class NotificationKind(models.TextChoices):
     REVIEW_RECEIVED = "review_received", "New review"
     SIGNAL_PUBLISHED = "signal_published", "A creator you follow published a signal"
     SIGNAL_EVALUATED = "signal_evaluated", "A signal you follow was evaluated"
+    ESCROW_UPDATED = "escrow_updated", "An escrow of yours moved on"
+    ESCROW_REMINDER = "escrow_reminder", "An escrow is waiting for you"
+    DISPUTE_OPENED = "dispute_opened", "An escrow was disputed"
+    DISPUTE_MESSAGE = "dispute_message", "New message in a dispute"
+    DISPUTE_RESOLVED = "dispute_resolved", "A dispute was resolved"

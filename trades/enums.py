@@ -54,6 +54,15 @@ class TradeStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class CancelFault(models.TextChoices):
+    """Whose reputation a cancelled trade counts against (the cancelled-trade penalty)."""
+
+    BOTH = "both", "Both parties"  # the parties cancelled it between themselves
+    PARTY_A = "a", "Party A"
+    PARTY_B = "b", "Party B"
+    NONE = "none", "Neither party"  # e.g. an escrow refunded by mutual agreement before shipping
+
+
 TRADE_TRANSITIONS: dict[str, set[str]] = {
     TradeStatus.ACTIVE: {TradeStatus.COMPLETED, TradeStatus.CANCELLED},
     TradeStatus.COMPLETED: set(),

@@ -10,7 +10,7 @@ from core.models import TimeStampedModel
 from core.money import CurrencyField, MoneyField
 from lists.enums import Condition, Language
 
-from .enums import ProposalSide, ProposalStatus, TradeStatus
+from .enums import CancelFault, ProposalSide, ProposalStatus, TradeStatus
 
 User = settings.AUTH_USER_MODEL
 
@@ -150,6 +150,13 @@ class Trade(TimeStampedModel):
     b_requested_cancel_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=500, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_fault = models.CharField(
+        max_length=4,
+        choices=CancelFault.choices,
+        default=CancelFault.BOTH,
+        db_default=CancelFault.BOTH,
+        help_text="Whose reputation the cancellation counts against.",
+    )
 
     class Meta:
         constraints = [

@@ -2,12 +2,15 @@
 
 import contextlib
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.api import validated_query
+from core.pagination import DefaultCursorPagination
 from core.schema import error_responses
 from escrow import selectors, services
 from escrow.enums import EscrowStatus
@@ -15,7 +18,18 @@ from escrow.models import EscrowTransaction
 from escrow.stripe_api import PaymentProviderUnavailable
 from trades.selectors.trades import access_trade
 
-from .serializers import EscrowSerializer, PayoutAccountSerializer
+from .serializers import (
+    CancelRequestedSerializer,
+    DisputeMessageInSerializer,
+    DisputeMessagePageSerializer,
+    DisputeMessageSerializer,
+    DisputeOpenSerializer,
+    DisputeSerializer,
+    EscrowCancelSerializer,
+    EscrowSerializer,
+    PayoutAccountSerializer,
+    ShipmentSerializer,
+)
 
 
 class EscrowListParams(serializers.Serializer):
@@ -101,3 +115,143 @@ class EscrowViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     def retrieve(self, request, *args, **kwargs):
         """One escrow, with its audit events (parties and staff; 404 for anyone else)."""
         return super().retrieve(request, *args, **kwargs)
+
+    def _answer(self, request, escrow_id: int, code: int = status.HTTP_200_OK) -> Response:
+        escrow = selectors.access_escrow(user=request.user, pk=escrow_id)
+        return Response(EscrowSerializer(escrow, context={"viewer": request.user}).data, status=code)
+
+    @extend_schema(
+        request=ShipmentSerializer,
+        responses={
+            200: EscrowSerializer,
+            **error_responses(
+                400,
+                409,
+                _400="Carrier or tracking number missing or malformed.",
+                _409="You ship nothing in this trade, already shipped, or shipping is not open.",
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="ship")
+    def ship(self, request, pk=None):
+        """Enter your shipment (carrier and tracking). Only a party who ships cards can; when every
+        shipping party has, the escrow is items_shipped."""
+        escrow = self.get_object()
+        body = ShipmentSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.escrow_ship(escrow_id=escrow.pk, actor=request.user, **body.validated_data)
+        return self._answer(request, escrow.pk)
+
+    @extend_schema(
+        request=None,
+        responses={
+            200: EscrowSerializer,
+            **error_responses(
+                409, 503, _409="Nothing shipped to you yet, or the escrow moved on.", _503="Stripe is not answering."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="confirm-receipt")
+    def confirm_receipt(self, request, pk=None):
+        """Confirm the cards you were sent arrived (the trade's confirmation while escrow is live).
+        When every recipient has, the cash is released to the payee and the trade completes."""
+        escrow = self.get_object()
+        services.escrow_confirm_receipt(escrow_id=escrow.pk, actor=request.user)
+        return self._answer(request, escrow.pk)
+
+    @extend_schema(
+        request=EscrowCancelSerializer,
+        responses={
+            200: EscrowSerializer,
+            202: CancelRequestedSerializer,
+            **error_responses(
+                409, 503, _409="Cards are already shipped, or the escrow moved on.", _503="Stripe is not answering."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="cancel")
+    def cancel(self, request, pk=None):
+        """Unpaid: cancelled at once (200). Paid and nothing shipped: the first party's cancel is a
+        request (202 `{cancel_requested_by}`); the other party's refunds the payer in full, fee
+        included, and cancels the trade (200)."""
+        escrow = self.get_object()
+        body = EscrowCancelSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        escrow = services.escrow_request_cancel(
+            escrow_id=escrow.pk, actor=request.user, reason=body.validated_data.get("reason", "")
+        )
+        if escrow.status == EscrowStatus.PAYMENT_RECEIVED and escrow.cancel_requested_by_id:
+            return Response(
+                {"cancel_requested_by": escrow.cancel_requested_by.username}, status=status.HTTP_202_ACCEPTED
+            )
+        return self._answer(request, escrow.pk)
+
+
+# --- disputes ---------------------------------------------------------------------------------
+class DisputeMessagePagination(DefaultCursorPagination):
+    ordering = "created_at"  # a conversation reads oldest first
+
+
+class EscrowDisputeView(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={"multipart/form-data": DisputeOpenSerializer},
+        responses={
+            201: DisputeSerializer,
+            **error_responses(
+                400,
+                403,
+                409,
+                413,
+                _400="No reason, too many files, or a file that is not a JPEG, PNG or WebP image.",
+                _403="Staff cannot open a dispute; only the two traders can.",
+                _409="Not paid yet, already released or refunded, or already disputed.",
+                _413="An image is larger than DISPUTE_EVIDENCE_MAX_BYTES.",
+            ),
+        },
+    )
+    def post(self, request, pk: int):
+        """Dispute a paid escrow before it is released (either trader): the cash stays held until staff decide."""
+        escrow = selectors.access_escrow(user=request.user, pk=pk)
+        payload = DisputeOpenSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        services.dispute_open(
+            escrow_id=escrow.pk,
+            actor=request.user,
+            reason=payload.validated_data["reason"],
+            evidence=payload.validated_data.get("evidence", []),
+        )
+        dispute = selectors.access_dispute(user=request.user, escrow_pk=escrow.pk)
+        return Response(DisputeSerializer(dispute).data, status=status.HTTP_201_CREATED)
+
+
+class DisputeMessagesView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cursor", str, description="A next/previous link's cursor"),
+            OpenApiParameter("page_size", int, description="1-200, default 50"),
+        ],
+        responses={200: DisputeMessagePageSerializer},
+    )
+    def get(self, request, pk: int):
+        """The dispute's messages, oldest first (cursor-paged); 404 when the escrow has no dispute."""
+        dispute = selectors.access_dispute(user=request.user, escrow_pk=pk)
+        paginator = DisputeMessagePagination()
+        page = paginator.paginate_queryset(selectors.dispute_messages(dispute=dispute), request, view=self)
+        return paginator.get_paginated_response(DisputeMessageSerializer(page, many=True).data)
+
+    @extend_schema(
+        request=DisputeMessageInSerializer,
+        responses={201: DisputeMessageSerializer, **error_responses(409, _409="The dispute is resolved.")},
+    )
+    def post(self, request, pk: int):
+        """Write to the dispute (the two traders and staff); the others are notified."""
+        dispute = selectors.access_dispute(user=request.user, escrow_pk=pk)
+        payload = DisputeMessageInSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        message = services.dispute_message_add(
+            escrow_id=dispute.escrow_id, actor=request.user, body=payload.validated_data["body"]
+        )
+        message = selectors.dispute_messages(dispute=dispute).get(pk=message.pk)
+        return Response(DisputeMessageSerializer(message).data, status=status.HTTP_201_CREATED)

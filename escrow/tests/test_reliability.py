@@ -59,7 +59,7 @@ def assert_paid_once(escrow):
     escrow.refresh_from_db()
     assert escrow.status == EscrowStatus.PAYMENT_RECEIVED
     assert EscrowEvent.objects.filter(escrow=escrow, to_status=EscrowStatus.PAYMENT_RECEIVED).count() == 1
-    assert LedgerEntry.objects.filter(escrow=escrow).count() == 3
+    assert LedgerEntry.objects.filter(escrow=escrow).count() == 5  # payment (3 legs) + Stripe's fee (2)
 
 
 def test_same_webhook_ten_times_in_a_row_changes_state_once(paid_session, webhooks):

@@ -247,14 +247,22 @@ def test_payment_moves_to_payment_received_with_balanced_ledger(emulator):
     escrow = paid(emulator, escrow)
     assert escrow.status == EscrowStatus.PAYMENT_RECEIVED and escrow.paid_at
     assert escrow.stripe_payment_intent_id.startswith("pi_") and escrow.stripe_charge_id.startswith("ch_")
-    entries = list(LedgerEntry.objects.filter(escrow=escrow).values_list("account", "amount"))
+    entries = list(
+        LedgerEntry.objects.filter(escrow=escrow, movement__startswith="payment:").values_list("account", "amount")
+    )
     assert sorted(entries) == sorted(
         [("payer_funds", Decimal("-154.50")), ("escrow_held", Decimal("150.00")), ("platform_fees", Decimal("4.50"))]
     )
     assert sum(amount for _, amount in entries) == 0
+    # Stripe's processing fee on 154.50: 2.9 % + 0.30 = 4.78, paid out of the platform's fee.
+    fee_legs = LedgerEntry.objects.filter(escrow=escrow, movement__startswith="stripe_fee:")
+    assert sorted(fee_legs.values_list("account", "amount")) == [
+        ("platform_fees", Decimal("-4.78")),
+        ("stripe_fees", Decimal("4.78")),
+    ]
     assert escrow.events.filter(kind="paid", stripe_event_id="evt_test").count() == 1
     services.escrow_sync_payment(escrow_id=escrow.pk)  # replay
-    assert LedgerEntry.objects.filter(escrow=escrow).count() == 3
+    assert LedgerEntry.objects.filter(escrow=escrow).count() == 5
 
 
 def test_a_declined_card_records_the_reason_and_a_retry_succeeds(emulator):

@@ -354,6 +354,11 @@ class Emulator(AccountsMixin, PaymentsMixin, TransfersMixin):
                 return 200, self.complete_onboarding(match.group(1))
             if method == "POST" and (match := re.fullmatch(r"/_emulator/checkout/sessions/([^/]+)/pay", path)):
                 return 200, self.pay(match.group(1), str(body.get("card") or "4242424242424242"))
+            if method == "POST" and (match := re.fullmatch(r"/_emulator/charges/([^/]+)/dispute", path)):
+                amount = body.get("amount")
+                return 200, self.dispute_create(
+                    match.group(1), amount=int(amount) if amount else None, reason=body.get("reason") or "fraudulent"
+                )
             if method == "POST" and path == "/_emulator/fail-next":
                 status = body.get("status")
                 if status not in (500, "500", "timeout"):
@@ -416,9 +421,13 @@ _API_ROUTES = [
     _api("GET", rf"/v1/charges/{_ID}", "charge_retrieve"),
     _api("GET", rf"/v1/balance_transactions/{_ID}", "balance_transaction_retrieve"),
     _api("POST", r"/v1/transfers", "transfer_create"),
+    _api("GET", r"/v1/transfers", "transfer_list"),
     _api("GET", rf"/v1/transfers/{_ID}", "transfer_retrieve"),
     _api("POST", rf"/v1/transfers/{_ID}/reversals", "transfer_reversal_create"),
     _api("POST", r"/v1/refunds", "refund_create"),
+    _api("GET", r"/v1/refunds", "refund_list"),
+    _api("GET", rf"/v1/disputes/{_ID}", "dispute_retrieve"),
+    _api("GET", r"/v1/disputes", "dispute_list"),
     _api("GET", rf"/v1/refunds/{_ID}", "refund_retrieve"),
     _api("GET", rf"/v1/events/{_ID}", "event_retrieve"),
     _api("GET", r"/v1/events", "event_list"),

@@ -5,8 +5,10 @@ from __future__ import annotations
 import time
 
 from .wire import (
+    ZERO_DECIMAL,
     StripeError,
     _int,
+    _listing,
     _metadata,
     _new_id,
     _required,
@@ -123,6 +125,15 @@ class TransfersMixin:
             charge = self.objects[intent["latest_charge"]]
         else:
             charge = self._get(_required(params, "charge"), "charge", param="charge")
+        if charge["disputed"] and charge["dispute"]:
+            dispute = self.objects[charge["dispute"]]
+            if not dispute["is_charge_refundable"]:
+                raise StripeError(
+                    400,
+                    "invalid_request_error",
+                    f"Charge {charge['id']} has been charged back; cannot issue a refund.",
+                    code="charge_disputed",
+                )
         remaining = charge["amount"] - charge["amount_refunded"]
         amount = _int(params, "amount", required=False, minimum=1) or remaining
         if remaining <= 0:
@@ -167,3 +178,93 @@ class TransfersMixin:
 
     def refund_retrieve(self, params, context, refund_id):
         return self._get(refund_id, "refund")
+
+    def transfer_list(self, params, context):
+        rows = [
+            obj
+            for obj in self.objects.values()
+            if obj["object"] == "transfer"
+            and (not params.get("transfer_group") or obj["transfer_group"] == params["transfer_group"])
+            and (not params.get("destination") or obj["destination"] == params["destination"])
+        ]
+        return _listing("/v1/transfers", rows, params)
+
+    def refund_list(self, params, context):
+        rows = [
+            obj
+            for obj in self.objects.values()
+            if obj["object"] == "refund"
+            and (not params.get("charge") or obj["charge"] == params["charge"])
+            and (not params.get("payment_intent") or obj["payment_intent"] == params["payment_intent"])
+        ]
+        return _listing("/v1/refunds", rows, params)
+
+    # --- disputes (chargebacks) --------------------------------------------------------------
+    DISPUTE_FEE = 1500  # Stripe's dispute fee (USD 15.00), withdrawn with the disputed amount
+
+    def dispute_create(self, charge_id: str, *, amount: int | None = None, reason: str = "fraudulent") -> dict:
+        """What the card network does (a test helper): the cardholder disputes a charge. The
+        disputed amount and the dispute fee leave the platform balance at once."""
+        with self.lock:
+            charge = self._get(charge_id, "charge", param="charge")
+            if charge["status"] != "succeeded" or charge["disputed"]:
+                raise StripeError(400, "invalid_request_error", f"Charge {charge_id} cannot be disputed.")
+            amount = amount or charge["amount"] - charge["amount_refunded"]
+            now = int(time.time())
+            dispute = {
+                "id": _new_id("du"),
+                "object": "dispute",
+                "amount": amount,
+                "charge": charge_id,
+                "currency": charge["currency"],
+                "created": now,
+                "evidence": {"uncategorized_text": None, "product_description": None},
+                "evidence_details": {
+                    "due_by": now + 21 * 86400,
+                    "has_evidence": False,
+                    "past_due": False,
+                    "submission_count": 0,
+                },
+                "is_charge_refundable": False,
+                "livemode": False,
+                "metadata": {},
+                "payment_intent": charge["payment_intent"],
+                "reason": reason,
+                "status": "needs_response",
+                "balance_transactions": [],
+            }
+            fee = 0 if charge["currency"] in ZERO_DECIMAL else self.DISPUTE_FEE
+            txn = self._balance_transaction(-amount, charge["currency"], "adjustment", dispute["id"], fee=fee)
+            txn["reporting_category"] = "dispute"
+            txn["fee_details"] = (
+                [
+                    {
+                        "amount": fee,
+                        "currency": charge["currency"],
+                        "type": "stripe_fee",
+                        "description": "Dispute fee",
+                        "application": None,
+                    }
+                ]
+                if fee
+                else []
+            )
+            dispute["balance_transactions"].append(txn)
+            self._put(dispute)
+            charge["disputed"] = True
+            charge["dispute"] = dispute["id"]
+            self._event("charge.dispute.created", dispute)
+            return dispute
+
+    def dispute_retrieve(self, params, context, dispute_id):
+        return self._get(dispute_id, "dispute", account=context["account"])
+
+    def dispute_list(self, params, context):
+        rows = [
+            obj
+            for obj in self.objects.values()
+            if obj["object"] == "dispute"
+            and (not params.get("charge") or obj["charge"] == params["charge"])
+            and (not params.get("payment_intent") or obj["payment_intent"] == params["payment_intent"])
+        ]
+        return _listing("/v1/disputes", rows, params)

@@ -24,7 +24,7 @@ from lists.services.reservations import HaveMove, haves_give, haves_release, wan
 from notifications.enums import NotificationKind
 from notifications.services import notification_send
 from trades import locks
-from trades.enums import TRADE_TRANSITIONS, ProposalSide, TradeStatus
+from trades.enums import TRADE_TRANSITIONS, CancelFault, ProposalSide, TradeStatus
 from trades.models import Trade, TradeEvent, TradeItem, TradeProposal, TradeReview
 
 from .messaging import system_message_post, thread_changed_on_commit
@@ -167,7 +167,16 @@ def reputation_stats(*, user_id: int) -> dict:
     mine = Q(party_a_id=user_id) | Q(party_b_id=user_id)
     trades = Trade.objects.filter(mine).aggregate(
         completed=Count("pk", filter=Q(status=TradeStatus.COMPLETED)),
-        cancelled=Count("pk", filter=Q(status=TradeStatus.CANCELLED)),
+        # A cancellation counts against the parties at fault (both, unless the cancelling app said otherwise).
+        cancelled=Count(
+            "pk",
+            filter=Q(status=TradeStatus.CANCELLED)
+            & (
+                Q(cancel_fault=CancelFault.BOTH)
+                | Q(cancel_fault=CancelFault.PARTY_A, party_a_id=user_id)
+                | Q(cancel_fault=CancelFault.PARTY_B, party_b_id=user_id)
+            ),
+        ),
         value=Sum("total_value", filter=Q(status=TradeStatus.COMPLETED)),
         last_completed=Max("completed_at"),
         last_cancelled=Max("cancelled_at"),
@@ -305,14 +314,14 @@ def trade_request_cancel(*, trade_id: int, actor, reason: str = "") -> Trade:
     return trade
 
 
-def _cancel(trade: Trade, *, actor, note: str, body: str) -> Trade:
+def _cancel(trade: Trade, *, actor, note: str, body: str, fault: str = CancelFault.BOTH) -> Trade:
     """Under the trade's lock: cancelled, promised copies released, reputations, a system message."""
     trade, changed = _transition(
         trade_id=trade.pk,
         to_status=TradeStatus.CANCELLED,
         actor=actor,
         note=note,
-        changes={"cancelled_at": timezone.now()},
+        changes={"cancelled_at": timezone.now(), "cancel_fault": fault},
     )
     if changed:
         _release_reservations(trade, actor)
@@ -322,9 +331,11 @@ def _cancel(trade: Trade, *, actor, note: str, body: str) -> Trade:
 
 
 @transaction.atomic
-def trade_cancel(*, trade_id: int, actor=None, cause: str) -> Trade:
+def trade_cancel(*, trade_id: int, actor=None, cause: str, at_fault_user_id: int | object | None = ...) -> Trade:
     """Cancel an active trade at once (other apps: an escrow payment that expired unpaid, staff).
 
+    `at_fault_user_id`: left out, the cancellation counts against both parties (as a mutual
+    cancel does); a party's id, only against that party; None, against neither.
     Releases the copies it promised. Cancelling a cancelled trade again is a no-op; a completed
     trade cannot be cancelled. Mutual cancellation by the parties is `trade_request_cancel`.
     Like `trade_complete`, it does not ask TRADE_GUARDS: those veto the parties' requests, and
@@ -336,7 +347,17 @@ def trade_cancel(*, trade_id: int, actor=None, cause: str) -> Trade:
     trade = _lock_trade(trade_id)
     if trade.status == TradeStatus.CANCELLED:
         return trade  # replay
-    return _cancel(trade, actor=actor, note=cause[:500], body=f"{cause} The trade is cancelled.")
+    if at_fault_user_id is ...:
+        fault = CancelFault.BOTH
+    elif at_fault_user_id is None:
+        fault = CancelFault.NONE
+    elif at_fault_user_id == trade.party_a_id:
+        fault = CancelFault.PARTY_A
+    elif at_fault_user_id == trade.party_b_id:
+        fault = CancelFault.PARTY_B
+    else:
+        raise DomainError("The party at fault must be one of the trade's parties.", field="at_fault_user_id")
+    return _cancel(trade, actor=actor, note=cause[:500], body=f"{cause} The trade is cancelled.", fault=fault)
 
 
 @transaction.atomic

@@ -4,7 +4,7 @@ from importlib import import_module
 
 from django.core.management.base import BaseCommand
 
-SEED_ORDER = ["accounts", "cards", "lists", "trades", "notifications", "signals", "stores"]
+SEED_ORDER = ["accounts", "cards", "lists", "trades", "notifications", "signals", "stores", "escrow"]
 
 
 class Command(BaseCommand):
