@@ -24,7 +24,7 @@ from trades.models import Trade
 from . import locks, stripe_api
 from .enums import ALLOWED_TRANSITIONS, LIVE_STATUSES, PAID_STATUSES, EscrowStatus, LedgerAccount, PayoutAccountStatus
 from .fees import escrow_fee
-from .ledger import ledger_write
+from .ledger import ledger_move, ledger_write
 from .models import EscrowEvent, EscrowTransaction, PayoutAccount
 
 logger = logging.getLogger(__name__)
@@ -404,11 +404,12 @@ def _record_processing_fee(escrow: EscrowTransaction) -> None:
     txn = charge.get("balance_transaction")
     if not txn or isinstance(txn, str):
         return
-    fee = from_minor_units(txn["fee"], escrow.currency)
-    ledger_write(
+    ledger_move(
         escrow=escrow,
         movement=f"stripe_fee:{escrow.stripe_charge_id}",
-        legs={LedgerAccount.PLATFORM_FEES: -fee, LedgerAccount.STRIPE_FEES: fee},
+        amount=from_minor_units(txn["fee"], escrow.currency),
+        out_of=LedgerAccount.PLATFORM_FEES,
+        into=LedgerAccount.STRIPE_FEES,
     )
 
 
@@ -475,10 +476,12 @@ def _settle(
         if transfer["amount"] != stripe_api.minor_units(released, escrow.currency):
             raise stripe_api.PaymentProviderRefused("Stripe transferred another amount than asked.")
         changes["stripe_transfer_id"] = transfer["id"]
-        ledger_write(
+        ledger_move(
             escrow=escrow,
             movement=f"release:{transfer['id']}",
-            legs={LedgerAccount.ESCROW_HELD: -released, LedgerAccount.PAYEE_FUNDS: released},
+            amount=released,
+            out_of=LedgerAccount.ESCROW_HELD,
+            into=LedgerAccount.PAYEE_FUNDS,
         )
         notes.append(f"{released} {escrow.currency} to {escrow.payee.username}")
     fee_back = escrow.fee_amount if refund_fee else Decimal("0.00")
@@ -528,30 +531,42 @@ def escrow_release(*, escrow_id: int, actor=None, cause: str) -> EscrowTransacti
     """The whole held amount to the payee (Transfer with source_transaction), then the trade
     completes. From items_received (all receipts confirmed) or disputed (a staff decision).
     Releasing a released escrow again is a no-op."""
-    from trades.services.trades import trade_complete
-
     cause = _cause(cause)
     escrow = _lock_for_money(escrow_id)
     if escrow.status == EscrowStatus.RELEASED:
         return escrow
     if escrow.status not in (EscrowStatus.ITEMS_RECEIVED, EscrowStatus.DISPUTED):
         raise InvalidTransition(f"This escrow is {escrow.get_status_display().lower()}; it cannot be released.")
-    escrow = _settle(
+    return _pay_out(
         escrow,
-        to_status=EscrowStatus.RELEASED,
         released=escrow.amount,
         refunded=Decimal("0"),
-        refund_fee=False,
         actor=actor,
         kind="released",
         cause=cause,
-    )
-    trade_complete(trade_id=escrow.trade_id, actor=actor, cause=f"Escrow released: {cause}")
-    _notify_parties(
-        escrow,
+        trade_cause=f"Escrow released: {cause}",
         title=f"Escrow for trade #{escrow.trade_id} released",
         body=f"{escrow.amount} {escrow.currency} went to {escrow.payee.username}.",
     )
+
+
+def _pay_out(escrow, *, released, refunded, actor, kind, cause, trade_cause, title, body) -> EscrowTransaction:
+    """Release (all, or a split's part) under the money lock: Stripe, ledger, status, then the
+    trade completes and both parties hear of it."""
+    from trades.services.trades import trade_complete
+
+    escrow = _settle(
+        escrow,
+        to_status=EscrowStatus.RELEASED,
+        released=released,
+        refunded=refunded,
+        refund_fee=False,
+        actor=actor,
+        kind=kind,
+        cause=cause,
+    )
+    trade_complete(trade_id=escrow.trade_id, actor=actor, cause=trade_cause)
+    _notify_parties(escrow, title=title, body=body)
     return escrow
 
 
@@ -601,8 +616,6 @@ def escrow_split(
     """A staff decision on a disputed escrow: part to the payee (Transfer), part back to the payer
     (Refund); the amounts add up to the held amount and the fee is kept (decision 0023). Ends
     `released` with both amounts recorded; the trade completes."""
-    from trades.services.trades import trade_complete
-
     cause = _cause(cause)
     escrow = _lock_for_money(escrow_id)
     if escrow.status == EscrowStatus.RELEASED and escrow.refunded_amount:
@@ -614,26 +627,20 @@ def escrow_split(
         raise DomainError(
             "A split gives each side a positive part; use release or refund instead.", field="released_amount"
         )
-    escrow = _settle(
+    return _pay_out(
         escrow,
-        to_status=EscrowStatus.RELEASED,
         released=released_amount,
         refunded=refunded_amount,
-        refund_fee=False,
         actor=actor,
         kind="split",
         cause=cause,
-    )
-    trade_complete(trade_id=escrow.trade_id, actor=actor, cause=f"Escrow split by staff: {cause}")
-    _notify_parties(
-        escrow,
+        trade_cause=f"Escrow split by staff: {cause}",
         title=f"Escrow for trade #{escrow.trade_id} split",
         body=(
-            f"{escrow.released_amount} {escrow.currency} went to {escrow.payee.username}, "
-            f"{escrow.refunded_amount} {escrow.currency} back to {escrow.payer.username}."
+            f"{quantize_money(released_amount)} {escrow.currency} went to {escrow.payee.username}, "
+            f"{quantize_money(refunded_amount)} {escrow.currency} back to {escrow.payer.username}."
         ),
     )
-    return escrow
 
 
 # --- shipping and receipt -----------------------------------------------------------------------
@@ -1105,10 +1112,12 @@ def _reverse_after_chargeback(escrow: EscrowTransaction, *, dispute_id: str, amo
         EscrowEvent.objects.create(escrow=escrow, kind="reversal_failed", note=str(error)[:500])
         return
     reversed_amount = from_minor_units(reversal["amount"], escrow.currency)
-    ledger_write(
+    ledger_move(
         escrow=escrow,
         movement=f"reversal:{reversal['id']}",
-        legs={LedgerAccount.PAYEE_FUNDS: -reversed_amount, LedgerAccount.PLATFORM_LOSS: reversed_amount},
+        amount=reversed_amount,
+        out_of=LedgerAccount.PAYEE_FUNDS,
+        into=LedgerAccount.PLATFORM_LOSS,
     )
     EscrowEvent.objects.create(
         escrow=escrow,
