@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api import StrictJSONTypes
@@ -58,9 +59,10 @@ class EscrowSerializer(serializers.ModelSerializer):
     released_amount = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
     refunded_amount = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
     cancel_requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    shipments = serializers.SerializerMethodField()
+    shipments = serializers.SerializerMethodField(help_text="Each direction of cards the trade ships.")
 
-    def get_shipments(self, escrow) -> list[ShipmentStateSerializer]:
+    @extend_schema_field(ShipmentStateSerializer(many=True))
+    def get_shipments(self, escrow) -> list[dict]:
         from escrow.selectors import shipment_states
 
         return ShipmentStateSerializer(shipment_states(escrow=escrow), many=True).data
