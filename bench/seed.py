@@ -113,7 +113,12 @@ def seed_traders(traders: int = TRADERS) -> None:
                 (now, now, user.pk, pk, rng.randint(1, 3), "LP", "nonfoil", "en", "") for pk in rng.sample(card_ids, 30)
             ]
         with connection.cursor() as cursor:
-            _copy(cursor, "lists_haveitem", [*columns, "trade_for_wants_only"], [(*row, False) for row in haves])
+            _copy(
+                cursor,
+                "lists_haveitem",
+                [*columns, "trade_for_wants_only", "reserved"],
+                [(*row, False, 0) for row in haves],
+            )
             _copy(cursor, "lists_wantitem", columns, wants)
             # Proposals: half sent by me, half received, each in its own thread with both participants.
             for i, other in enumerate(others[:PROPOSALS]):
