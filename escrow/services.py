@@ -26,6 +26,8 @@ from .enums import ALLOWED_TRANSITIONS, LIVE_STATUSES, PAID_STATUSES, EscrowStat
 from .fees import escrow_fee
 from .ledger import ledger_move, ledger_write
 from .models import EscrowEvent, EscrowTransaction, PayoutAccount
+from .shipments import SIDES, inspection_deadline, shipping_sides
+from .shipments import other_side as _other
 
 logger = logging.getLogger(__name__)
 
@@ -293,6 +295,12 @@ def _record_payment(*, escrow_id: int, session, stripe_event_id: str) -> tuple[E
             },
         )
         _record_processing_fee(escrow)
+        _notify_parties(
+            escrow,
+            title=f"{escrow.payer.username} paid the escrow for trade #{escrow.trade_id}",
+            body="Bazaar holds the cash. Ship your cards and enter the tracking number on the trade page.",
+            exclude_id=escrow.payer_id,
+        )
     return escrow, changed
 
 
@@ -644,32 +652,7 @@ def escrow_split(
 
 
 # --- shipping and receipt -----------------------------------------------------------------------
-SIDES = ("payer", "payee")
 CARRIER_MAX, TRACKING_MAX = 50, 255
-
-
-def _other(side: str) -> str:
-    return "payee" if side == "payer" else "payer"
-
-
-def shipping_sides(escrow: EscrowTransaction) -> set[str]:
-    """The sides that ship cards: those giving at least one item of the trade (SPEC §8.6)."""
-    trade_cache = (
-        getattr(escrow.trade, "_prefetched_objects_cache", {}) if "trade" in escrow._state.fields_cache else {}
-    )
-    if "items" in trade_cache:  # the selectors prefetch them for lists and pages
-        givers = {item.giver_id for item in escrow.trade.items.all()}
-    else:
-        from trades.models import TradeItem
-
-        givers = set(TradeItem.objects.filter(trade_id=escrow.trade_id).values_list("giver_id", flat=True))
-    return {side for side in SIDES if getattr(escrow, f"{side}_id") in givers}
-
-
-def inspection_deadline(escrow: EscrowTransaction, recipient_side: str):
-    """When the recipient is deemed to have received: the other side's shipment + the window."""
-    shipped = getattr(escrow, f"{_other(recipient_side)}_shipped_at")
-    return shipped + timedelta(days=settings.ESCROW_INSPECTION_DAYS) if shipped else None
 
 
 def _actor_side(escrow: EscrowTransaction, actor) -> str:
@@ -1099,6 +1082,11 @@ def _book_chargeback(escrow: EscrowTransaction, dispute, *, stripe_event_id: str
         escrow.save(update_fields=[*changes, "updated_at"])
         EscrowEvent.objects.create(escrow=escrow, kind="chargeback", note=note[:500], stripe_event_id=stripe_event_id)
         _push(escrow)
+    _notify_parties(
+        escrow,
+        title=f"The payment for trade #{escrow.trade_id} was disputed with the card issuer",
+        body="Staff review this escrow; nothing moves until they decide.",
+    )
     if escrow.status == EscrowStatus.RELEASED and escrow.stripe_transfer_id and escrow.released_amount:
         _reverse_after_chargeback(escrow, dispute_id=dispute["id"], amount=min(amount, escrow.released_amount))
 

@@ -229,3 +229,14 @@ def test_the_trade_reputation_penalty_still_hits_both_on_a_plain_mutual_trade_ca
     for user in (trade.party_a, trade.party_b):
         user.reputation.refresh_from_db()
         assert user.reputation.cancelled_trades == 1
+
+
+def test_the_payee_hears_of_the_payment_and_both_of_a_chargeback(emulator):
+    escrow = paid_escrow(emulator)
+    assert (
+        Notification.objects.filter(recipient=escrow.payee, kind="escrow_updated", title__contains="paid").count() == 1
+    )
+    emulator.dispute_create(escrow.stripe_charge_id)
+    services.escrow_sync_charge(escrow_id=escrow.pk)
+    for user in (escrow.payer, escrow.payee):
+        assert Notification.objects.filter(recipient=user, title__contains="disputed with the card issuer").count() == 1

@@ -176,3 +176,13 @@ def test_dashboard_lists_my_escrows_with_my_next_move(client, emulator, django_a
     from accounts.tests.factories import UserFactory
 
     assert dashboard_panel(user=UserFactory()) is None
+
+
+def test_while_escrow_is_live_the_trade_page_offers_receipt_instead_of_the_trade_confirmation(client, emulator):
+    from escrow.tests.factories import paid_escrow
+
+    escrow = paid_escrow(emulator)
+    client.force_login(escrow.payer)
+    page = client.get(f"/trades/{escrow.trade_id}/").content.decode()
+    assert 'data-testid="trade-end-owner"' in page
+    assert "mark completed" not in page
