@@ -212,11 +212,12 @@ def _gunicorn_sees_https(trusted_proxy_count: str) -> bool:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    # Generous timeouts: the worker imports Django on its first request, slow on a busy machine.
     try:
         for _ in range(100):
             try:
                 response = requests.post(
-                    f"http://127.0.0.1:{port}/accounts/login/", headers={"X-Forwarded-Proto": "https"}, timeout=5
+                    f"http://127.0.0.1:{port}/accounts/login/", headers={"X-Forwarded-Proto": "https"}, timeout=60
                 )
                 break
             except requests.ConnectionError:
@@ -260,7 +261,7 @@ def test_run_asgi_serves_the_app_and_ignores_forwarded_headers_by_default():
     try:
         for _ in range(150):
             try:
-                response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
+                response = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=60)
                 break
             except requests.ConnectionError:
                 assert process.poll() is None, "run_asgi exited"
