@@ -55,8 +55,19 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(EscrowTransaction)
 class EscrowTransactionAdmin(ReadOnlyAdmin):
-    list_display = ["id", "trade", "status", "payer", "payee", "amount", "fee_amount", "currency", "expires_at"]
-    list_filter = ["status", "currency"]
+    list_display = [
+        "id",
+        "trade",
+        "status",
+        "flagged_for_staff",
+        "payer",
+        "payee",
+        "amount",
+        "fee_amount",
+        "currency",
+        "expires_at",
+    ]
+    list_filter = ["flagged_for_staff", "status", "currency"]
     search_fields = [
         "=id",
         "payer__username",
@@ -66,13 +77,22 @@ class EscrowTransactionAdmin(ReadOnlyAdmin):
     ]
     list_select_related = ["trade", "payer", "payee"]
     inlines = [EscrowEventInline, LedgerEntryInline]
-    actions = ["sync_payment"]
+    actions = ["sync_payment", "sync_charge"]
 
     @admin.action(description="Re-check payment with Stripe")
     def sync_payment(self, request, queryset):
         for escrow_id in queryset.values_list("pk", flat=True):
             try:
                 services.escrow_sync_payment(escrow_id=escrow_id)
+            except DomainError as error:
+                self.message_user(request, f"Escrow {escrow_id}: {error.message}", messages.ERROR)
+        self.message_user(request, "Checked with Stripe.")
+
+    @admin.action(description="Re-check refunds and chargebacks with Stripe")
+    def sync_charge(self, request, queryset):
+        for escrow_id in queryset.values_list("pk", flat=True):
+            try:
+                services.escrow_sync_charge(escrow_id=escrow_id)
             except DomainError as error:
                 self.message_user(request, f"Escrow {escrow_id}: {error.message}", messages.ERROR)
         self.message_user(request, "Checked with Stripe.")

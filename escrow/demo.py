@@ -126,6 +126,7 @@ def seed_escrows_in_every_state(stdout) -> None:
     from accounts.models import User
     from core.errors import DomainError
 
+    from . import stripe_api
     from .models import EscrowTransaction
 
     demo = User.objects.filter(username="demo_trader").first()
@@ -156,6 +157,7 @@ def seed_escrows_in_every_state(stdout) -> None:
     finally:
         emulator.stop()
         settings.STRIPE_API_BASE = ""
+        stripe_api.configure()
     stdout.write("  escrow: " + (", ".join(made) or "none (no trades with cards)"))
 
 
@@ -182,7 +184,9 @@ def _seed_one(emulator, trade, state: str):
         return escrow
     if state == "items_received":
         # The release waits for Stripe (a refused first attempt); the beat job releases it later.
-        emulator.failures.append({"status": 500, "path": "/v1/transfers", "delay": 0})
+        # (stripe-python retries a 500 STRIPE_MAX_NETWORK_RETRIES times: every try is refused.)
+        for _ in range(settings.STRIPE_MAX_NETWORK_RETRIES + 1):
+            emulator.failures.append({"status": 500, "path": "/v1/transfers", "delay": 0})
     for side in ("payer", "payee"):
         user = escrow.payer if side == "payer" else escrow.payee
         with contextlib.suppress(services.InvalidTransition):  # nothing was shipped to this side

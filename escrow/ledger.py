@@ -56,3 +56,8 @@ def unbalanced_movements(*, escrow_id: int | None = None) -> list[tuple[int, str
         .exclude(total=0)
         .values_list("escrow_id", "movement", "total")
     )
+
+
+def ledger_move(*, escrow: EscrowTransaction, movement: str, amount: Decimal, out_of: str, into: str) -> None:
+    """A two-leg movement: `amount` leaves `out_of` and arrives in `into`."""
+    ledger_write(escrow=escrow, movement=movement, legs={out_of: -amount, into: amount})

@@ -97,7 +97,13 @@ def trade_panel(*, trade, viewer) -> dict | None:
     if not trade.has_cash:
         return None
     context = trade_panel_context(trade=trade, user=viewer)
-    return {"template": "escrow/partials/_trade_panel.html", **context}
+    owns = (
+        "The cash is in escrow: confirm receipt or cancel in the escrow section above; the trade "
+        "completes when the escrow releases."
+        if context["is_live"]
+        else ""
+    )
+    return {"template": "escrow/partials/_trade_panel.html", "owns_trade_end": owns, **context}
 
 
 def trade_panel_context(*, trade, user) -> dict:
@@ -216,7 +222,7 @@ def settings_panel(*, user) -> dict:
 
 def shipment_states(*, escrow) -> list[dict]:
     """Each direction of cards the trade ships: sender, recipient, tracking, receipt, deadline."""
-    from .services import inspection_deadline, shipping_sides
+    from .shipments import inspection_deadline, shipping_sides
 
     parties = {"payer": escrow.payer, "payee": escrow.payee}
     rows = []

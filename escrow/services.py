@@ -38,8 +38,10 @@ from .enums import (
 )
 from .evidence import CheckedImage, check_evidence
 from .fees import escrow_fee
-from .ledger import ledger_write
+from .ledger import ledger_move, ledger_write
 from .models import Dispute, DisputeEvidence, DisputeMessage, EscrowEvent, EscrowTransaction, PayoutAccount
+from .shipments import SIDES, inspection_deadline, shipping_sides
+from .shipments import other_side as _other
 
 logger = logging.getLogger(__name__)
 
@@ -307,6 +309,12 @@ def _record_payment(*, escrow_id: int, session, stripe_event_id: str) -> tuple[E
             },
         )
         _record_processing_fee(escrow)
+        _notify_parties(
+            escrow,
+            title=f"{escrow.payer.username} paid the escrow for trade #{escrow.trade_id}",
+            body="Bazaar holds the cash. Ship your cards and enter the tracking number on the trade page.",
+            exclude_id=escrow.payer_id,
+        )
     return escrow, changed
 
 
@@ -418,11 +426,12 @@ def _record_processing_fee(escrow: EscrowTransaction) -> None:
     txn = charge.get("balance_transaction")
     if not txn or isinstance(txn, str):
         return
-    fee = from_minor_units(txn["fee"], escrow.currency)
-    ledger_write(
+    ledger_move(
         escrow=escrow,
         movement=f"stripe_fee:{escrow.stripe_charge_id}",
-        legs={LedgerAccount.PLATFORM_FEES: -fee, LedgerAccount.STRIPE_FEES: fee},
+        amount=from_minor_units(txn["fee"], escrow.currency),
+        out_of=LedgerAccount.PLATFORM_FEES,
+        into=LedgerAccount.STRIPE_FEES,
     )
 
 
@@ -489,10 +498,12 @@ def _settle(
         if transfer["amount"] != stripe_api.minor_units(released, escrow.currency):
             raise stripe_api.PaymentProviderRefused("Stripe transferred another amount than asked.")
         changes["stripe_transfer_id"] = transfer["id"]
-        ledger_write(
+        ledger_move(
             escrow=escrow,
             movement=f"release:{transfer['id']}",
-            legs={LedgerAccount.ESCROW_HELD: -released, LedgerAccount.PAYEE_FUNDS: released},
+            amount=released,
+            out_of=LedgerAccount.ESCROW_HELD,
+            into=LedgerAccount.PAYEE_FUNDS,
         )
         notes.append(f"{released} {escrow.currency} to {escrow.payee.username}")
     fee_back = escrow.fee_amount if refund_fee else Decimal("0.00")
@@ -542,8 +553,6 @@ def escrow_release(*, escrow_id: int, actor=None, cause: str) -> EscrowTransacti
     """The whole held amount to the payee (Transfer with source_transaction), then the trade
     completes. From items_received (all receipts confirmed) or disputed (a staff decision).
     Releasing a released escrow again is a no-op."""
-    from trades.services.trades import trade_complete
-
     cause = _cause(cause)
     escrow = _lock_for_money(escrow_id)
     if escrow.status == EscrowStatus.RELEASED:
@@ -554,22 +563,36 @@ def escrow_release(*, escrow_id: int, actor=None, cause: str) -> EscrowTransacti
         # A release that lost the race to a dispute (receipt confirmed, auto-confirm) stops here:
         # a disputed escrow moves only by staff's decision.
         raise InvalidTransition("This escrow is disputed; staff decide where the cash goes.", code="disputed")
-    escrow = _settle(
+    return _pay_out(
         escrow,
-        to_status=EscrowStatus.RELEASED,
         released=escrow.amount,
         refunded=Decimal("0"),
-        refund_fee=False,
         actor=actor,
         kind="released",
         cause=cause,
-    )
-    trade_complete(trade_id=escrow.trade_id, actor=actor, cause=f"Escrow released: {cause}")
-    _notify_parties(
-        escrow,
+        trade_cause=f"Escrow released: {cause}",
         title=f"Escrow for trade #{escrow.trade_id} released",
         body=f"{escrow.amount} {escrow.currency} went to {escrow.payee.username}.",
     )
+
+
+def _pay_out(escrow, *, released, refunded, actor, kind, cause, trade_cause, title, body) -> EscrowTransaction:
+    """Release (all, or a split's part) under the money lock: Stripe, ledger, status, then the
+    trade completes and both parties hear of it."""
+    from trades.services.trades import trade_complete
+
+    escrow = _settle(
+        escrow,
+        to_status=EscrowStatus.RELEASED,
+        released=released,
+        refunded=refunded,
+        refund_fee=False,
+        actor=actor,
+        kind=kind,
+        cause=cause,
+    )
+    trade_complete(trade_id=escrow.trade_id, actor=actor, cause=trade_cause)
+    _notify_parties(escrow, title=title, body=body)
     return escrow
 
 
@@ -619,8 +642,6 @@ def escrow_split(
     """A staff decision on a disputed escrow: part to the payee (Transfer), part back to the payer
     (Refund); the amounts add up to the held amount and the fee is kept (decision 0023). Ends
     `released` with both amounts recorded; the trade completes."""
-    from trades.services.trades import trade_complete
-
     cause = _cause(cause)
     escrow = _lock_for_money(escrow_id)
     if escrow.status == EscrowStatus.RELEASED and escrow.refunded_amount:
@@ -632,55 +653,24 @@ def escrow_split(
         raise DomainError(
             "A split gives each side a positive part; use release or refund instead.", field="released_amount"
         )
-    escrow = _settle(
+    return _pay_out(
         escrow,
-        to_status=EscrowStatus.RELEASED,
         released=released_amount,
         refunded=refunded_amount,
-        refund_fee=False,
         actor=actor,
         kind="split",
         cause=cause,
-    )
-    trade_complete(trade_id=escrow.trade_id, actor=actor, cause=f"Escrow split by staff: {cause}")
-    _notify_parties(
-        escrow,
+        trade_cause=f"Escrow split by staff: {cause}",
         title=f"Escrow for trade #{escrow.trade_id} split",
         body=(
-            f"{escrow.released_amount} {escrow.currency} went to {escrow.payee.username}, "
-            f"{escrow.refunded_amount} {escrow.currency} back to {escrow.payer.username}."
+            f"{quantize_money(released_amount)} {escrow.currency} went to {escrow.payee.username}, "
+            f"{quantize_money(refunded_amount)} {escrow.currency} back to {escrow.payer.username}."
         ),
     )
-    return escrow
 
 
 # --- shipping and receipt -----------------------------------------------------------------------
-SIDES = ("payer", "payee")
 CARRIER_MAX, TRACKING_MAX = 50, 255
-
-
-def _other(side: str) -> str:
-    return "payee" if side == "payer" else "payer"
-
-
-def shipping_sides(escrow: EscrowTransaction) -> set[str]:
-    """The sides that ship cards: those giving at least one item of the trade (SPEC §8.6)."""
-    trade_cache = (
-        getattr(escrow.trade, "_prefetched_objects_cache", {}) if "trade" in escrow._state.fields_cache else {}
-    )
-    if "items" in trade_cache:  # the selectors prefetch them for lists and pages
-        givers = {item.giver_id for item in escrow.trade.items.all()}
-    else:
-        from trades.models import TradeItem
-
-        givers = set(TradeItem.objects.filter(trade_id=escrow.trade_id).values_list("giver_id", flat=True))
-    return {side for side in SIDES if getattr(escrow, f"{side}_id") in givers}
-
-
-def inspection_deadline(escrow: EscrowTransaction, recipient_side: str):
-    """When the recipient is deemed to have received: the other side's shipment + the window."""
-    shipped = getattr(escrow, f"{_other(recipient_side)}_shipped_at")
-    return shipped + timedelta(days=settings.ESCROW_INSPECTION_DAYS) if shipped else None
 
 
 def _actor_side(escrow: EscrowTransaction, actor) -> str:
@@ -1110,6 +1100,11 @@ def _book_chargeback(escrow: EscrowTransaction, dispute, *, stripe_event_id: str
         escrow.save(update_fields=[*changes, "updated_at"])
         EscrowEvent.objects.create(escrow=escrow, kind="chargeback", note=note[:500], stripe_event_id=stripe_event_id)
         _push(escrow)
+    _notify_parties(
+        escrow,
+        title=f"The payment for trade #{escrow.trade_id} was disputed with the card issuer",
+        body="Staff review this escrow; nothing moves until they decide.",
+    )
     if escrow.status == EscrowStatus.RELEASED and escrow.stripe_transfer_id and escrow.released_amount:
         _reverse_after_chargeback(escrow, dispute_id=dispute["id"], amount=min(amount, escrow.released_amount))
 
@@ -1123,10 +1118,12 @@ def _reverse_after_chargeback(escrow: EscrowTransaction, *, dispute_id: str, amo
         EscrowEvent.objects.create(escrow=escrow, kind="reversal_failed", note=str(error)[:500])
         return
     reversed_amount = from_minor_units(reversal["amount"], escrow.currency)
-    ledger_write(
+    ledger_move(
         escrow=escrow,
         movement=f"reversal:{reversal['id']}",
-        legs={LedgerAccount.PAYEE_FUNDS: -reversed_amount, LedgerAccount.PLATFORM_LOSS: reversed_amount},
+        amount=reversed_amount,
+        out_of=LedgerAccount.PAYEE_FUNDS,
+        into=LedgerAccount.PLATFORM_LOSS,
     )
     EscrowEvent.objects.create(
         escrow=escrow,

@@ -79,59 +79,69 @@ def escrow_paid(request, pk: int):
     return _trade_page(escrow.trade_id)
 
 
+def _escrow_act(request, pk: int, work, say) -> HttpResponseRedirect:
+    """A party's form post: the service runs; its refusal, or `say(escrow)`, is the message."""
+    escrow = access_escrow(user=request.user, pk=pk)
+    try:
+        done = work(escrow)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, say(done))
+    return _trade_page(escrow.trade_id)
+
+
+CANCEL_SAYS = {
+    EscrowStatus.CANCELLED: "Escrow cancelled. The trade stays open.",
+    EscrowStatus.REFUNDED: "Escrow cancelled: the payment is refunded in full and the trade is cancelled.",
+}
+
+
 @login_required
 @require_POST
 def escrow_cancel(request, pk: int):
     """Unpaid: cancelled at once. Paid, nothing shipped: a request, then the other's cancel refunds."""
-    escrow = access_escrow(user=request.user, pk=pk)
-    try:
-        escrow = services.escrow_request_cancel(
+    return _escrow_act(
+        request,
+        pk,
+        lambda escrow: services.escrow_request_cancel(
             escrow_id=escrow.pk, actor=request.user, reason=request.POST.get("reason", "")
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        if escrow.status == EscrowStatus.CANCELLED:
-            messages.success(request, "Escrow cancelled. The trade stays open.")
-        elif escrow.status == EscrowStatus.REFUNDED:
-            messages.success(request, "Escrow cancelled: the payment is refunded in full and the trade is cancelled.")
-        else:
-            messages.success(request, "You asked to cancel. It is cancelled and refunded when your partner agrees.")
-    return _trade_page(escrow.trade_id)
+        ),
+        lambda escrow: CANCEL_SAYS.get(
+            escrow.status, "You asked to cancel. It is cancelled and refunded when your partner agrees."
+        ),
+    )
 
 
 @login_required
 @require_POST
 def escrow_ship(request, pk: int):
-    escrow = access_escrow(user=request.user, pk=pk)
-    try:
-        services.escrow_ship(
+    return _escrow_act(
+        request,
+        pk,
+        lambda escrow: services.escrow_ship(
             escrow_id=escrow.pk,
             actor=request.user,
             carrier=request.POST.get("carrier", ""),
             tracking_number=request.POST.get("tracking_number", ""),
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Shipment saved. Your partner is told.")
-    return _trade_page(escrow.trade_id)
+        ),
+        lambda escrow: "Shipment saved. Your partner is told.",
+    )
 
 
 @login_required
 @require_POST
 def escrow_confirm_receipt(request, pk: int):
-    escrow = access_escrow(user=request.user, pk=pk)
-    try:
-        escrow = services.escrow_confirm_receipt(escrow_id=escrow.pk, actor=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        if escrow.status == EscrowStatus.RELEASED:
-            messages.success(request, "Receipt confirmed. The cash is released and the trade is completed.")
-        else:
-            messages.success(request, "Receipt confirmed.")
-    return _trade_page(escrow.trade_id)
+    return _escrow_act(
+        request,
+        pk,
+        lambda escrow: services.escrow_confirm_receipt(escrow_id=escrow.pk, actor=request.user),
+        lambda escrow: (
+            "Receipt confirmed. The cash is released and the trade is completed."
+            if escrow.status == EscrowStatus.RELEASED
+            else "Receipt confirmed."
+        ),
+    )
 
 
 def _onboard(request):

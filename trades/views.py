@@ -247,10 +247,13 @@ def trade_index(request):
 def trade_detail(request, pk: int):
     trade = selectors.access_trade(user=request.user, pk=pk)
     services.thread_mark_read(thread_id=trade.thread_id, user=request.user)
+    panels = selectors.trade_panels(trade=trade, viewer=request.user)
     context = {
         "trade": trade,
         **selectors.trade_view_for(trade=trade, user=request.user),
-        "trade_panels": selectors.trade_panels(trade=trade, viewer=request.user),
+        "trade_panels": panels,
+        # A panel that owns the trade's end (live escrow) replaces the confirm/cancel controls.
+        "trade_end_owner": next((panel["owns_trade_end"] for panel in panels if panel.get("owns_trade_end")), ""),
         **selectors.thread_context(thread=trade.thread, user=request.user),
         "message_form": MessageForm(),
         "cancel_form": TradeCancelForm(),

@@ -7,6 +7,7 @@ One server, one seeded database and one page for the whole sweep keep this to a 
 
 import io
 import re
+import tempfile
 import time
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def _seed_demo(monkeypatch) -> None:
 
     monkeypatch.setattr(settings, "SCRYFALL_BULK_URL", "")  # the shipped cards, whatever .env says
     monkeypatch.setattr(cards_demo, "CARD_LIMIT", 160)  # the real seed, on fewer cards
+    # The escrow seed's Stripe emulator keeps its objects in a scratch file, not the checkout's.
+    monkeypatch.setenv("STRIPE_EMULATOR_STATE", str(Path(tempfile.mkdtemp()) / "stripe-emulator.json"))
     call_command("seed_demo", stdout=io.StringIO())
 
 

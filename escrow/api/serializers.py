@@ -62,7 +62,7 @@ class EscrowSerializer(serializers.ModelSerializer):
     released_amount = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
     refunded_amount = serializers.DecimalField(max_digits=12, decimal_places=2, read_only=True, allow_null=True)
     cancel_requested_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
-    shipments = serializers.SerializerMethodField()
+    shipments = serializers.SerializerMethodField(help_text="Each direction of cards the trade ships.")
 
     @extend_schema_field(ShipmentStateSerializer(many=True))
     def get_shipments(self, escrow) -> list[dict]:

@@ -97,3 +97,83 @@ def test_onboard_agree_pay_and_both_see_payment_received_live(
     expect(page_a.get_by_test_id("escrow-address")).to_contain_text("2 Main St")
     escrow = EscrowTransaction.objects.get(trade=trade)
     assert (escrow.status, escrow.total_charged) == ("payment_received", Decimal("154.50"))
+
+
+def test_both_ship_both_confirm_the_cash_goes_to_b_and_the_trade_completes(
+    new_page, asgi_live_server, emulator, stripe_ready, settings
+):
+    """A swaps a card for B's card plus $150 cash in escrow: each ships and enters tracking, each
+    confirms receipt through the confirm dialog, the Transfer pays B, the trade completes, both
+    have lists follow, and reconcile_escrow finds nothing to report."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from escrow import services
+    from escrow.tests.factories import onboarded, stripe_objects
+    from lists.models import HaveItem, WantItem
+    from lists.tests.factories import WantItemFactory
+    from trades.services import proposal_accept
+
+    settings.SITE_URL = asgi_live_server.url
+    emulator.webhook_url = asgi_live_server.url + webhook_path()
+    a = UserFactory(username="swap_a", shipping_address="Swap A\n1 Pike St\nSeattle WA 98101")
+    b = onboarded(emulator, UserFactory(username="swap_b", shipping_address="Swap B\n2 Main St\nBellevue WA 98004"))
+    card_a, card_b = CardFactory(name="Brainstorm"), CardFactory(name="Force of Will")
+    CardPriceFactory(card=card_a, price=Decimal("20.00"))
+    CardPriceFactory(card=card_b, price=Decimal("170.00"))
+    mine = HaveItemFactory(owner=a, card=card_a, quantity=1)
+    theirs = HaveItemFactory(owner=b, card=card_b, quantity=1)
+    WantItemFactory(owner=a, card=card_b, quantity=1)
+    proposal = proposal_create(
+        proposer=a, recipient=b, offer={mine.pk: 1}, request={theirs.pk: 1}, cash_from_proposer="150.00"
+    )
+    trade = proposal_accept(proposal_id=proposal.pk, actor=b)
+    escrow = services.escrow_create(trade_id=trade.pk, actor=a)
+    escrow = services.escrow_checkout_start(escrow_id=escrow.pk, actor=a)
+    emulator.pay(escrow.stripe_checkout_session_id, "4242424242424242")
+    wait_for(lambda: EscrowTransaction.objects.get(pk=escrow.pk).status == "payment_received", timeout=30)
+
+    page_a, page_b = new_page(), new_page()
+    log_in(page_a, a.email)
+    log_in(page_b, b.email)
+    for page in (page_a, page_b):
+        page.goto(f"/trades/{trade.pk}/")
+        expect(page.get_by_test_id("escrow-status")).to_have_text("Payment received")
+
+    def ship(page, carrier, tracking):
+        page.get_by_label("Carrier").fill(carrier)
+        page.get_by_label("Tracking number").fill(tracking)
+        page.get_by_role("button", name="I shipped my cards").click()
+        page.get_by_role("dialog", name="Please confirm").get_by_role("button", name="Save shipment").click()
+
+    ship(page_a, "USPS", "9400 1000 0000 1234")
+    expect(page_a.get_by_test_id("escrow-shipments")).to_contain_text("9400100000001234")
+    expect(page_b.get_by_test_id("escrow-shipments")).to_contain_text("9400100000001234")  # live
+    ship(page_b, "UPS", "1Z999AA10123456784")
+    expect(page_a.get_by_test_id("escrow-status")).to_have_text("Items shipped")
+    expect(page_b.get_by_test_id("escrow-status")).to_have_text("Items shipped")
+
+    page_b.reload()
+    page_b.get_by_role("button", name="I received the cards").click()
+    page_b.get_by_role("dialog", name="Please confirm").get_by_role("button", name="Confirm receipt").click()
+    expect(page_b.get_by_test_id("escrow-next")).to_contain_text("swap_a")
+    page_a.reload()
+    page_a.get_by_role("button", name="I received the cards").click()
+    page_a.get_by_role("dialog", name="Please confirm").get_by_role("button", name="Confirm receipt").click()
+    expect(page_a.get_by_test_id("escrow-status")).to_have_text("Released")
+    expect(page_b.get_by_test_id("escrow-status")).to_have_text("Released", timeout=15_000)
+    expect(page_a.get_by_test_id("escrow-outcome")).to_contain_text("$150.00 to swap_b")
+
+    escrow = EscrowTransaction.objects.get(pk=escrow.pk)
+    (transfer,) = stripe_objects(emulator, "transfer", transfer_group=escrow.transfer_group)
+    assert transfer["amount"] == 15000 and transfer["destination"] == b.payout_account.stripe_account_id
+    trade.refresh_from_db()
+    assert trade.status == "completed"
+    assert not HaveItem.objects.filter(pk__in=[mine.pk, theirs.pk]).exists()  # both copies left their owners
+    assert not WantItem.objects.filter(owner=a, card=card_b).exists()  # A's want is filled
+    page_a.goto("/")
+    expect(page_a.get_by_test_id(f"escrow-row-{escrow.pk}")).to_contain_text("Released")
+    out = StringIO()
+    call_command("reconcile_escrow", stdout=out)
+    assert "matches Stripe" in out.getvalue()

@@ -133,26 +133,19 @@ def shipped_days_ago(escrow, side, days):
     )
 
 
-def test_a_silent_recipient_is_deemed_to_confirm_after_the_window(emulator, settings):
-    settings.ESCROW_INSPECTION_DAYS = 14
+@pytest.mark.parametrize("window", [14, 3])
+def test_a_silent_recipient_is_deemed_to_confirm_after_the_window(emulator, settings, window):
+    settings.ESCROW_INSPECTION_DAYS = window
     escrow = paid_escrow(emulator, sides="b")
     ship(escrow, escrow.payee)
-    shipped_days_ago(escrow, "payee", 13)
+    shipped_days_ago(escrow, "payee", window - 1)
     assert services.escrow_auto_confirm_due() == 0
-    shipped_days_ago(escrow, "payee", 14)
+    shipped_days_ago(escrow, "payee", window)
     assert services.escrow_auto_confirm_due() == 1
     escrow.refresh_from_db()
     assert escrow.status == EscrowStatus.RELEASED
     assert escrow.events.get(kind="auto_confirmed").actor is None
     assert services.escrow_auto_confirm_due() == 0
-
-
-def test_the_window_follows_the_setting(emulator, settings):
-    settings.ESCROW_INSPECTION_DAYS = 3
-    escrow = paid_escrow(emulator, sides="b")
-    ship(escrow, escrow.payee)
-    shipped_days_ago(escrow, "payee", 3)
-    assert services.escrow_auto_confirm_due() == 1
 
 
 def test_a_disputed_escrow_is_never_auto_confirmed(emulator):
@@ -236,3 +229,14 @@ def test_the_trade_reputation_penalty_still_hits_both_on_a_plain_mutual_trade_ca
     for user in (trade.party_a, trade.party_b):
         user.reputation.refresh_from_db()
         assert user.reputation.cancelled_trades == 1
+
+
+def test_the_payee_hears_of_the_payment_and_both_of_a_chargeback(emulator):
+    escrow = paid_escrow(emulator)
+    assert (
+        Notification.objects.filter(recipient=escrow.payee, kind="escrow_updated", title__contains="paid").count() == 1
+    )
+    emulator.dispute_create(escrow.stripe_charge_id)
+    services.escrow_sync_charge(escrow_id=escrow.pk)
+    for user in (escrow.payer, escrow.payee):
+        assert Notification.objects.filter(recipient=user, title__contains="disputed with the card issuer").count() == 1

@@ -124,3 +124,65 @@ def test_checkout_success_page_says_the_payment_is_being_confirmed(client):
     assert "Payment submitted" in response.content.decode()
     client.force_login(UserFactory())
     assert client.get(f"/escrow/{escrow.pk}/paid/").status_code == 404
+
+
+# --- part 2: ship, confirm, cancel forms; the dashboard --------------------------------------------
+def test_ship_confirm_and_release_through_the_pages(client, emulator):
+    from escrow.enums import EscrowStatus
+    from escrow.tests.factories import paid_escrow
+
+    escrow = paid_escrow(emulator, sides="b")
+    client.force_login(escrow.payee)
+    panel = client.get(f"/escrow/trades/{escrow.trade_id}/panel/").content.decode()
+    assert 'data-testid="escrow-ship-form"' in panel and "data-confirm=" in panel
+    response = client.post(f"/escrow/{escrow.pk}/ship/", {"carrier": "USPS", "tracking_number": "9400 1111 2222"})
+    assert response.status_code == 302
+    escrow.refresh_from_db()
+    assert escrow.status == EscrowStatus.ITEMS_SHIPPED and escrow.payee_tracking == "940011112222"
+    client.force_login(escrow.payer)
+    panel = client.get(f"/escrow/trades/{escrow.trade_id}/panel/").content.decode()
+    assert 'data-testid="escrow-confirm-form"' in panel and "940011112222" in panel
+    assert 'data-testid="escrow-ship-form"' not in panel  # the payer ships nothing
+    client.post(f"/escrow/{escrow.pk}/confirm-receipt/")
+    escrow.refresh_from_db()
+    assert escrow.status == EscrowStatus.RELEASED
+    panel = client.get(f"/escrow/trades/{escrow.trade_id}/panel/").content.decode()
+    assert 'data-testid="escrow-outcome"' in panel and "Receipt confirmed" in panel
+
+
+def test_a_bad_shipment_on_the_page_says_why_and_changes_nothing(client, emulator):
+    from escrow.tests.factories import paid_escrow
+
+    escrow = paid_escrow(emulator)
+    client.force_login(escrow.payer)
+    response = client.post(f"/escrow/{escrow.pk}/ship/", {"carrier": "UPS", "tracking_number": "<b>"}, follow=True)
+    assert "A tracking number is 4 or more letters" in response.content.decode()
+    escrow.refresh_from_db()
+    assert escrow.payer_shipped_at is None
+
+
+def test_dashboard_lists_my_escrows_with_my_next_move(client, emulator, django_assert_max_num_queries):
+    from escrow.tests.factories import paid_escrow
+
+    escrow = paid_escrow(emulator)
+    client.force_login(escrow.payee)
+    page = client.get("/").content.decode()
+    assert f'data-testid="escrow-row-{escrow.pk}"' in page and "your move: ship" in page
+    from escrow.selectors import dashboard_panel
+
+    with django_assert_max_num_queries(6):
+        panel = dashboard_panel(user=escrow.payee)
+    assert [row["escrow"].pk for row in panel["rows"]] == [escrow.pk]
+    from accounts.tests.factories import UserFactory
+
+    assert dashboard_panel(user=UserFactory()) is None
+
+
+def test_while_escrow_is_live_the_trade_page_offers_receipt_instead_of_the_trade_confirmation(client, emulator):
+    from escrow.tests.factories import paid_escrow
+
+    escrow = paid_escrow(emulator)
+    client.force_login(escrow.payer)
+    page = client.get(f"/trades/{escrow.trade_id}/").content.decode()
+    assert 'data-testid="trade-end-owner"' in page
+    assert "mark completed" not in page

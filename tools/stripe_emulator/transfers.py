@@ -179,25 +179,20 @@ class TransfersMixin:
     def refund_retrieve(self, params, context, refund_id):
         return self._get(refund_id, "refund")
 
-    def transfer_list(self, params, context):
+    def _list_of(self, kind: str, url: str, params: dict, filters: tuple[str, ...]) -> dict:
+        """Stripe's list endpoints: objects of one kind, narrowed by the given equality filters."""
         rows = [
             obj
             for obj in self.objects.values()
-            if obj["object"] == "transfer"
-            and (not params.get("transfer_group") or obj["transfer_group"] == params["transfer_group"])
-            and (not params.get("destination") or obj["destination"] == params["destination"])
+            if obj["object"] == kind and all(not params.get(name) or obj.get(name) == params[name] for name in filters)
         ]
-        return _listing("/v1/transfers", rows, params)
+        return _listing(url, rows, params)
+
+    def transfer_list(self, params, context):
+        return self._list_of("transfer", "/v1/transfers", params, ("transfer_group", "destination"))
 
     def refund_list(self, params, context):
-        rows = [
-            obj
-            for obj in self.objects.values()
-            if obj["object"] == "refund"
-            and (not params.get("charge") or obj["charge"] == params["charge"])
-            and (not params.get("payment_intent") or obj["payment_intent"] == params["payment_intent"])
-        ]
-        return _listing("/v1/refunds", rows, params)
+        return self._list_of("refund", "/v1/refunds", params, ("charge", "payment_intent"))
 
     # --- disputes (chargebacks) --------------------------------------------------------------
     DISPUTE_FEE = 1500  # Stripe's dispute fee (USD 15.00), withdrawn with the disputed amount
@@ -260,11 +255,4 @@ class TransfersMixin:
         return self._get(dispute_id, "dispute", account=context["account"])
 
     def dispute_list(self, params, context):
-        rows = [
-            obj
-            for obj in self.objects.values()
-            if obj["object"] == "dispute"
-            and (not params.get("charge") or obj["charge"] == params["charge"])
-            and (not params.get("payment_intent") or obj["payment_intent"] == params["payment_intent"])
-        ]
-        return _listing("/v1/disputes", rows, params)
+        return self._list_of("dispute", "/v1/disputes", params, ("charge", "payment_intent"))

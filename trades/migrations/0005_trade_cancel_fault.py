@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trades', '0003_reserve_copies_of_active_trades'),
+        ('trades', '0004_matching_stamps'),
     ]
 
     operations = [
