@@ -210,11 +210,9 @@ class ListImportViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def commit(self, request, pk=None):
         list_import = selectors.access_list_import(user=request.user, pk=int(pk))
-        body = request.data
+        body = request.data  # an empty body parses to an empty dict; JSON null, lists, numbers do not
         if not isinstance(body, dict):
-            if body:
-                raise serializers.ValidationError({"non_field_errors": ["Send a JSON object (or no body)."]})
-            body = {}
+            raise serializers.ValidationError({"non_field_errors": ["Send a JSON object (or no body)."]})
         replace = body.get("replace_existing", list_import.replace_existing)
         if not isinstance(replace, bool):
             raise serializers.ValidationError({"replace_existing": ["Must be true or false."]})

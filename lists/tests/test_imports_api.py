@@ -200,10 +200,11 @@ def test_bad_outcome_is_400(api, owner):
     assert response.status_code == 400
 
 
-def test_commit_refuses_a_body_that_is_not_an_object(api, owner):
+@pytest.mark.parametrize("body", ["[null, null]", "null", "0", "false", '""', "[]"])
+def test_commit_refuses_a_body_that_is_not_an_object(api, owner, body):
     ready = ListImport.objects.create(owner=owner, kind="have", original_filename="b.csv", status="ready")
 
-    response = api.post(f"/api/v1/list-imports/{ready.pk}/commit/", [None, None], format="json")
+    response = api.post(f"/api/v1/list-imports/{ready.pk}/commit/", body, content_type="application/json")
 
     assert response.status_code == 400
     assert ListImport.objects.get(pk=ready.pk).status == ImportStatus.READY
