@@ -102,8 +102,11 @@ def test_pay_dispute_with_evidence_staff_split_in_admin_both_see_outcome(
         Decimal("100.00"),
         Decimal("50.00"),
     )
-    transfers = [o for o in emulator.objects.values() if o["object"] == "transfer"]
-    refunds = [o for o in emulator.objects.values() if o["object"] == "refund"]
+    # The emulator serves the whole browser session: count only this escrow's charge's money.
+    charge = escrow.stripe_charge_id
+    objects = list(emulator.objects.values())
+    transfers = [o for o in objects if o["object"] == "transfer" and o.get("source_transaction") == charge]
+    refunds = [o for o in objects if o["object"] == "refund" and o.get("charge") == charge]
     assert ([t["amount"] for t in transfers], [r["amount"] for r in refunds]) == ([10000], [5000])
     assert unbalanced_movements() == []
     out = io.StringIO()
